@@ -1,0 +1,26 @@
+//! The AWS SDK configuration, loaded once per execution environment. Region, credentials and
+//! endpoints come from the standard variables (`AWS_REGION`, `AWS_ENDPOINT_URL`,
+//! `AWS_ENDPOINT_URL_DYNAMODB`, ...), so a local DynamoDB is one variable away.
+
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+/// DynamoDB answers in milliseconds; these bound how long a sick one can hold a request.
+const OPERATION_TIMEOUT: Duration = Duration::from_millis(2000);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(800);
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(OPERATION_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .connect_timeout(CONNECT_TIMEOUT)
+                .build(),
+        )
+        .load()
+        .await
+}

@@ -1,0 +1,211 @@
+//! The CM.com adapters: Routing Control (the handover call) and the presence source (the
+//! availability check). Both send the product token in `X-Cm-Producttoken`, never follow
+//! redirects, and give up at the time limit the caller passes. Upstream bodies are never
+//! returned to our callers or logged.
+
+use std::time::Duration;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use reqwest::{Client, Url};
+
+use crate::config::{ConfigError, outbound_url};
+use crate::secret::Secret;
+use crate::validate::ChatId;
+use crate::wire::RoutingMutationRequest;
+
+pub const PRODUCT_TOKEN_HEADER: &str = "X-Cm-Producttoken";
+
+/// Upstream answers larger than this are treated as unreadable.
+pub const MAX_UPSTREAM_BODY_BYTES: usize = 64 * 1024;
+
+/// How long establishing a TCP connection may take, at most (also bounded by each call's limit).
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UpstreamError {
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("could not connect or the connection failed")]
+    Unreachable,
+    #[error("answered HTTP {0}")]
+    Status(u16),
+    #[error("answered with a body that is not JSON or too large")]
+    UnreadableBody,
+    #[error("the product token cannot be sent as a header")]
+    InvalidToken,
+}
+
+/// The one outbound HTTP client of a function: rustls, no redirects, a connect timeout.
+pub fn http_client() -> Result<Client, ConfigError> {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(CONNECT_TIMEOUT)
+        .user_agent(concat!("cm-livechat-handover/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ConfigError::Invalid {
+            var: "HTTP client",
+            problem: e.to_string(),
+        })
+}
+
+fn token_header(token: &Secret) -> Result<HeaderValue, UpstreamError> {
+    let mut value =
+        HeaderValue::from_str(token.expose()).map_err(|_| UpstreamError::InvalidToken)?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+fn classify(error: &reqwest::Error, limit: Duration) -> UpstreamError {
+    if error.is_timeout() {
+        UpstreamError::Timeout(limit)
+    } else {
+        UpstreamError::Unreachable
+    }
+}
+
+/// CM.com's Routing Control API for one CONVERSATIONAL technical link.
+#[derive(Clone)]
+pub struct RoutingControl {
+    http: Client,
+    base_url: Url,
+    technical_link_id: String,
+    product_token: Secret,
+}
+
+impl RoutingControl {
+    pub fn new(
+        http: Client,
+        base_url: Url,
+        technical_link_id: String,
+        product_token: Secret,
+    ) -> Self {
+        Self {
+            http,
+            base_url,
+            technical_link_id,
+            product_token,
+        }
+    }
+
+    /// `{base}/conversational/control/v1/accounts/{technicalLinkId}/chats/{chatId}/routing/mutationrequests`,
+    /// each id one percent-encoded path segment.
+    pub fn mutation_requests_url(&self, chat: &ChatId) -> Url {
+        let mut url = self.base_url.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().extend([
+                "conversational",
+                "control",
+                "v1",
+                "accounts",
+                &self.technical_link_id,
+                "chats",
+                chat.as_str(),
+                "routing",
+                "mutationrequests",
+            ]);
+        }
+        url
+    }
+
+    /// Sends the routing mutation request once. `Ok` only for a 2xx answer.
+    pub async fn request_mutations(
+        &self,
+        chat: &ChatId,
+        body: &RoutingMutationRequest,
+        limit: Duration,
+    ) -> Result<(), UpstreamError> {
+        let json = serde_json::to_vec(body).map_err(|_| UpstreamError::UnreadableBody)?;
+        let response = self
+            .http
+            .post(self.mutation_requests_url(chat))
+            .header(PRODUCT_TOKEN_HEADER, token_header(&self.product_token)?)
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(json)
+            .timeout(limit)
+            .send()
+            .await
+            .map_err(|e| classify(&e, limit))?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(UpstreamError::Status(status.as_u16()))
+        }
+    }
+}
+
+/// Everything but RFC 3986 unreserved characters is encoded in a substituted `{webstore}`.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The upstream that says whether agents are available: a GET to `AVAILABILITY_URL`, where
+/// `{webstore}` is replaced (percent-encoded) by the request's webstore.
+#[derive(Clone)]
+pub struct PresenceSource {
+    http: Client,
+    url_template: String,
+    product_token: Option<Secret>,
+}
+
+pub const WEBSTORE_PLACEHOLDER: &str = "{webstore}";
+
+impl PresenceSource {
+    /// Checks the template once at start-up (as it will be with a webstore filled in).
+    pub fn new(
+        http: Client,
+        var: &'static str,
+        url_template: &str,
+        product_token: Option<Secret>,
+    ) -> Result<Self, ConfigError> {
+        outbound_url(var, &url_template.replace(WEBSTORE_PLACEHOLDER, "webstore"))?;
+        Ok(Self {
+            http,
+            url_template: url_template.to_owned(),
+            product_token,
+        })
+    }
+
+    pub fn url_for(&self, webstore: Option<&str>) -> String {
+        let encoded = utf8_percent_encode(webstore.unwrap_or_default(), COMPONENT).to_string();
+        self.url_template.replace(WEBSTORE_PLACEHOLDER, &encoded)
+    }
+
+    /// The presence document as JSON, read within `limit` and at most 64 KiB.
+    pub async fn fetch(
+        &self,
+        webstore: Option<&str>,
+        limit: Duration,
+    ) -> Result<serde_json::Value, UpstreamError> {
+        let fetch = async {
+            let mut request = self.http.get(self.url_for(webstore)).header(
+                reqwest::header::ACCEPT,
+                HeaderValue::from_static("application/json"),
+            );
+            if let Some(token) = &self.product_token {
+                request = request.header(PRODUCT_TOKEN_HEADER, token_header(token)?);
+            }
+            let mut response = request.send().await.map_err(|e| classify(&e, limit))?;
+            let status = response.status();
+            if !status.is_success() {
+                return Err(UpstreamError::Status(status.as_u16()));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e, limit))? {
+                if body.len() + chunk.len() > MAX_UPSTREAM_BODY_BYTES {
+                    return Err(UpstreamError::UnreadableBody);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            serde_json::from_slice(&body).map_err(|_| UpstreamError::UnreadableBody)
+        };
+        // One limit for the whole exchange, body included: a server that trickles its body
+        // cannot hold us past it.
+        tokio::time::timeout(limit, fetch)
+            .await
+            .unwrap_or(Err(UpstreamError::Timeout(limit)))
+    }
+}

@@ -1,0 +1,421 @@
+//! Configuration from environment variables, read once at start-up. Every failure names the
+//! variable and never repeats a secret; a function that cannot start says so in one log line
+//! (see [`or_exit`]) instead of failing at its first request.
+//!
+//! The variable names are part of the contract (README "Configuration").
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::auth::CalloutTokens;
+use crate::secret::Secret;
+use crate::wire::{IntakeField, RoutingMutation};
+
+pub const TABLE_NAME: &str = "TABLE_NAME";
+pub const CALLOUT_TOKENS: &str = "CALLOUT_TOKENS";
+pub const CALLOUT_TOKEN_PARAM: &str = "CALLOUT_TOKEN_PARAM";
+pub const CM_PRODUCT_TOKEN: &str = "CM_PRODUCT_TOKEN";
+pub const CM_PRODUCT_TOKEN_PARAM: &str = "CM_PRODUCT_TOKEN_PARAM";
+pub const CM_API_BASE_URL: &str = "CM_API_BASE_URL";
+pub const CM_TECHNICAL_LINK_ID: &str = "CM_TECHNICAL_LINK_ID";
+pub const CM_ROUTING_MUTATIONS: &str = "CM_ROUTING_MUTATIONS";
+pub const AVAILABILITY_URL: &str = "AVAILABILITY_URL";
+pub const AVAILABILITY_ONLINE_POINTER: &str = "AVAILABILITY_ONLINE_POINTER";
+pub const AVAILABILITY_BUDGET_MS: &str = "AVAILABILITY_BUDGET_MS";
+pub const INTAKE_REQUIRED_FIELDS: &str = "INTAKE_REQUIRED_FIELDS";
+pub const INTAKE_TTL_SECONDS: &str = "INTAKE_TTL_SECONDS";
+pub const HANDOVER_DEDUP_SECONDS: &str = "HANDOVER_DEDUP_SECONDS";
+pub const HANDOVER_BUDGET_MS: &str = "HANDOVER_BUDGET_MS";
+
+pub const DEFAULT_CM_API_BASE_URL: &str = "https://api.conversational.cm.com";
+pub const DEFAULT_ONLINE_POINTER: &str = "/available";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {var} is not set")]
+    Missing { var: &'static str },
+    #[error("configuration: neither {plain} nor {param} is set")]
+    MissingSecret {
+        plain: &'static str,
+        param: &'static str,
+    },
+    #[error("configuration: {var} {problem}")]
+    Invalid { var: &'static str, problem: String },
+    #[error("configuration: SSM parameter named by {var} could not be read: {problem}")]
+    Ssm { var: &'static str, problem: String },
+}
+
+fn invalid(var: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        var,
+        problem: problem.into(),
+    }
+}
+
+/// A snapshot of the environment. Functions read it once; tests build one from pairs instead of
+/// changing the process environment.
+#[derive(Debug, Clone, Default)]
+pub struct Env(HashMap<String, String>);
+
+impl Env {
+    pub fn from_process() -> Self {
+        Self(std::env::vars().collect())
+    }
+
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+
+    /// The value, with an empty or blank value treated as unset.
+    pub fn get(&self, var: &str) -> Option<&str> {
+        self.0.get(var).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    pub fn required(&self, var: &'static str) -> Result<&str, ConfigError> {
+        self.get(var).ok_or(ConfigError::Missing { var })
+    }
+
+    /// A whole number of seconds (or milliseconds) from 1 to `max`, or `default` when unset.
+    pub fn positive_u64(
+        &self,
+        var: &'static str,
+        default: u64,
+        max: u64,
+    ) -> Result<u64, ConfigError> {
+        match self.get(var) {
+            None => Ok(default),
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(invalid(
+                    var,
+                    format!("must be a whole number from 1 to {max}"),
+                )),
+            },
+        }
+    }
+
+    pub fn duration_ms(&self, var: &'static str, default_ms: u64) -> Result<Duration, ConfigError> {
+        self.positive_u64(var, default_ms, 60_000)
+            .map(Duration::from_millis)
+    }
+}
+
+/// An outbound URL we may send a secret to: https, or http only to a loopback host (local runs).
+pub fn outbound_url(var: &'static str, raw: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw).map_err(|e| invalid(var, format!("is not a URL ({e})")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(invalid(
+                var,
+                "must use https (http is accepted only for loopback hosts)",
+            ));
+        }
+        _ => return Err(invalid(var, "must be an https URL")),
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid(var, "has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(var, "must not carry credentials"));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// `CM_API_BASE_URL`, default `https://api.conversational.cm.com`.
+pub fn cm_api_base_url(env: &Env) -> Result<Url, ConfigError> {
+    let raw = env.get(CM_API_BASE_URL).unwrap_or(DEFAULT_CM_API_BASE_URL);
+    let url = outbound_url(CM_API_BASE_URL, raw)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            CM_API_BASE_URL,
+            "must not have a query or fragment",
+        ));
+    }
+    Ok(url)
+}
+
+/// `CM_TECHNICAL_LINK_ID`: the id of the CONVERSATIONAL technical link (a path segment).
+pub fn technical_link_id(env: &Env) -> Result<String, ConfigError> {
+    let raw = env.required(CM_TECHNICAL_LINK_ID)?;
+    let ok = raw.len() <= 128
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(invalid(
+            CM_TECHNICAL_LINK_ID,
+            "must be up to 128 letters, digits, - or _ (the id from Conversational Router settings)",
+        ))
+    }
+}
+
+/// `CM_ROUTING_MUTATIONS`: a non-empty JSON array of rule mutations.
+pub fn routing_mutations(env: &Env) -> Result<Vec<RoutingMutation>, ConfigError> {
+    let raw = env.required(CM_ROUTING_MUTATIONS)?;
+    let mutations: Vec<RoutingMutation> = serde_json::from_str(raw).map_err(|e| {
+        invalid(
+            CM_ROUTING_MUTATIONS,
+            format!(
+                "must be a JSON array of {{\"$type\":\"ruleMutation\",\"action\":\"Enable\"|\"Disable\",\"operator\":\"And\"|\"Or\",\"sourceAdapterId\"?,\"targetAdapterId\"?}} ({e})"
+            ),
+        )
+    })?;
+    if mutations.is_empty() {
+        return Err(invalid(
+            CM_ROUTING_MUTATIONS,
+            "must hold at least one mutation",
+        ));
+    }
+    Ok(mutations)
+}
+
+/// `INTAKE_REQUIRED_FIELDS`: comma-separated intake field names, default `name,email`.
+pub fn intake_required_fields(env: &Env) -> Result<Vec<IntakeField>, ConfigError> {
+    let raw = env.get(INTAKE_REQUIRED_FIELDS).unwrap_or("name,email");
+    let mut fields = Vec::new();
+    for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let field = IntakeField::parse(name).ok_or_else(|| {
+            invalid(
+                INTAKE_REQUIRED_FIELDS,
+                format!("names `{name}`, not one of name, email, phone, question, language"),
+            )
+        })?;
+        if !fields.contains(&field) {
+            fields.push(field);
+        }
+    }
+    fields.sort();
+    Ok(fields)
+}
+
+/// `AVAILABILITY_ONLINE_POINTER`: an RFC 6901 JSON pointer, default `/available`.
+pub fn online_pointer(env: &Env) -> Result<String, ConfigError> {
+    let pointer = env
+        .get(AVAILABILITY_ONLINE_POINTER)
+        .unwrap_or(DEFAULT_ONLINE_POINTER);
+    if pointer.starts_with('/') {
+        Ok(pointer.to_owned())
+    } else {
+        Err(invalid(
+            AVAILABILITY_ONLINE_POINTER,
+            "must be a JSON pointer starting with `/` (e.g. /available)",
+        ))
+    }
+}
+
+/// A secret from its plain variable when set (then SSM is never called), else from the SSM
+/// SecureString named by `param`, decrypted.
+pub async fn secret(
+    env: &Env,
+    plain: &'static str,
+    param: &'static str,
+    ssm: &SsmLoader<'_>,
+) -> Result<Secret, ConfigError> {
+    if let Some(value) = env.get(plain) {
+        return Ok(Secret::new(value.to_owned()));
+    }
+    let Some(name) = env.get(param) else {
+        return Err(ConfigError::MissingSecret { plain, param });
+    };
+    ssm.get(param, name).await
+}
+
+/// The callout tokens from `CALLOUT_TOKENS` or the SSM parameter named by `CALLOUT_TOKEN_PARAM`.
+pub async fn callout_tokens(env: &Env, ssm: &SsmLoader<'_>) -> Result<CalloutTokens, ConfigError> {
+    let list = secret(env, CALLOUT_TOKENS, CALLOUT_TOKEN_PARAM, ssm).await?;
+    let var = if env.get(CALLOUT_TOKENS).is_some() {
+        CALLOUT_TOKENS
+    } else {
+        CALLOUT_TOKEN_PARAM
+    };
+    CalloutTokens::parse(&list).map_err(|e| invalid(var, e.to_string()))
+}
+
+/// Reads SSM parameters; the SSM client is built only if a parameter is actually needed.
+pub struct SsmLoader<'a> {
+    sdk: &'a aws_config::SdkConfig,
+}
+
+impl<'a> SsmLoader<'a> {
+    pub fn new(sdk: &'a aws_config::SdkConfig) -> Self {
+        Self { sdk }
+    }
+
+    async fn get(&self, var: &'static str, name: &str) -> Result<Secret, ConfigError> {
+        let client = aws_sdk_ssm::Client::new(self.sdk);
+        let output = client
+            .get_parameter()
+            .name(name)
+            .with_decryption(true)
+            .send()
+            .await
+            .map_err(|e| ConfigError::Ssm {
+                var,
+                problem: aws_sdk_ssm::error::DisplayErrorContext(e).to_string(),
+            })?;
+        output
+            .parameter
+            .and_then(|p| p.value)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| Secret::new(v.trim().to_owned()))
+            .ok_or(ConfigError::Ssm {
+                var,
+                problem: "the parameter has no value".to_owned(),
+            })
+    }
+}
+
+/// Logs a start-up configuration error as one line and ends the process: a function with a bad
+/// configuration must not start serving.
+pub fn or_exit<T>(result: Result<T, ConfigError>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(error) => {
+            tracing::error!("{error}");
+            std::process::exit(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env::from_pairs(pairs.iter().copied())
+    }
+
+    #[test]
+    fn numbers_have_defaults_and_bounds() {
+        let e = env(&[("A", "90"), ("B", "0"), ("C", "x"), ("D", " ")]);
+        assert_eq!(e.positive_u64("A", 5, 100).ok(), Some(90));
+        assert_eq!(e.positive_u64("D", 5, 100).ok(), Some(5));
+        for var in ["B", "C"] {
+            let message = e
+                .positive_u64(if var == "B" { "B" } else { "C" }, 5, 100)
+                .map_err(|e| e.to_string());
+            assert_eq!(
+                message,
+                Err(format!(
+                    "configuration: {var} must be a whole number from 1 to 100"
+                ))
+            );
+        }
+    }
+
+    #[test]
+    fn base_url_defaults_to_cm_and_allows_http_only_on_loopback() {
+        let default = cm_api_base_url(&Env::default()).map(|u| u.to_string());
+        assert_eq!(
+            default.ok(),
+            Some("https://api.conversational.cm.com/".to_owned())
+        );
+        for ok in [
+            "http://127.0.0.1:9001",
+            "http://localhost:1/",
+            "http://[::1]:8080",
+            "https://api.cm.com/base",
+        ] {
+            assert!(
+                cm_api_base_url(&env(&[(CM_API_BASE_URL, ok)])).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "http://api.cm.com",
+            "ftp://x",
+            "not a url",
+            "https://u:p@api.cm.com",
+            "https://api.cm.com/?q=1",
+        ] {
+            let err = cm_api_base_url(&env(&[(CM_API_BASE_URL, bad)])).map_err(|e| e.to_string());
+            assert!(
+                matches!(&err, Err(m) if m.starts_with("configuration: CM_API_BASE_URL")),
+                "{bad}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn routing_mutations_must_be_a_non_empty_valid_array() {
+        let ok = env(&[(
+            CM_ROUTING_MUTATIONS,
+            r#"[{"$type":"ruleMutation","action":"Enable","operator":"And"}]"#,
+        )]);
+        assert_eq!(routing_mutations(&ok).map(|m| m.len()).ok(), Some(1));
+        assert!(matches!(
+            routing_mutations(&Env::default()),
+            Err(ConfigError::Missing {
+                var: CM_ROUTING_MUTATIONS
+            })
+        ));
+        for bad in ["[]", "{}", r#"[{"action":"Enable","operator":"And"}]"#] {
+            assert!(
+                matches!(
+                    routing_mutations(&env(&[(CM_ROUTING_MUTATIONS, bad)])),
+                    Err(ConfigError::Invalid {
+                        var: CM_ROUTING_MUTATIONS,
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn required_fields_default_and_parse() {
+        assert_eq!(
+            intake_required_fields(&Env::default()).ok(),
+            Some(vec![IntakeField::Name, IntakeField::Email])
+        );
+        let e = env(&[(INTAKE_REQUIRED_FIELDS, "question, email,email")]);
+        assert_eq!(
+            intake_required_fields(&e).ok(),
+            Some(vec![IntakeField::Email, IntakeField::Question])
+        );
+        let bad = intake_required_fields(&env(&[(INTAKE_REQUIRED_FIELDS, "name,age")]))
+            .map_err(|e| e.to_string());
+        assert_eq!(
+            bad,
+            Err("configuration: INTAKE_REQUIRED_FIELDS names `age`, not one of name, email, phone, question, language".to_owned())
+        );
+    }
+
+    #[test]
+    fn technical_link_id_is_a_safe_segment() {
+        assert_eq!(
+            technical_link_id(&env(&[(CM_TECHNICAL_LINK_ID, "8f1c-AB_2")])).ok(),
+            Some("8f1c-AB_2".to_owned())
+        );
+        for bad in ["a/b", "a b", "..", "a%2F"] {
+            assert!(
+                technical_link_id(&env(&[(CM_TECHNICAL_LINK_ID, bad)])).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}

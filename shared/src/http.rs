@@ -1,0 +1,250 @@
+//! The inbound HTTP rules every endpoint shares, in the order the contract applies them:
+//! token first (before any I/O), then route (method + raw path), then media type, size and strict
+//! JSON. Nothing here does I/O.
+//!
+//! Routing uses the raw path only, never `routeKey`, `pathParameters` or the stage, so one binary
+//! answers the same behind an HTTP API (with or without a stage prefix), a function URL (where
+//! the path may be `/`) and `cargo lambda watch`.
+
+use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::auth::{CALLOUT_TOKEN_HEADER, CalloutTokens};
+use crate::error::ApiError;
+
+/// Request bodies above this size are refused with 413.
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
+
+/// 401 unless `X-Callout-Token` is one of the accepted tokens.
+pub fn authorize(req: &Request, tokens: &CalloutTokens) -> Result<(), ApiError> {
+    let presented = req.headers().get(CALLOUT_TOKEN_HEADER);
+    match presented {
+        Some(value) if tokens.accepts(value.as_bytes()) => Ok(()),
+        _ => Err(ApiError::Unauthorized),
+    }
+}
+
+/// The raw request path split into its non-empty segments (`/prod/intake/abc/` ->
+/// `["prod", "intake", "abc"]`).
+pub fn path_segments(req: &Request) -> Vec<&str> {
+    let raw = req.raw_http_path();
+    let raw = if raw.is_empty() {
+        req.uri().path()
+    } else {
+        raw
+    };
+    raw.split('/').filter(|s| !s.is_empty()).collect()
+}
+
+/// Whether the path names the endpoint `resource`: its last segment is `resource` (after any
+/// stage or base-path prefix), or the path is `/` (a function URL called at its root).
+pub fn is_resource(segments: &[&str], resource: &str) -> bool {
+    segments.last().is_none_or(|last| *last == resource)
+}
+
+/// 405 for any method but `allowed` (which is also named in the `Allow` header).
+pub fn require_method(req: &Request, allowed: Method, allow: &'static str) -> Result<(), ApiError> {
+    if req.method() == allowed {
+        Ok(())
+    } else {
+        Err(ApiError::MethodNotAllowed { allow })
+    }
+}
+
+/// The body as a strict JSON object of type `T`. An empty body is `empty` when given (for
+/// endpoints whose fields are all optional), else 400.
+pub fn json_body<T: DeserializeOwned>(req: &Request, empty: Option<T>) -> Result<T, ApiError> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return empty.ok_or_else(|| ApiError::bad_request("request body is required"));
+    }
+    if !is_json(req.headers().get(header::CONTENT_TYPE)) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(describe_json_error(&e)))
+}
+
+fn is_json(content_type: Option<&HeaderValue>) -> bool {
+    let Some(Ok(value)) = content_type.map(HeaderValue::to_str) else {
+        return false;
+    };
+    let media_type = value.split(';').next().unwrap_or_default().trim();
+    media_type.eq_ignore_ascii_case("application/json")
+}
+
+/// A message for a body that did not parse, which never repeats a value from the body (serde's
+/// own messages quote the offending value, which may be personal data). Field names are ours or
+/// the caller's keys and are kept, cut short.
+fn describe_json_error(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            "request body is not valid JSON".to_owned()
+        }
+        Category::Data => {
+            let text = error.to_string();
+            for prefix in ["unknown field", "missing field", "duplicate field"] {
+                if text.starts_with(prefix) {
+                    let field = text
+                        .split('`')
+                        .nth(1)
+                        .map(|f| f.chars().take(64).collect::<String>())
+                        .unwrap_or_default();
+                    return format!("{prefix} `{field}`");
+                }
+            }
+            format!(
+                "request body does not match the contract at line {} column {} (wrong type?)",
+                error.line(),
+                error.column()
+            )
+        }
+    }
+}
+
+/// A JSON response. Serialising our own wire types cannot fail; if it ever did, the answer is
+/// an empty object rather than a panic on the request path.
+pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
+    let json = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_owned());
+    let mut response = Response::new(Body::Text(json));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+pub fn ok_json<T: Serialize>(body: &T) -> Response<Body> {
+    json_response(StatusCode::OK, body)
+}
+
+pub fn no_content() -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq, Default)]
+    #[serde(deny_unknown_fields)]
+    struct Probe {
+        #[serde(rename = "chatId")]
+        chat_id: Option<String>,
+        n: Option<u8>,
+    }
+
+    fn post(body: &str, content_type: Option<&str>) -> Request {
+        let mut builder = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("/x");
+        if let Some(ct) = content_type {
+            builder = builder.header("content-type", ct);
+        }
+        builder
+            .body(Body::Text(body.to_owned()))
+            .unwrap_or_else(|_| Request::default())
+    }
+
+    #[test]
+    fn parses_strict_json_with_any_charset_parameter() {
+        let req = post(r#"{"chatId":"a"}"#, Some("Application/JSON; charset=utf-8"));
+        assert_eq!(
+            json_body::<Probe>(&req, None),
+            Ok(Probe {
+                chat_id: Some("a".into()),
+                n: None
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_other_media_types() {
+        for ct in [None, Some("text/plain"), Some("application/jsonx")] {
+            assert_eq!(
+                json_body::<Probe>(&post("{}", ct), None),
+                Err(ApiError::UnsupportedMediaType),
+                "{ct:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_bodies_over_the_limit() {
+        let big = format!(r#"{{"chatId":"{}"}}"#, "a".repeat(MAX_BODY_BYTES));
+        assert_eq!(
+            json_body::<Probe>(&post(&big, Some("application/json")), None),
+            Err(ApiError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES
+            })
+        );
+    }
+
+    #[test]
+    fn empty_body_is_the_default_only_where_allowed() {
+        let req = post("  ", None);
+        assert_eq!(
+            json_body(&req, Some(Probe::default())),
+            Ok(Probe::default())
+        );
+        assert_eq!(
+            json_body::<Probe>(&req, None),
+            Err(ApiError::bad_request("request body is required"))
+        );
+    }
+
+    #[test]
+    fn error_messages_never_echo_values() {
+        let cases = [
+            (
+                r#"{"chatId":"a","extra":"jan@example.nl"}"#,
+                "unknown field `extra`",
+            ),
+            (r#"{"chatId":"a","chatId":"b"}"#, "duplicate field `chatId`"),
+            (
+                r#"{"chatId":"jan@example.nl""#,
+                "request body is not valid JSON",
+            ),
+            (r#"not json at all"#, "request body is not valid JSON"),
+        ];
+        for (body, message) in cases {
+            assert_eq!(
+                json_body::<Probe>(&post(body, Some("application/json")), None),
+                Err(ApiError::bad_request(message)),
+                "{body}"
+            );
+        }
+        let wrong_type = json_body::<Probe>(
+            &post(r#"{"n":"jan@example.nl"}"#, Some("application/json")),
+            None,
+        );
+        let Err(ApiError::BadRequest(message)) = wrong_type else {
+            panic!("expected a bad request, got {wrong_type:?}");
+        };
+        assert!(!message.contains("jan@example.nl"), "{message}");
+        assert!(
+            message.starts_with("request body does not match the contract"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn resource_matching_ignores_prefixes_and_accepts_the_root() {
+        assert!(is_resource(&[], "handover"));
+        assert!(is_resource(&["handover"], "handover"));
+        assert!(is_resource(&["prod", "handover"], "handover"));
+        assert!(!is_resource(&["handover", "x"], "handover"));
+        assert!(!is_resource(&["intake"], "handover"));
+    }
+}

@@ -1,0 +1,293 @@
+//! Validation newtypes: a value of these types has passed every rule of the contract, so code
+//! that holds one never checks again. All rules are plain functions, tested below without I/O.
+
+use std::fmt;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// A CM.com chat id: 1-128 characters of `A-Z a-z 0-9 - _ = + .`, and not `.` or `..`.
+///
+/// CM.com documents it only as "a hash created from the combination of client id, host id and
+/// channel", so the accepted alphabet is the URL-safe and standard base64 alphabets plus `-._`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ChatId(String);
+
+pub const CHAT_ID_MAX_LEN: usize = 128;
+
+impl ChatId {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        if raw.is_empty() {
+            return Err(FieldError::Empty);
+        }
+        if raw.len() > CHAT_ID_MAX_LEN {
+            return Err(FieldError::TooLong {
+                max: CHAT_ID_MAX_LEN,
+            });
+        }
+        if raw == "." || raw == ".." {
+            return Err(FieldError::Malformed("must not be `.` or `..`"));
+        }
+        let allowed =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '=' | '+' | '.');
+        if !raw.chars().all(allowed) {
+            return Err(FieldError::Malformed(
+                "only letters, digits and - _ = + . are allowed",
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+// A chat id identifies a person's conversation: keep it out of Debug output (and so out of logs).
+impl fmt::Debug for ChatId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ChatId(..)")
+    }
+}
+
+/// Why a value was refused. Messages never repeat the value itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be at most {max} characters")]
+    TooLong { max: usize },
+    #[error("must not contain control or bidirectional-override characters")]
+    ForbiddenCharacter,
+    #[error("{0}")]
+    Malformed(&'static str),
+}
+
+/// Characters that are never accepted in free text: controls (C0, DEL, C1) and the bidirectional
+/// embedding/override/isolate characters that can make a name display as something else.
+pub fn is_forbidden_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The rule for free text (names, questions, skills, ...): trimmed, NFC-normalised, not empty,
+/// at most `max` characters, no forbidden characters. Returns the normalised value.
+pub fn text(raw: &str, max: usize) -> Result<String, FieldError> {
+    let normalised: String = raw.trim().nfc().collect();
+    if normalised.is_empty() {
+        return Err(FieldError::Empty);
+    }
+    if normalised.chars().count() > max {
+        return Err(FieldError::TooLong { max });
+    }
+    if normalised.chars().any(is_forbidden_char) {
+        return Err(FieldError::ForbiddenCharacter);
+    }
+    Ok(normalised)
+}
+
+pub const EMAIL_MAX_LEN: usize = 254;
+
+/// An e-mail address: `local@domain`, the local part of RFC 5322 dot-atoms (letters, digits and
+/// ``!#$%&'*+/=?^_`{|}~-``, single dots inside), the domain of at least two dot-separated labels
+/// of letters/digits/hyphens (any script, for IDNs), no label starting or ending with a hyphen.
+pub fn email(raw: &str) -> Result<String, FieldError> {
+    let value = text(raw, EMAIL_MAX_LEN)?;
+    const NOT_AN_ADDRESS: FieldError = FieldError::Malformed("is not an e-mail address");
+    let (local, domain) = value.rsplit_once('@').ok_or(NOT_AN_ADDRESS)?;
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local.split('.').all(|atom| {
+            !atom.is_empty()
+                && atom
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c))
+        });
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.chars().count() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+        && labels.last().is_some_and(|tld| {
+            tld.chars().count() >= 2 && !tld.chars().all(|c| c.is_ascii_digit())
+        });
+    if local_ok && domain_ok {
+        Ok(value)
+    } else {
+        Err(NOT_AN_ADDRESS)
+    }
+}
+
+pub const PHONE_MAX_LEN: usize = 32;
+
+/// A phone number as people type it: digits with an optional leading `+` and the separators
+/// space, `-`, `.`, `(`, `)`; 6 to 20 digits.
+pub fn phone(raw: &str) -> Result<String, FieldError> {
+    let value = text(raw, PHONE_MAX_LEN)?;
+    let body = value.strip_prefix('+').unwrap_or(&value);
+    let chars_ok = body
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'));
+    let digits = body.chars().filter(char::is_ascii_digit).count();
+    if chars_ok && (6..=20).contains(&digits) {
+        Ok(value)
+    } else {
+        Err(FieldError::Malformed("is not a phone number"))
+    }
+}
+
+pub const LANGUAGE_MAX_LEN: usize = 35;
+
+/// A language tag in the shape of BCP 47: a 2-8 letter primary subtag, then `-` subtags of 1-8
+/// letters or digits (`nl`, `en-GB`, `zh-Hant-TW`). `_` is accepted as separator and turned to `-`.
+pub fn language(raw: &str) -> Result<String, FieldError> {
+    let value = text(raw, LANGUAGE_MAX_LEN)?.replace('_', "-");
+    let mut subtags = value.split('-');
+    let primary_ok = subtags
+        .next()
+        .is_some_and(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
+    let rest_ok =
+        subtags.all(|s| (1..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()));
+    if primary_ok && rest_ok {
+        Ok(value)
+    } else {
+        Err(FieldError::Malformed(
+            "is not a language tag such as `en` or `nl-BE`",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chat_id_accepts_the_documented_alphabet() {
+        for ok in ["a", "AbC-09_=+.x", "..a", &"x".repeat(128), "aGVsbG8="] {
+            assert_eq!(
+                ChatId::parse(ok).map(|c| c.as_str().to_owned()),
+                Ok(ok.to_owned())
+            );
+        }
+    }
+
+    #[test]
+    fn chat_id_rejects_everything_else() {
+        assert_eq!(ChatId::parse(""), Err(FieldError::Empty));
+        assert_eq!(
+            ChatId::parse(&"x".repeat(129)),
+            Err(FieldError::TooLong { max: 128 })
+        );
+        for bad in [".", ".."] {
+            assert_eq!(
+                ChatId::parse(bad),
+                Err(FieldError::Malformed("must not be `.` or `..`"))
+            );
+        }
+        for bad in [
+            "a/b", "a b", "a%2Fb", "ä", "a\u{0}", "a?b", "a#b", "a\\b", "../x/",
+        ] {
+            assert!(
+                matches!(ChatId::parse(bad), Err(FieldError::Malformed(_))),
+                "{bad:?} must be rejected"
+            );
+        }
+    }
+
+    #[test]
+    fn chat_id_debug_hides_the_value() {
+        let id = ChatId::parse("secret-chat").map(|c| format!("{c:?}"));
+        assert_eq!(id, Ok("ChatId(..)".to_owned()));
+    }
+
+    #[test]
+    fn text_is_trimmed_and_nfc_normalised() {
+        // "e" + combining acute accent becomes the single code point "é".
+        assert_eq!(text("  Rene\u{301}e \t", 10), Ok("Ren\u{e9}e".to_owned()));
+        assert_eq!(text(" \t ", 10), Err(FieldError::Empty));
+        assert_eq!(text("abcdef", 5), Err(FieldError::TooLong { max: 5 }));
+        // length counts characters after normalisation, not bytes
+        assert_eq!(text("éééé", 4), Ok("éééé".to_owned()));
+    }
+
+    #[test]
+    fn text_refuses_controls_and_bidi_overrides() {
+        for bad in [
+            "a\u{0}b",
+            "a\nb",
+            "a\u{7f}b",
+            "a\u{85}b",
+            "evil\u{202E}txt.exe",
+            "a\u{2066}b",
+        ] {
+            assert_eq!(
+                text(bad, 100),
+                Err(FieldError::ForbiddenCharacter),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn email_accepts_real_addresses() {
+        for ok in [
+            "jan@example.nl",
+            "j.de.vries+chat@sub.example.co.uk",
+            "o'brien@example.ie",
+            "user@bücher.de",
+            "x@a-b.io",
+        ] {
+            assert_eq!(email(ok), Ok(ok.to_owned()));
+        }
+        assert_eq!(email("  jan@example.nl "), Ok("jan@example.nl".to_owned()));
+    }
+
+    #[test]
+    fn email_rejects_non_addresses() {
+        for bad in [
+            "jan",
+            "jan@",
+            "@example.nl",
+            "jan@localhost",
+            "jan@example.",
+            "jan@.example.nl",
+            "jan..x@example.nl",
+            ".jan@example.nl",
+            "jan @example.nl",
+            "jan@exa mple.nl",
+            "jan@-example.nl",
+            "jan@example.123",
+            "a@b@example.nl",
+        ] {
+            assert!(email(bad).is_err(), "{bad:?} must be rejected");
+        }
+        assert_eq!(
+            email(&format!("{}@example.nl", "a".repeat(250))),
+            Err(FieldError::TooLong { max: 254 })
+        );
+    }
+
+    #[test]
+    fn phone_rules() {
+        assert_eq!(
+            phone("+31 (0)20 123-4567"),
+            Ok("+31 (0)20 123-4567".to_owned())
+        );
+        assert_eq!(phone("0612345678"), Ok("0612345678".to_owned()));
+        for bad in ["12345", "call me", "+31 20 12x 4567", "++31201234567"] {
+            assert!(phone(bad).is_err(), "{bad:?} must be rejected");
+        }
+    }
+
+    #[test]
+    fn language_rules() {
+        assert_eq!(language("nl"), Ok("nl".to_owned()));
+        assert_eq!(language("en_GB"), Ok("en-GB".to_owned()));
+        assert_eq!(language("zh-Hant-TW"), Ok("zh-Hant-TW".to_owned()));
+        for bad in ["e", "english language", "en--GB", "123", "en-"] {
+            assert!(language(bad).is_err(), "{bad:?} must be rejected");
+        }
+    }
+}

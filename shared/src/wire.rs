@@ -1,0 +1,309 @@
+//! The contract on the wire: what CAIC's API Callout nodes send us, what we answer, and what we
+//! send to CM.com's Routing Control API. Requests are strict (unknown fields are refused);
+//! responses are small flat camelCase objects a CAIC Logical Step can branch on.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+// ---------------------------------------------------------------------------------------------
+// POST /availability
+
+/// Either our own shape (`chatId`, `webstore`, `skill`, `language`) or CAIC's Third-Party
+/// presence-check shape (`url`, `channel`, `data.context`); every field is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AvailabilityRequest {
+    pub chat_id: Option<String>,
+    pub webstore: Option<String>,
+    pub skill: Option<String>,
+    pub language: Option<String>,
+    pub url: Option<String>,
+    pub channel: Option<String>,
+    pub data: Option<PresenceCheckData>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceCheckData {
+    /// CAIC fills this with the `mscWebstore` context: our webstore.
+    pub context: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentStatus {
+    Online,
+    Offline,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AvailabilityReason {
+    AgentsAvailable,
+    NoAgentsAvailable,
+    UpstreamUnavailable,
+    PresenceCheckDisabled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AvailabilityResponse {
+    pub agent_status: AgentStatus,
+    /// The same answer as a boolean, the field CAIC's own presence check reads.
+    pub agent_available: bool,
+    pub reason: AvailabilityReason,
+}
+
+impl AvailabilityResponse {
+    pub fn new(agent_status: AgentStatus, reason: AvailabilityReason) -> Self {
+        Self {
+            agent_status,
+            agent_available: agent_status == AgentStatus::Online,
+            reason,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /intake, DELETE /intake/{chatId}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct IntakeRequest {
+    pub chat_id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub question: Option<String>,
+    pub language: Option<String>,
+}
+
+impl IntakeRequest {
+    /// The fields this request carries, in contract order.
+    pub fn fields(&self) -> Vec<(IntakeField, &str)> {
+        IntakeField::ALL
+            .into_iter()
+            .filter_map(|field| {
+                let value = match field {
+                    IntakeField::Name => &self.name,
+                    IntakeField::Email => &self.email,
+                    IntakeField::Phone => &self.phone,
+                    IntakeField::Question => &self.question,
+                    IntakeField::Language => &self.language,
+                };
+                value.as_deref().map(|v| (field, v))
+            })
+            .collect()
+    }
+}
+
+/// What the customer can tell the bot before the handover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IntakeField {
+    Name,
+    Email,
+    Phone,
+    Question,
+    Language,
+}
+
+impl IntakeField {
+    pub const ALL: [IntakeField; 5] = [
+        Self::Name,
+        Self::Email,
+        Self::Phone,
+        Self::Question,
+        Self::Language,
+    ];
+
+    /// The name on the wire, in the store and in the handover Context.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Question => "question",
+            Self::Language => "language",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntakeResponse {
+    /// This request's values were written.
+    pub stored: bool,
+    /// Every required field is stored.
+    pub complete: bool,
+    /// Required fields not stored yet.
+    pub missing: Vec<IntakeField>,
+    /// Fields of this request that were refused (nothing of the request is then written).
+    pub invalid: Vec<IntakeField>,
+    /// Set only when the store could not be reached (`store_unavailable`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<IntakeReason>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntakeReason {
+    StoreUnavailable,
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /handover
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HandoverRequest {
+    pub chat_id: String,
+    pub skill: Option<String>,
+    pub webstore: Option<String>,
+    pub context: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HandoverStatus {
+    Success,
+    Pending,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoverReason {
+    /// A handover for this chat already succeeded within the dedup window; nothing was sent.
+    AlreadyHandedOver,
+    /// Another invocation is handing this chat over right now; nothing was sent.
+    HandoverInProgress,
+    /// CM.com answered with a non-2xx status (including a redirect, which is never followed).
+    UpstreamRejected,
+    /// CM.com did not answer within the time budget.
+    UpstreamTimeout,
+    /// CM.com could not be reached (connection refused, reset, TLS failure).
+    UpstreamUnreachable,
+    /// Our own table could not be reached, so nothing was claimed and nothing was sent.
+    StoreUnavailable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HandoverResponse {
+    pub handover_status: HandoverStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<HandoverReason>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// CM.com Routing Control: POST .../chats/{ChatId}/routing/mutationrequests
+
+/// The body CM.com's Routing Control API takes (its field names, PascalCase).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoutingMutationRequest {
+    pub chat_id: String,
+    pub mutations: Vec<RoutingMutation>,
+    pub context: BTreeMap<String, String>,
+}
+
+/// One routing rule change, as configured in `CM_ROUTING_MUTATIONS`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RoutingMutation {
+    #[serde(rename = "$type")]
+    pub kind: RoutingMutationKind,
+    pub action: RoutingAction,
+    pub operator: RoutingOperator,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_adapter_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_adapter_id: Option<String>,
+}
+
+/// `$type` is always `ruleMutation`: the only kind CM.com documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RoutingMutationKind {
+    #[serde(rename = "ruleMutation")]
+    RuleMutation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RoutingAction {
+    Enable,
+    Disable,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RoutingOperator {
+    And,
+    Or,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn availability_response_is_flat_camel_case() {
+        let body = serde_json::to_value(AvailabilityResponse::new(
+            AgentStatus::Offline,
+            AvailabilityReason::UpstreamUnavailable,
+        ));
+        assert_eq!(
+            body.ok(),
+            Some(
+                json!({"agentStatus": "offline", "agentAvailable": false, "reason": "upstream_unavailable"})
+            )
+        );
+    }
+
+    #[test]
+    fn routing_mutation_round_trips_cm_field_names() {
+        let raw = json!({"$type": "ruleMutation", "action": "Enable", "operator": "Or", "targetAdapterId": "msc"});
+        let parsed: Result<RoutingMutation, _> = serde_json::from_value(raw.clone());
+        let back = parsed.ok().and_then(|m| serde_json::to_value(m).ok());
+        assert_eq!(back, Some(raw));
+    }
+
+    #[test]
+    fn routing_mutation_refuses_other_types_and_unknown_fields() {
+        for bad in [
+            json!({"$type": "otherMutation", "action": "Enable", "operator": "And"}),
+            json!({"$type": "ruleMutation", "action": "enable", "operator": "And"}),
+            json!({"$type": "ruleMutation", "action": "Enable", "operator": "And", "extra": 1}),
+        ] {
+            assert!(
+                serde_json::from_value::<RoutingMutation>(bad.clone()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn intake_request_lists_present_fields_in_order() {
+        let req: Result<IntakeRequest, _> = serde_json::from_value(
+            json!({"chatId": "c", "email": "e", "name": "n", "phone": null}),
+        );
+        let fields = req.map(|r| {
+            r.fields()
+                .into_iter()
+                .map(|(f, v)| (f, v.to_owned()))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            fields.ok(),
+            Some(vec![
+                (IntakeField::Name, "n".to_owned()),
+                (IntakeField::Email, "e".to_owned())
+            ])
+        );
+    }
+}
