@@ -31,6 +31,11 @@ impl ApiError {
         Self::BadRequest(message.into())
     }
 
+    /// 400 naming the field and the rule it broke (never its value).
+    pub fn invalid_field(field: &str, error: crate::validate::FieldError) -> Self {
+        Self::BadRequest(format!("{field} {error}"))
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,

@@ -1,1 +1,4 @@
-fn main() {}
+//! End-to-end tests: real DynamoDB (DynamoDB Local, started by `make test`), a local HTTP server
+//! standing in for CM.com (wiremock), and each function through its lambda_http entry point.
+
+mod store;

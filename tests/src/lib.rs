@@ -1,1 +1,177 @@
+//! Test support: DynamoDB Local (started by `make test`), a fresh table per test, the JSON event
+//! fixtures in `events/`, and each function's app built from an environment as in production.
 
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
+};
+use lambda_http::{Body, Request, Response};
+use serde_json::Value;
+use shared::config::Env;
+use shared::store::{EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE};
+
+/// The callout token in every fixture under `events/`.
+pub const TOKEN: &str = "local-dev-callout-token-change-me";
+/// The chat id in every fixture under `events/`.
+pub const CHAT: &str = "chat-4f2a9c1e-demo";
+pub const PRODUCT_TOKEN: &str = "product-token-for-tests";
+pub const TECHNICAL_LINK_ID: &str = "3f7e1a2b-link";
+pub const MUTATIONS: &str = r#"[{"$type":"ruleMutation","action":"Enable","operator":"And","targetAdapterId":"msc-adapter"}]"#;
+
+/// The SDK configuration for DynamoDB Local, from the variables `make test` sets.
+pub async fn sdk() -> SdkConfig {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
+        "AWS_ENDPOINT_URL_DYNAMODB is not set: these tests need DynamoDB Local; run them with `make test`"
+    );
+    aws_config::defaults(BehaviorVersion::latest()).load().await
+}
+
+/// An SDK configuration whose every service endpoint is `url` (a fake AWS API).
+pub async fn sdk_at(url: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(aws_config::Region::new("eu-west-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::for_tests())
+        .load()
+        .await
+}
+
+/// Creates an empty table like the template's (string key `pk`, TTL on `expiresAt`) under a
+/// name no other test uses, and returns the name.
+pub async fn fresh_table(sdk: &SdkConfig) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "handover-test-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let client = aws_sdk_dynamodb::Client::new(sdk);
+    let key = |builder: aws_sdk_dynamodb::types::builders::KeySchemaElementBuilder| {
+        builder
+            .attribute_name(KEY_ATTRIBUTE)
+            .key_type(KeyType::Hash)
+            .build()
+    };
+    client
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(KEY_ATTRIBUTE)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute definition"),
+        )
+        .key_schema(key(KeySchemaElement::builder()).expect("key schema"))
+        .send()
+        .await
+        .expect("create table in DynamoDB Local");
+    client
+        .update_time_to_live()
+        .table_name(&name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(EXPIRY_ATTRIBUTE)
+                .enabled(true)
+                .build()
+                .expect("ttl spec"),
+        )
+        .send()
+        .await
+        .expect("enable TTL");
+    name
+}
+
+/// Every item in `table` (tests use small tables).
+pub async fn items(
+    sdk: &SdkConfig,
+    table: &str,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    aws_sdk_dynamodb::Client::new(sdk)
+        .scan()
+        .table_name(table)
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("scan")
+        .items
+        .unwrap_or_default()
+}
+
+fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+/// The fixture `events/<name>.json`.
+pub fn event(name: &str) -> Value {
+    let path = events_dir().join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The fixture with its body replaced by `body` serialised as JSON.
+pub fn event_with_body(name: &str, body: Value) -> Value {
+    let mut event = event(name);
+    event["body"] = Value::String(body.to_string());
+    event
+}
+
+/// The fixture with its body replaced by exactly `raw`.
+pub fn event_with_raw_body(name: &str, raw: &str) -> Value {
+    let mut event = event(name);
+    event["body"] = Value::String(raw.to_owned());
+    event
+}
+
+/// The fixture with header `name` set to `value` (or removed, for `None`).
+pub fn with_header(mut event: Value, name: &str, value: Option<&str>) -> Value {
+    let headers = event["headers"]
+        .as_object_mut()
+        .expect("fixture has headers");
+    match value {
+        Some(v) => headers.insert(name.to_owned(), Value::String(v.to_owned())),
+        None => headers.remove(name),
+    };
+    event
+}
+
+/// The fixture with method and raw path changed (as a different route would send it).
+pub fn with_route(mut event: Value, method: &str, raw_path: &str) -> Value {
+    event["rawPath"] = Value::String(raw_path.to_owned());
+    event["requestContext"]["http"]["method"] = Value::String(method.to_owned());
+    event["requestContext"]["http"]["path"] = Value::String(raw_path.to_owned());
+    event
+}
+
+/// The request lambda_http builds from an API Gateway / function URL event.
+pub fn request(event: &Value) -> Request {
+    lambda_http::request::from_str(&event.to_string()).expect("lambda_http parses the event")
+}
+
+/// Status and JSON body (`Value::Null` for an empty body).
+pub fn status_and_json(response: &Response<Body>) -> (u16, Value) {
+    let bytes: &[u8] = response.body().as_ref();
+    let json = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(bytes).expect("response body is JSON")
+    };
+    (response.status().as_u16(), json)
+}
+
+/// An environment with the callout token of the fixtures plus `extra`.
+pub fn env(extra: &[(&str, &str)]) -> Env {
+    let mut pairs: Vec<(String, String)> = vec![("CALLOUT_TOKENS".into(), TOKEN.into())];
+    pairs.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    Env::from_pairs(pairs)
+}

@@ -1,1 +1,210 @@
+//! Step 1 of the seed's handover dialog: are MSC agents available?
+//!
+//! `POST /availability` answers `{"agentStatus","agentAvailable","reason"}` in a 200 whatever the
+//! presence source does, within the time budget. The same endpoint serves as CAIC's Third-Party
+//! presence-check webhook (`{"url","channel","data":{"context"}}`, webstore = `data.context`).
 
+use std::convert::Infallible;
+use std::time::Duration;
+
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, Response};
+use serde_json::Value;
+use shared::ApiError;
+use shared::cm::PresenceSource;
+use shared::config::{self, ConfigError, Env, SsmLoader};
+use shared::validate::{self, ChatId};
+use shared::wire::{AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse};
+use shared::{auth::CalloutTokens, http};
+
+pub const DEFAULT_BUDGET_MS: u64 = 3000;
+
+/// Kept back from the budget for our own work around the upstream call.
+const MARGIN: Duration = Duration::from_millis(50);
+
+pub struct App {
+    tokens: CalloutTokens,
+    presence: Option<Presence>,
+    budget: Duration,
+}
+
+struct Presence {
+    source: PresenceSource,
+    online_pointer: String,
+}
+
+impl App {
+    pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
+        let ssm = SsmLoader::new(sdk);
+        let tokens = config::callout_tokens(env, &ssm).await?;
+        let budget = env.duration_ms(config::AVAILABILITY_BUDGET_MS, DEFAULT_BUDGET_MS)?;
+        let presence = match env.get(config::AVAILABILITY_URL) {
+            None => None,
+            Some(url) => {
+                let has_token = env.get(config::CM_PRODUCT_TOKEN).is_some()
+                    || env.get(config::CM_PRODUCT_TOKEN_PARAM).is_some();
+                let token = if has_token {
+                    Some(
+                        config::secret(
+                            env,
+                            config::CM_PRODUCT_TOKEN,
+                            config::CM_PRODUCT_TOKEN_PARAM,
+                            &ssm,
+                        )
+                        .await?,
+                    )
+                } else {
+                    None
+                };
+                let source = PresenceSource::new(
+                    shared::cm::http_client()?,
+                    config::AVAILABILITY_URL,
+                    url,
+                    token,
+                )?;
+                Some(Presence {
+                    source,
+                    online_pointer: config::online_pointer(env)?,
+                })
+            }
+        };
+        Ok(Self {
+            tokens,
+            presence,
+            budget,
+        })
+    }
+
+    /// Asks the presence source (if any) within the budget; never fails.
+    async fn check(&self, webstore: Option<&str>) -> AvailabilityResponse {
+        let Some(presence) = &self.presence else {
+            return AvailabilityResponse::new(
+                AgentStatus::Online,
+                AvailabilityReason::PresenceCheckDisabled,
+            );
+        };
+        let limit = self.budget.saturating_sub(MARGIN);
+        match presence.source.fetch(webstore, limit).await {
+            Ok(document) if is_online(&document, &presence.online_pointer) => {
+                AvailabilityResponse::new(AgentStatus::Online, AvailabilityReason::AgentsAvailable)
+            }
+            Ok(_) => AvailabilityResponse::new(
+                AgentStatus::Offline,
+                AvailabilityReason::NoAgentsAvailable,
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "presence source failed; answering offline");
+                AvailabilityResponse::new(
+                    AgentStatus::Offline,
+                    AvailabilityReason::UpstreamUnavailable,
+                )
+            }
+        }
+    }
+}
+
+/// The presence rule: the value at `pointer` means "agents online" when it is `true`, a number
+/// above 0, or the string "online" or "available" (any case). Anything else, a missing value
+/// included, means offline.
+pub fn is_online(document: &Value, pointer: &str) -> bool {
+    match document.pointer(pointer) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|n| n > 0.0),
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            s.eq_ignore_ascii_case("online") || s.eq_ignore_ascii_case("available")
+        }
+        _ => false,
+    }
+}
+
+/// The webstore a request asks about, with every field checked (400 otherwise).
+fn webstore_of(request: AvailabilityRequest) -> Result<Option<String>, ApiError> {
+    if let Some(chat_id) = &request.chat_id {
+        ChatId::parse(chat_id).map_err(|e| ApiError::invalid_field("chatId", e))?;
+    }
+    let optional_text =
+        |name: &str, value: &Option<String>, max: usize| -> Result<Option<String>, ApiError> {
+            value
+                .as_deref()
+                .map(|v| validate::text(v, max).map_err(|e| ApiError::invalid_field(name, e)))
+                .transpose()
+        };
+    optional_text("skill", &request.skill, 128)?;
+    optional_text("url", &request.url, 2048)?;
+    optional_text("channel", &request.channel, 64)?;
+    if let Some(language) = &request.language {
+        validate::language(language).map_err(|e| ApiError::invalid_field("language", e))?;
+    }
+    let webstore = optional_text("webstore", &request.webstore, 128)?;
+    let context = optional_text("data.context", &request.data.and_then(|d| d.context), 128)?;
+    Ok(webstore.or(context))
+}
+
+/// The lambda_http entry point: every outcome is a response.
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallible> {
+    Ok(respond(app, &req)
+        .await
+        .unwrap_or_else(ApiError::into_response))
+}
+
+async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    http::authorize(req, &app.tokens)?;
+    if !http::is_resource(&http::path_segments(req), "availability") {
+        return Err(ApiError::NotFound);
+    }
+    http::require_method(req, Method::POST, "POST")?;
+    let request: AvailabilityRequest = http::json_body(req, Some(AvailabilityRequest::default()))?;
+    let webstore = webstore_of(request)?;
+    let answer = app.check(webstore.as_deref()).await;
+    tracing::info!(reason = ?answer.reason, "availability answered");
+    Ok(http::ok_json(&answer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn online_values() {
+        for doc in [
+            json!({"available": true}),
+            json!({"available": 1}),
+            json!({"available": 0.5}),
+            json!({"available": "online"}),
+            json!({"available": " Available "}),
+            json!({"available": "ONLINE"}),
+        ] {
+            assert!(is_online(&doc, "/available"), "{doc}");
+        }
+    }
+
+    #[test]
+    fn offline_values() {
+        for doc in [
+            json!({"available": false}),
+            json!({"available": 0}),
+            json!({"available": -3}),
+            json!({"available": "offline"}),
+            json!({"available": "true"}),
+            json!({"available": null}),
+            json!({"available": [true]}),
+            json!({"available": {"online": true}}),
+            json!({"other": true}),
+            json!(true),
+        ] {
+            assert!(!is_online(&doc, "/available"), "{doc}");
+        }
+    }
+
+    #[test]
+    fn nested_pointers_and_escapes() {
+        let doc = json!({"agents": {"online": 2}, "a/b": "online", "list": [false, true]});
+        assert!(is_online(&doc, "/agents/online"));
+        assert!(is_online(&doc, "/a~1b"));
+        assert!(is_online(&doc, "/list/1"));
+        assert!(!is_online(&doc, "/list/0"));
+        assert!(!is_online(&doc, "/agents/offline"));
+    }
+}

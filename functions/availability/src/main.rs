@@ -1,1 +1,12 @@
-fn main() {}
+//! Composition root of the `availability` function: configuration and clients, built once.
+
+use lambda_http::{Error, run, service_fn};
+use shared::config::{Env, or_exit};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let sdk = shared::aws::sdk_config().await;
+    let app = or_exit(availability::App::from_env(&Env::from_process(), &sdk).await);
+    run(service_fn(|req| availability::handle(&app, req))).await
+}

@@ -1,1 +1,385 @@
+//! Step 4 of the seed's handover dialog: hand the chat to an MSC agent, exactly once.
+//!
+//! `POST /handover` claims the chat's handover with a conditional DynamoDB write, then sends one
+//! routing mutation request to CM.com with everything the customer already told the bot in its
+//! Context. A duplicate while that runs answers `pending`; after a success, `success` is replayed
+//! without a call for `HANDOVER_DEDUP_SECONDS`; a failure releases the claim so a retry may run.
 
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, RequestExt, Response};
+use shared::ApiError;
+use shared::auth::CalloutTokens;
+use shared::clock::{Clock, SystemClock};
+use shared::cm::{RoutingControl, UpstreamError};
+use shared::config::{self, ConfigError, Env, SsmLoader};
+use shared::http;
+use shared::store::{Claim, ClaimTerms, IntakeRecord, Store};
+use shared::validate::{self, ChatId};
+use shared::wire::{
+    HandoverReason, HandoverRequest, HandoverResponse, HandoverStatus, IntakeField,
+    RoutingMutation, RoutingMutationRequest,
+};
+
+pub const DEFAULT_BUDGET_MS: u64 = 5000;
+pub const DEFAULT_DEDUP_SECONDS: u64 = 900;
+const MAX_DEDUP_SECONDS: u64 = 7 * 86_400;
+
+/// Kept back from the budget for recording the outcome after the upstream call.
+const FINISH_RESERVE: Duration = Duration::from_millis(300);
+/// Below this, an upstream call is not worth starting.
+const MIN_CALL_TIME: Duration = Duration::from_millis(100);
+
+pub const CONTEXT_MAX_PAIRS: usize = 20;
+pub const CONTEXT_KEY_MAX_LEN: usize = 64;
+pub const CONTEXT_VALUE_MAX_LEN: usize = 500;
+/// Context keys that our own values fill; a request may not set them.
+pub const RESERVED_CONTEXT_KEYS: [&str; 7] = [
+    "name", "email", "phone", "question", "language", "skill", "webstore",
+];
+
+pub struct App {
+    tokens: CalloutTokens,
+    store: Store,
+    routing: RoutingControl,
+    mutations: Vec<RoutingMutation>,
+    dedup_seconds: u64,
+    budget: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl App {
+    pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
+        let ssm = SsmLoader::new(sdk);
+        let tokens = config::callout_tokens(env, &ssm).await?;
+        let table = env.required(config::TABLE_NAME)?;
+        let base_url = config::cm_api_base_url(env)?;
+        let technical_link_id = config::technical_link_id(env)?;
+        let mutations = config::routing_mutations(env)?;
+        let product_token = config::secret(
+            env,
+            config::CM_PRODUCT_TOKEN,
+            config::CM_PRODUCT_TOKEN_PARAM,
+            &ssm,
+        )
+        .await?;
+        Ok(Self {
+            tokens,
+            store: Store::new(aws_sdk_dynamodb::Client::new(sdk), table),
+            routing: RoutingControl::new(
+                shared::cm::http_client()?,
+                base_url,
+                technical_link_id,
+                product_token,
+            ),
+            mutations,
+            dedup_seconds: env.positive_u64(
+                config::HANDOVER_DEDUP_SECONDS,
+                DEFAULT_DEDUP_SECONDS,
+                MAX_DEDUP_SECONDS,
+            )?,
+            budget: env.duration_ms(config::HANDOVER_BUDGET_MS, DEFAULT_BUDGET_MS)?,
+            clock: Arc::new(SystemClock),
+        })
+    }
+
+    /// The same app reading time from `clock` (tests, replays).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
+    }
+
+    async fn hand_over(&self, order: &HandoverOrder, claim_id: &str) -> HandoverResponse {
+        let started = Instant::now();
+        let now = self.clock.now();
+        let intake = match self.store.intake(&order.chat, now).await {
+            Ok(record) => record.unwrap_or_default(),
+            Err(error) => {
+                tracing::error!(%error, "intake not read; nothing claimed, nothing sent");
+                return failed(HandoverReason::StoreUnavailable);
+            }
+        };
+        let terms = ClaimTerms {
+            now,
+            lease_until: now + self.budget.as_secs() + 2,
+            dedup_until: now + self.dedup_seconds,
+        };
+        match self
+            .store
+            .claim_handover(&order.chat, claim_id, terms)
+            .await
+        {
+            Ok(Claim::Claimed) => {}
+            Ok(Claim::InProgress) => {
+                return answer(
+                    HandoverStatus::Pending,
+                    Some(HandoverReason::HandoverInProgress),
+                );
+            }
+            Ok(Claim::AlreadyHandedOver) => {
+                return answer(
+                    HandoverStatus::Success,
+                    Some(HandoverReason::AlreadyHandedOver),
+                );
+            }
+            Err(error) => {
+                tracing::error!(%error, "handover not claimed; nothing sent");
+                return failed(HandoverReason::StoreUnavailable);
+            }
+        }
+
+        let body = RoutingMutationRequest {
+            chat_id: order.chat.as_str().to_owned(),
+            mutations: self.mutations.clone(),
+            context: handover_context(&intake, order),
+        };
+        let limit = self
+            .budget
+            .saturating_sub(started.elapsed())
+            .saturating_sub(FINISH_RESERVE);
+        let outcome = if limit < MIN_CALL_TIME {
+            Err(UpstreamError::Timeout(limit))
+        } else {
+            self.routing
+                .request_mutations(&order.chat, &body, limit)
+                .await
+        };
+
+        match outcome {
+            Ok(()) => {
+                let now = self.clock.now();
+                let recorded = self
+                    .store
+                    .record_handover_success(&order.chat, claim_id, now, now + self.dedup_seconds)
+                    .await;
+                if let Err(error) = recorded {
+                    // The chat is handed over; the claim stays pending until its lease ends.
+                    tracing::error!(%error, "handover succeeded but was not recorded");
+                }
+                answer(HandoverStatus::Success, None)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "routing control failed; claim released");
+                if let Err(error) = self.store.release_handover(&order.chat, claim_id).await {
+                    tracing::error!(%error, "claim not released; it ends with its lease");
+                }
+                failed(upstream_reason(&error))
+            }
+        }
+    }
+}
+
+/// A handover request that passed every check.
+#[derive(Debug)]
+pub struct HandoverOrder {
+    pub chat: ChatId,
+    pub skill: Option<String>,
+    pub webstore: Option<String>,
+    pub context: BTreeMap<String, String>,
+}
+
+impl HandoverOrder {
+    pub fn parse(request: HandoverRequest) -> Result<Self, ApiError> {
+        let chat =
+            ChatId::parse(&request.chat_id).map_err(|e| ApiError::invalid_field("chatId", e))?;
+        let skill = optional_text("skill", request.skill.as_deref())?;
+        let webstore = optional_text("webstore", request.webstore.as_deref())?;
+        let raw_context = request.context.unwrap_or_default();
+        if raw_context.len() > CONTEXT_MAX_PAIRS {
+            return Err(ApiError::bad_request(format!(
+                "context must hold at most {CONTEXT_MAX_PAIRS} pairs"
+            )));
+        }
+        let mut context = BTreeMap::new();
+        for (key, value) in raw_context {
+            let key_ok = (1..=CONTEXT_KEY_MAX_LEN).contains(&key.len())
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            if !key_ok {
+                return Err(ApiError::bad_request(format!(
+                    "context keys must be 1-{CONTEXT_KEY_MAX_LEN} letters, digits, _ - or ."
+                )));
+            }
+            if RESERVED_CONTEXT_KEYS.contains(&key.as_str()) {
+                return Err(ApiError::bad_request(format!(
+                    "context key `{key}` is reserved: it is filled from intake or the request"
+                )));
+            }
+            let value = validate::text(&value, CONTEXT_VALUE_MAX_LEN)
+                .map_err(|e| ApiError::invalid_field(&format!("context.{key}"), e))?;
+            context.insert(key, value);
+        }
+        Ok(Self {
+            chat,
+            skill,
+            webstore,
+            context,
+        })
+    }
+}
+
+fn optional_text(field: &str, raw: Option<&str>) -> Result<Option<String>, ApiError> {
+    raw.map(|v| validate::text(v, 128).map_err(|e| ApiError::invalid_field(field, e)))
+        .transpose()
+}
+
+/// The Context CM.com receives: the stored intake fields, skill, webstore and the request's
+/// own pairs (which cannot overwrite the others: see [`RESERVED_CONTEXT_KEYS`]).
+pub fn handover_context(intake: &IntakeRecord, order: &HandoverOrder) -> BTreeMap<String, String> {
+    let mut context = order.context.clone();
+    for field in IntakeField::ALL {
+        if let Some(value) = intake.get(&field) {
+            context.insert(field.as_str().to_owned(), value.clone());
+        }
+    }
+    if let Some(skill) = &order.skill {
+        context.insert("skill".to_owned(), skill.clone());
+    }
+    if let Some(webstore) = &order.webstore {
+        context.insert("webstore".to_owned(), webstore.clone());
+    }
+    context
+}
+
+pub fn upstream_reason(error: &UpstreamError) -> HandoverReason {
+    match error {
+        UpstreamError::Timeout(_) => HandoverReason::UpstreamTimeout,
+        UpstreamError::Unreachable => HandoverReason::UpstreamUnreachable,
+        UpstreamError::Status(_) | UpstreamError::UnreadableBody | UpstreamError::InvalidToken => {
+            HandoverReason::UpstreamRejected
+        }
+    }
+}
+
+fn answer(status: HandoverStatus, reason: Option<HandoverReason>) -> HandoverResponse {
+    HandoverResponse {
+        handover_status: status,
+        reason,
+    }
+}
+
+fn failed(reason: HandoverReason) -> HandoverResponse {
+    answer(HandoverStatus::Failed, Some(reason))
+}
+
+/// A claim id unique to this invocation: the Lambda request id where there is one, plus random
+/// bytes (so that two runs outside Lambda never share one).
+fn claim_id(req: &Request) -> String {
+    let mut random = [0u8; 8];
+    let _ = getrandom::fill(&mut random);
+    let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let request_id = req
+        .lambda_context_ref()
+        .map(|c| c.request_id.clone())
+        .unwrap_or_default();
+    format!("{request_id}:{suffix}")
+}
+
+/// The lambda_http entry point: every outcome is a response.
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallible> {
+    Ok(respond(app, &req)
+        .await
+        .unwrap_or_else(ApiError::into_response))
+}
+
+async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    http::authorize(req, &app.tokens)?;
+    if !http::is_resource(&http::path_segments(req), "handover") {
+        return Err(ApiError::NotFound);
+    }
+    http::require_method(req, Method::POST, "POST")?;
+    let order = HandoverOrder::parse(http::json_body(req, None)?)?;
+    let answer = app.hand_over(&order, &claim_id(req)).await;
+    tracing::info!(status = ?answer.handover_status, reason = ?answer.reason, "handover answered");
+    Ok(http::ok_json(&answer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn order(body: serde_json::Value) -> Result<HandoverOrder, ApiError> {
+        HandoverOrder::parse(
+            serde_json::from_value(body).unwrap_or_else(|e| panic!("fixture: {e}")),
+        )
+    }
+
+    #[test]
+    fn context_joins_intake_request_fields_and_pairs() {
+        let order = order(json!({
+            "chatId": "c1", "skill": " billing ", "webstore": "shop-nl", "context": {"orderId": "A-17"}
+        }));
+        let mut intake = IntakeRecord::new();
+        intake.insert(IntakeField::Name, "Jan".into());
+        intake.insert(IntakeField::Email, "jan@example.nl".into());
+        let context = order.map(|o| handover_context(&intake, &o));
+        let expected: BTreeMap<String, String> = [
+            ("email", "jan@example.nl"),
+            ("name", "Jan"),
+            ("orderId", "A-17"),
+            ("skill", "billing"),
+            ("webstore", "shop-nl"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert_eq!(context, Ok(expected));
+    }
+
+    #[test]
+    fn context_refuses_reserved_bad_and_too_many_keys() {
+        let reserved = order(json!({"chatId": "c", "context": {"email": "x@example.nl"}}));
+        assert_eq!(
+            reserved.map(|_| ()),
+            Err(ApiError::bad_request(
+                "context key `email` is reserved: it is filled from intake or the request"
+            ))
+        );
+        let bad_key = order(json!({"chatId": "c", "context": {"a b": "x"}}));
+        assert_eq!(
+            bad_key.map(|_| ()),
+            Err(ApiError::bad_request(
+                "context keys must be 1-64 letters, digits, _ - or ."
+            ))
+        );
+        let bad_value = order(json!({"chatId": "c", "context": {"k": "a\u{0}b"}}));
+        assert_eq!(
+            bad_value.map(|_| ()),
+            Err(ApiError::bad_request(
+                "context.k must not contain control or bidirectional-override characters"
+            ))
+        );
+        let many: serde_json::Map<String, serde_json::Value> = (0..=CONTEXT_MAX_PAIRS)
+            .map(|i| (format!("k{i}"), json!("v")))
+            .collect();
+        assert_eq!(
+            order(json!({"chatId": "c", "context": many})).map(|_| ()),
+            Err(ApiError::bad_request("context must hold at most 20 pairs"))
+        );
+    }
+
+    #[test]
+    fn upstream_errors_map_to_reasons() {
+        assert_eq!(
+            upstream_reason(&UpstreamError::Status(503)),
+            HandoverReason::UpstreamRejected
+        );
+        assert_eq!(
+            upstream_reason(&UpstreamError::Status(302)),
+            HandoverReason::UpstreamRejected
+        );
+        assert_eq!(
+            upstream_reason(&UpstreamError::Timeout(Duration::from_secs(1))),
+            HandoverReason::UpstreamTimeout
+        );
+        assert_eq!(
+            upstream_reason(&UpstreamError::Unreachable),
+            HandoverReason::UpstreamUnreachable
+        );
+    }
+}

@@ -1,1 +1,261 @@
+//! Step 3 of the seed's handover dialog: keep what the customer told the bot, per chat.
+//!
+//! `POST /intake` merges any subset of name, e-mail, phone, question and language into the
+//! chat's record (one Capture Input node per field works) and says what is still missing.
+//! `DELETE /intake/{chatId}` erases the chat's personal data (204, idempotent).
 
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, Response};
+use shared::ApiError;
+use shared::auth::CalloutTokens;
+use shared::clock::{Clock, SystemClock};
+use shared::config::{self, ConfigError, Env, SsmLoader};
+use shared::http;
+use shared::store::{IntakeRecord, Store};
+use shared::validate::{self, ChatId, FieldError};
+use shared::wire::{IntakeField, IntakeReason, IntakeRequest, IntakeResponse};
+
+pub const DEFAULT_TTL_SECONDS: u64 = 86_400;
+/// A record lives at most 30 days without a write.
+const MAX_TTL_SECONDS: u64 = 30 * 86_400;
+
+pub const NAME_MAX_LEN: usize = 100;
+pub const QUESTION_MAX_LEN: usize = 1000;
+
+pub struct App {
+    tokens: CalloutTokens,
+    store: Store,
+    required: Vec<IntakeField>,
+    ttl_seconds: u64,
+    clock: Arc<dyn Clock>,
+}
+
+impl App {
+    pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
+        let tokens = config::callout_tokens(env, &SsmLoader::new(sdk)).await?;
+        let table = env.required(config::TABLE_NAME)?;
+        Ok(Self {
+            tokens,
+            store: Store::new(aws_sdk_dynamodb::Client::new(sdk), table),
+            required: config::intake_required_fields(env)?,
+            ttl_seconds: env.positive_u64(
+                config::INTAKE_TTL_SECONDS,
+                DEFAULT_TTL_SECONDS,
+                MAX_TTL_SECONDS,
+            )?,
+            clock: Arc::new(SystemClock),
+        })
+    }
+
+    /// The same app reading time from `clock` (tests, replays).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
+    }
+
+    async fn merge(&self, chat: &ChatId, request: &IntakeRequest) -> IntakeResponse {
+        let now = self.clock.now();
+        let fields = match normalise_fields(request) {
+            Ok(fields) => fields,
+            Err(invalid) => return self.unchanged(chat, invalid).await,
+        };
+        if fields.is_empty() {
+            return self.unchanged(chat, Vec::new()).await;
+        }
+        match self
+            .store
+            .merge_intake(chat, &fields, now, now + self.ttl_seconds)
+            .await
+        {
+            Ok(record) => self.answer(true, &record, Vec::new()),
+            Err(error) => {
+                tracing::error!(%error, "intake not stored");
+                self.store_unavailable(Vec::new())
+            }
+        }
+    }
+
+    /// The answer when this request writes nothing: what the record already holds.
+    async fn unchanged(&self, chat: &ChatId, invalid: Vec<IntakeField>) -> IntakeResponse {
+        match self.store.intake(chat, self.clock.now()).await {
+            Ok(record) => self.answer(false, &record.unwrap_or_default(), invalid),
+            Err(error) => {
+                tracing::error!(%error, "intake not read");
+                self.store_unavailable(invalid)
+            }
+        }
+    }
+
+    fn answer(
+        &self,
+        stored: bool,
+        record: &IntakeRecord,
+        invalid: Vec<IntakeField>,
+    ) -> IntakeResponse {
+        let missing = missing(&self.required, record);
+        IntakeResponse {
+            stored,
+            complete: missing.is_empty(),
+            missing,
+            invalid,
+            reason: None,
+        }
+    }
+
+    fn store_unavailable(&self, invalid: Vec<IntakeField>) -> IntakeResponse {
+        IntakeResponse {
+            stored: false,
+            complete: false,
+            missing: self.required.clone(),
+            invalid,
+            reason: Some(IntakeReason::StoreUnavailable),
+        }
+    }
+}
+
+/// Checks and normalises one intake value (trimmed, NFC, within its bounds).
+pub fn normalise(field: IntakeField, raw: &str) -> Result<String, FieldError> {
+    match field {
+        IntakeField::Name => validate::text(raw, NAME_MAX_LEN),
+        IntakeField::Email => validate::email(raw),
+        IntakeField::Phone => validate::phone(raw),
+        IntakeField::Question => validate::text(raw, QUESTION_MAX_LEN),
+        IntakeField::Language => validate::language(raw),
+    }
+}
+
+/// All of a request's values normalised, or the fields that are invalid (then none is stored).
+pub fn normalise_fields(
+    request: &IntakeRequest,
+) -> Result<Vec<(IntakeField, String)>, Vec<IntakeField>> {
+    let mut valid = Vec::new();
+    let mut invalid = Vec::new();
+    for (field, raw) in request.fields() {
+        match normalise(field, raw) {
+            Ok(value) => valid.push((field, value)),
+            Err(_) => invalid.push(field),
+        }
+    }
+    if invalid.is_empty() {
+        Ok(valid)
+    } else {
+        Err(invalid)
+    }
+}
+
+/// The required fields the record does not hold yet.
+pub fn missing(required: &[IntakeField], record: &IntakeRecord) -> Vec<IntakeField> {
+    required
+        .iter()
+        .copied()
+        .filter(|f| !record.contains_key(f))
+        .collect()
+}
+
+/// The lambda_http entry point: every outcome is a response.
+pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallible> {
+    Ok(respond(app, &req)
+        .await
+        .unwrap_or_else(ApiError::into_response))
+}
+
+async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    http::authorize(req, &app.tokens)?;
+    let segments = http::path_segments(req);
+    match segments.as_slice() {
+        [.., "intake", chat_id] => {
+            http::require_method(req, Method::DELETE, "DELETE")?;
+            erase(app, chat_id).await
+        }
+        path if http::is_resource(path, "intake") => {
+            http::require_method(req, Method::POST, "POST")?;
+            let request: IntakeRequest = http::json_body(req, None)?;
+            let chat = ChatId::parse(&request.chat_id)
+                .map_err(|e| ApiError::invalid_field("chatId", e))?;
+            let answer = app.merge(&chat, &request).await;
+            tracing::info!(
+                stored = answer.stored,
+                complete = answer.complete,
+                invalid = ?answer.invalid,
+                "intake answered"
+            );
+            Ok(http::ok_json(&answer))
+        }
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+async fn erase(app: &App, raw_chat_id: &str) -> Result<Response<Body>, ApiError> {
+    let decoded = percent_encoding::percent_decode_str(raw_chat_id)
+        .decode_utf8()
+        .map_err(|_| ApiError::bad_request("chatId is not valid UTF-8"))?;
+    let chat = ChatId::parse(&decoded).map_err(|e| ApiError::invalid_field("chatId", e))?;
+    app.store.erase_intake(&chat).await.map_err(|error| {
+        tracing::error!(%error, "intake not erased");
+        ApiError::StoreUnavailable
+    })?;
+    tracing::info!("intake erased");
+    Ok(http::no_content())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(json: serde_json::Value) -> IntakeRequest {
+        serde_json::from_value(json).unwrap_or_else(|e| panic!("fixture: {e}"))
+    }
+
+    #[test]
+    fn all_valid_fields_are_normalised() {
+        let req = request(serde_json::json!({
+            "chatId": "c", "name": "  Ame\u{301}lie ", "email": " a@example.nl", "language": "nl_BE"
+        }));
+        assert_eq!(
+            normalise_fields(&req),
+            Ok(vec![
+                (IntakeField::Name, "Am\u{e9}lie".to_owned()),
+                (IntakeField::Email, "a@example.nl".to_owned()),
+                (IntakeField::Language, "nl-BE".to_owned()),
+            ])
+        );
+    }
+
+    #[test]
+    fn one_invalid_field_stores_nothing_and_names_each_bad_field() {
+        let req = request(serde_json::json!({
+            "chatId": "c", "name": "Jan", "email": "not-an-address", "phone": "   ", "question": "x\u{202E}y"
+        }));
+        assert_eq!(
+            normalise_fields(&req),
+            Err(vec![
+                IntakeField::Email,
+                IntakeField::Phone,
+                IntakeField::Question
+            ])
+        );
+    }
+
+    #[test]
+    fn over_long_values_are_invalid() {
+        assert_eq!(
+            normalise(IntakeField::Name, &"n".repeat(NAME_MAX_LEN + 1)),
+            Err(FieldError::TooLong { max: NAME_MAX_LEN })
+        );
+        assert!(normalise(IntakeField::Question, &"q".repeat(QUESTION_MAX_LEN)).is_ok());
+    }
+
+    #[test]
+    fn missing_lists_required_fields_not_stored() {
+        let required = [IntakeField::Name, IntakeField::Email];
+        let mut record = IntakeRecord::new();
+        assert_eq!(missing(&required, &record), required.to_vec());
+        record.insert(IntakeField::Email, "a@example.nl".into());
+        record.insert(IntakeField::Phone, "0612345678".into());
+        assert_eq!(missing(&required, &record), vec![IntakeField::Name]);
+        record.insert(IntakeField::Name, "Jan".into());
+        assert_eq!(missing(&required, &record), Vec::<IntakeField>::new());
+    }
+}

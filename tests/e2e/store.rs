@@ -1,0 +1,247 @@
+//! The DynamoDB store against DynamoDB Local.
+
+use e2e::{fresh_table, items, sdk};
+use shared::store::{Claim, ClaimTerms, IntakeRecord, Store};
+use shared::validate::ChatId;
+use shared::wire::IntakeField::{Email, Language, Name};
+
+const NOW: u64 = 1_795_590_000;
+
+async fn store() -> (Store, aws_config::SdkConfig) {
+    let sdk = sdk().await;
+    let table = fresh_table(&sdk).await;
+    (Store::new(aws_sdk_dynamodb::Client::new(&sdk), table), sdk)
+}
+
+fn chat(id: &str) -> ChatId {
+    ChatId::parse(id).expect("valid chat id")
+}
+
+fn record(pairs: &[(shared::wire::IntakeField, &str)]) -> IntakeRecord {
+    pairs.iter().map(|(f, v)| (*f, (*v).to_owned())).collect()
+}
+
+#[tokio::test]
+async fn partial_merges_accumulate_and_overwrite_per_field() {
+    let (store, _) = store().await;
+    let c = chat("merge-1");
+    let first = store
+        .merge_intake(&c, &[(Name, "Jan".into())], NOW, NOW + 100)
+        .await;
+    assert_eq!(first.ok(), Some(record(&[(Name, "Jan")])));
+    let second = store
+        .merge_intake(&c, &[(Email, "jan@example.nl".into())], NOW + 1, NOW + 101)
+        .await;
+    assert_eq!(
+        second.ok(),
+        Some(record(&[(Name, "Jan"), (Email, "jan@example.nl")]))
+    );
+    let third = store
+        .merge_intake(&c, &[(Name, "Jan de Vries".into())], NOW + 2, NOW + 102)
+        .await;
+    assert_eq!(
+        third.ok(),
+        Some(record(&[(Name, "Jan de Vries"), (Email, "jan@example.nl")]))
+    );
+    let read = store.intake(&c, NOW + 3).await;
+    assert_eq!(
+        read.ok(),
+        Some(Some(record(&[
+            (Name, "Jan de Vries"),
+            (Email, "jan@example.nl")
+        ])))
+    );
+    // another chat is untouched
+    assert_eq!(store.intake(&chat("merge-2"), NOW).await.ok(), Some(None));
+}
+
+#[tokio::test]
+async fn every_write_sets_the_ttl_attribute() {
+    let (store, sdk) = store().await;
+    let c = chat("ttl-1");
+    store
+        .merge_intake(&c, &[(Name, "Jan".into())], NOW, NOW + 86_400)
+        .await
+        .expect("merge");
+    store
+        .merge_intake(&c, &[(Language, "nl".into())], NOW + 60, NOW + 60 + 86_400)
+        .await
+        .expect("merge");
+    let all = items(&sdk, store.table()).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        all[0]["pk"].as_s().ok().map(String::as_str),
+        Some("intake#ttl-1")
+    );
+    assert_eq!(
+        all[0]["expiresAt"].as_n().ok().map(String::as_str),
+        Some("1795676460")
+    );
+}
+
+#[tokio::test]
+async fn an_expired_record_reads_as_absent_and_is_never_merged_into() {
+    let (store, sdk) = store().await;
+    let c = chat("expired-1");
+    store
+        .merge_intake(
+            &c,
+            &[(Name, "Old Name".into()), (Email, "old@example.nl".into())],
+            NOW,
+            NOW + 10,
+        )
+        .await
+        .expect("merge");
+    assert_eq!(
+        store.intake(&c, NOW + 9).await.ok(),
+        Some(Some(record(&[
+            (Name, "Old Name"),
+            (Email, "old@example.nl")
+        ])))
+    );
+    // expired but not yet deleted (no emulator deletes; DynamoDB takes up to days)
+    assert_eq!(store.intake(&c, NOW + 10).await.ok(), Some(None));
+    assert_eq!(items(&sdk, store.table()).await.len(), 1);
+    // a write after expiry starts a new record: the old e-mail does not come back
+    let fresh = store
+        .merge_intake(&c, &[(Name, "New Name".into())], NOW + 20, NOW + 120)
+        .await;
+    assert_eq!(fresh.ok(), Some(record(&[(Name, "New Name")])));
+    assert_eq!(
+        store.intake(&c, NOW + 21).await.ok(),
+        Some(Some(record(&[(Name, "New Name")])))
+    );
+}
+
+#[tokio::test]
+async fn erasure_removes_the_record_and_is_idempotent() {
+    let (store, sdk) = store().await;
+    let c = chat("erase-1");
+    store
+        .merge_intake(&c, &[(Name, "Jan".into())], NOW, NOW + 100)
+        .await
+        .expect("merge");
+    assert!(store.erase_intake(&c).await.is_ok());
+    assert_eq!(store.intake(&c, NOW).await.ok(), Some(None));
+    assert!(items(&sdk, store.table()).await.is_empty());
+    assert!(store.erase_intake(&c).await.is_ok());
+    assert!(store.erase_intake(&chat("never-existed")).await.is_ok());
+}
+
+fn terms(now: u64) -> ClaimTerms {
+    ClaimTerms {
+        now,
+        lease_until: now + 7,
+        dedup_until: now + 900,
+    }
+}
+
+#[tokio::test]
+async fn the_claim_admits_one_holder_then_replays_success_until_the_window_ends() {
+    let (store, sdk) = store().await;
+    let c = chat("claim-1");
+    assert_eq!(
+        store.claim_handover(&c, "a", terms(NOW)).await.ok(),
+        Some(Claim::Claimed)
+    );
+    assert_eq!(
+        store.claim_handover(&c, "b", terms(NOW + 1)).await.ok(),
+        Some(Claim::InProgress)
+    );
+    store
+        .record_handover_success(&c, "a", NOW + 2, NOW + 902)
+        .await
+        .expect("record");
+    assert_eq!(
+        store.claim_handover(&c, "c", terms(NOW + 3)).await.ok(),
+        Some(Claim::AlreadyHandedOver)
+    );
+    assert_eq!(
+        store.claim_handover(&c, "d", terms(NOW + 901)).await.ok(),
+        Some(Claim::AlreadyHandedOver)
+    );
+    assert_eq!(
+        store.claim_handover(&c, "e", terms(NOW + 902)).await.ok(),
+        Some(Claim::Claimed)
+    );
+    // the record holds no personal data: key, status, claim and times only
+    let all = items(&sdk, store.table()).await;
+    let mut names: Vec<&str> = all[0].keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "claimId",
+            "expiresAt",
+            "handoverStatus",
+            "leaseExpiresAt",
+            "pk"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_released_claim_can_be_taken_again_but_only_its_holder_releases_it() {
+    let (store, _) = store().await;
+    let c = chat("claim-2");
+    assert_eq!(
+        store.claim_handover(&c, "a", terms(NOW)).await.ok(),
+        Some(Claim::Claimed)
+    );
+    assert!(store.release_handover(&c, "not-a").await.is_ok());
+    assert_eq!(
+        store.claim_handover(&c, "b", terms(NOW)).await.ok(),
+        Some(Claim::InProgress)
+    );
+    assert!(store.release_handover(&c, "a").await.is_ok());
+    assert_eq!(
+        store.claim_handover(&c, "b", terms(NOW)).await.ok(),
+        Some(Claim::Claimed)
+    );
+}
+
+#[tokio::test]
+async fn a_lease_left_by_a_crashed_holder_is_taken_over_after_it_ends() {
+    let (store, _) = store().await;
+    let c = chat("claim-3");
+    assert_eq!(
+        store.claim_handover(&c, "crashed", terms(NOW)).await.ok(),
+        Some(Claim::Claimed)
+    );
+    assert_eq!(
+        store.claim_handover(&c, "b", terms(NOW + 6)).await.ok(),
+        Some(Claim::InProgress)
+    );
+    assert_eq!(
+        store.claim_handover(&c, "b", terms(NOW + 7)).await.ok(),
+        Some(Claim::Claimed)
+    );
+    // the crashed holder can no longer record success or release the new holder's claim
+    assert!(
+        store
+            .record_handover_success(&c, "crashed", NOW + 8, NOW + 908)
+            .await
+            .is_err()
+    );
+    assert!(store.release_handover(&c, "crashed").await.is_ok());
+    assert_eq!(
+        store.claim_handover(&c, "c", terms(NOW + 8)).await.ok(),
+        Some(Claim::InProgress)
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_table_is_an_error_not_an_answer() {
+    let (store, sdk) = store().await;
+    let missing = Store::new(aws_sdk_dynamodb::Client::new(&sdk), "no-such-table");
+    let c = chat("x");
+    assert!(missing.intake(&c, NOW).await.is_err());
+    assert!(
+        missing
+            .merge_intake(&c, &[(Name, "Jan".into())], NOW, NOW + 1)
+            .await
+            .is_err()
+    );
+    assert!(missing.claim_handover(&c, "a", terms(NOW)).await.is_err());
+    drop(store);
+}
