@@ -80,8 +80,8 @@ fn is_json(content_type: Option<&HeaderValue>) -> bool {
 }
 
 /// A message for a body that did not parse, which never repeats a value from the body (serde's
-/// own messages quote the offending value, which may be personal data). Field names are ours or
-/// the caller's keys and are kept, cut short.
+/// own messages quote the offending value, which may be personal data). A field name is named
+/// only when it looks like one (a mis-templated key may itself be an e-mail address).
 fn describe_json_error(error: &serde_json::Error) -> String {
     use serde_json::error::Category;
     match error.classify() {
@@ -92,12 +92,14 @@ fn describe_json_error(error: &serde_json::Error) -> String {
             let text = error.to_string();
             for prefix in ["unknown field", "missing field", "duplicate field"] {
                 if text.starts_with(prefix) {
-                    let field = text
-                        .split('`')
-                        .nth(1)
-                        .map(|f| f.chars().take(64).collect::<String>())
-                        .unwrap_or_default();
-                    return format!("{prefix} `{field}`");
+                    let looks_like_a_field_name = |f: &&str| {
+                        (1..=32).contains(&f.len())
+                            && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    };
+                    return match text.split('`').nth(1).filter(looks_like_a_field_name) {
+                        Some(field) => format!("{prefix} `{field}`"),
+                        None => prefix.to_owned(),
+                    };
                 }
             }
             format!(
@@ -212,6 +214,7 @@ mod tests {
                 "unknown field `extra`",
             ),
             (r#"{"chatId":"a","chatId":"b"}"#, "duplicate field `chatId`"),
+            (r#"{"chatId":"a","jan@example.nl":"x"}"#, "unknown field"),
             (
                 r#"{"chatId":"jan@example.nl""#,
                 "request body is not valid JSON",

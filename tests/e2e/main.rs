@@ -1,4 +1,7 @@
 //! End-to-end tests: real DynamoDB (DynamoDB Local, started by `make test`), a local HTTP server
 //! standing in for CM.com (wiremock), and each function through its lambda_http entry point.
 
+mod availability;
+mod cm_client;
+mod intake;
 mod store;

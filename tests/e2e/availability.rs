@@ -1,0 +1,292 @@
+//! `availability` through its lambda_http entry point, with the events/ fixtures and a local
+//! presence source (wiremock).
+
+use std::time::{Duration, Instant};
+
+use availability::{App, handle};
+use e2e::{
+    env, event, event_with_body, event_with_raw_body, request, status_and_json, with_header,
+    with_route,
+};
+use serde_json::{Value, json};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn app(extra: &[(&str, &str)]) -> App {
+    // availability touches no table: the SDK config is only for SSM, which is not used here
+    let sdk = e2e::sdk_at("http://127.0.0.1:9").await;
+    App::from_env(&env(extra), &sdk)
+        .await
+        .expect("valid configuration")
+}
+
+async fn call(app: &App, event: &Value) -> (u16, Value) {
+    let response = handle(app, request(event)).await.expect("infallible");
+    status_and_json(&response)
+}
+
+async fn presence_server(body: Value) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/presence/shop-nl"))
+        .and(header("x-cm-producttoken", "pt-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn presence_env(server: &MockServer) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "AVAILABILITY_URL",
+            format!("{}/presence/{{webstore}}", server.uri()),
+        ),
+        ("CM_PRODUCT_TOKEN", "pt-1".to_owned()),
+    ]
+}
+
+async fn app_for(server: &MockServer, more: &[(&str, &str)]) -> App {
+    let pairs = presence_env(server);
+    let mut extra: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    extra.extend_from_slice(more);
+    app(&extra).await
+}
+
+#[tokio::test]
+async fn without_a_presence_source_agents_count_as_online() {
+    let app = app(&[]).await;
+    assert_eq!(
+        call(&app, &event("availability")).await,
+        (
+            200,
+            json!({"agentStatus": "online", "agentAvailable": true, "reason": "presence_check_disabled"})
+        )
+    );
+}
+
+#[tokio::test]
+async fn online_and_offline_follow_the_presence_source() {
+    let online = presence_server(json!({"available": true})).await;
+    assert_eq!(
+        call(&app_for(&online, &[]).await, &event("availability")).await,
+        (
+            200,
+            json!({"agentStatus": "online", "agentAvailable": true, "reason": "agents_available"})
+        )
+    );
+    let offline = presence_server(json!({"available": false})).await;
+    assert_eq!(
+        call(&app_for(&offline, &[]).await, &event("availability")).await,
+        (
+            200,
+            json!({"agentStatus": "offline", "agentAvailable": false, "reason": "no_agents_available"})
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_configured_pointer_reads_another_value() {
+    let server = presence_server(json!({"queue": {"agentsOnline": 3}, "available": false})).await;
+    let app = app_for(
+        &server,
+        &[("AVAILABILITY_ONLINE_POINTER", "/queue/agentsOnline")],
+    )
+    .await;
+    assert_eq!(
+        call(&app, &event("availability")).await.1["reason"],
+        "agents_available"
+    );
+}
+
+#[tokio::test]
+async fn caics_presence_check_shape_is_served_with_data_context_as_webstore() {
+    let server = presence_server(json!({"available": "Online"})).await;
+    let app = app_for(&server, &[]).await;
+    assert_eq!(
+        call(&app, &event("availability-presence-check")).await,
+        (
+            200,
+            json!({"agentStatus": "online", "agentAvailable": true, "reason": "agents_available"})
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_function_url_call_at_the_root_with_an_empty_body_works() {
+    let server = MockServer::start().await;
+    Mock::given(path("/presence/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"available": 1})))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let app = app_for(&server, &[]).await;
+    assert_eq!(
+        call(&app, &event("availability-function-url")).await.1["agentStatus"],
+        "online"
+    );
+    let no_body = event_with_raw_body("availability-function-url", "");
+    assert_eq!(
+        call(&app, &with_header(no_body, "content-type", None))
+            .await
+            .1["agentStatus"],
+        "online"
+    );
+}
+
+#[tokio::test]
+async fn upstream_trouble_is_offline_within_the_budget() {
+    let server = MockServer::start().await;
+    Mock::given(path("/presence/500"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    Mock::given(path("/presence/hang"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let app = app_for(&server, &[("AVAILABILITY_BUDGET_MS", "600")]).await;
+    let expected = (
+        200,
+        json!({"agentStatus": "offline", "agentAvailable": false, "reason": "upstream_unavailable"}),
+    );
+    for webstore in ["500", "hang"] {
+        let started = Instant::now();
+        let event = event_with_body("availability", json!({"webstore": webstore}));
+        assert_eq!(call(&app, &event).await, expected, "{webstore}");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{webstore} took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_or_wrong_token_is_401_before_any_io() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"available": true})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let app = app_for(&server, &[]).await;
+    let unauthorized =
+        json!({"error": "unauthorized", "message": "missing or invalid X-Callout-Token header"});
+    assert_eq!(
+        call(&app, &event("availability-no-token")).await,
+        (401, unauthorized.clone())
+    );
+    let wrong = with_header(
+        event("availability"),
+        "x-callout-token",
+        Some("local-dev-callout-token-change-mE"),
+    );
+    assert_eq!(call(&app, &wrong).await, (401, unauthorized.clone()));
+    // the token is checked before the route, the method and the body
+    let bad_everything = with_route(
+        event_with_raw_body("availability-no-token", "{"),
+        "GET",
+        "/nowhere",
+    );
+    assert_eq!(call(&app, &bad_everything).await, (401, unauthorized));
+}
+
+#[tokio::test]
+async fn each_kind_of_bad_request_gets_its_4xx_and_valid_requests_still_work() {
+    let app = app(&[]).await;
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (
+            with_route(event("availability"), "GET", "/availability"),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            with_route(event("availability"), "POST", "/availability/extra"),
+            404,
+            "not_found",
+        ),
+        (
+            with_route(event("availability"), "POST", "/handover"),
+            404,
+            "not_found",
+        ),
+        (
+            with_header(event("availability"), "content-type", Some("text/plain")),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            event_with_raw_body(
+                "availability",
+                &format!("{{\"skill\":\"{}\"}}", "s".repeat(9000)),
+            ),
+            413,
+            "payload_too_large",
+        ),
+        (
+            event_with_body("availability", json!({"agentStatus": "online"})),
+            400,
+            "bad_request",
+        ),
+        (
+            event_with_body("availability", json!({"chatId": "../x"})),
+            400,
+            "bad_request",
+        ),
+        (
+            event_with_body("availability", json!({"chatId": ""})),
+            400,
+            "bad_request",
+        ),
+        (
+            event_with_body("availability", json!({"webstore": "a\u{202E}b"})),
+            400,
+            "bad_request",
+        ),
+        (
+            event_with_body("availability", json!({"data": {"context": 7}})),
+            400,
+            "bad_request",
+        ),
+        (
+            event_with_raw_body("availability", "[1,2"),
+            400,
+            "bad_request",
+        ),
+    ];
+    for (bad, status, code) in cases {
+        let (got_status, body) = call(&app, &bad).await;
+        assert_eq!(
+            (got_status, body["error"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+        // and the next valid request is answered normally
+        assert_eq!(call(&app, &event("availability")).await.0, 200);
+    }
+    let response = handle(
+        &app,
+        request(&with_route(event("availability"), "PUT", "/availability")),
+    )
+    .await
+    .expect("infallible");
+    assert_eq!(
+        response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok()),
+        Some("POST")
+    );
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+}

@@ -1,0 +1,249 @@
+//! The CM.com adapters against a local HTTP server (wiremock).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use shared::cm::{PresenceSource, RoutingControl, UpstreamError, http_client};
+use shared::config::outbound_url;
+use shared::secret::Secret;
+use shared::validate::ChatId;
+use shared::wire::{RoutingMutation, RoutingMutationRequest};
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const LIMIT: Duration = Duration::from_secs(3);
+
+fn routing(server_uri: &str) -> RoutingControl {
+    RoutingControl::new(
+        http_client().expect("client"),
+        outbound_url("test", server_uri).expect("loopback url"),
+        "link-1".into(),
+        Secret::new("pt-123".into()),
+    )
+}
+
+fn chat(id: &str) -> ChatId {
+    ChatId::parse(id).expect("valid chat id")
+}
+
+fn body(chat_id: &str) -> RoutingMutationRequest {
+    let mutations: Vec<RoutingMutation> = serde_json::from_str(e2e::MUTATIONS).expect("mutations");
+    RoutingMutationRequest {
+        chat_id: chat_id.into(),
+        mutations,
+        context: BTreeMap::from([("name".into(), "Jan".into())]),
+    }
+}
+
+#[tokio::test]
+async fn the_mutation_request_has_the_exact_path_headers_and_body() {
+    let server = MockServer::start().await;
+    let id = "aGVsbG8+d29y=bGQ.x_y-z";
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/conversational/control/v1/accounts/link-1/chats/{id}/routing/mutationrequests"
+        )))
+        .and(header("x-cm-producttoken", "pt-123"))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({
+            "ChatId": id,
+            "Mutations": [{"$type": "ruleMutation", "action": "Enable", "operator": "And", "targetAdapterId": "msc-adapter"}],
+            "Context": {"name": "Jan"}
+        })))
+        .respond_with(ResponseTemplate::new(202))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let result = routing(&server.uri())
+        .request_mutations(&chat(id), &body(id), LIMIT)
+        .await;
+    assert_eq!(result, Ok(()));
+}
+
+#[tokio::test]
+async fn the_url_keeps_a_base_path_and_encodes_each_id_as_one_segment() {
+    let client = RoutingControl::new(
+        http_client().expect("client"),
+        outbound_url("test", "https://proxy.example.com/cm/").expect("url"),
+        "link-1".into(),
+        Secret::new("pt".into()),
+    );
+    assert_eq!(
+        client.mutation_requests_url(&chat("a+b=c..d")).as_str(),
+        "https://proxy.example.com/cm/conversational/control/v1/accounts/link-1/chats/a+b=c..d/routing/mutationrequests"
+    );
+}
+
+#[tokio::test]
+async fn non_2xx_answers_are_errors_with_their_status() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("<html>upstream detail</html>"))
+        .mount(&server)
+        .await;
+    let result = routing(&server.uri())
+        .request_mutations(&chat("c"), &body("c"), LIMIT)
+        .await;
+    assert_eq!(result, Err(UpstreamError::Status(503)));
+}
+
+#[tokio::test]
+async fn redirects_are_never_followed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(
+            "/conversational/control/v1/accounts/link-1/chats/c/routing/mutationrequests",
+        ))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{}/elsewhere", server.uri())),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/elsewhere"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let result = routing(&server.uri())
+        .request_mutations(&chat("c"), &body("c"), LIMIT)
+        .await;
+    assert_eq!(result, Err(UpstreamError::Status(307)));
+}
+
+#[tokio::test]
+async fn a_hanging_upstream_is_abandoned_at_the_limit() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let limit = Duration::from_millis(300);
+    let started = Instant::now();
+    let result = routing(&server.uri())
+        .request_mutations(&chat("c"), &body("c"), limit)
+        .await;
+    assert_eq!(result, Err(UpstreamError::Timeout(limit)));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_closed_port_is_unreachable() {
+    // Bind and drop a listener to get a port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let result = routing(&format!("http://127.0.0.1:{port}"))
+        .request_mutations(&chat("c"), &body("c"), LIMIT)
+        .await;
+    assert_eq!(result, Err(UpstreamError::Unreachable));
+}
+
+fn presence(server_uri: &str, template: &str, token: Option<&str>) -> PresenceSource {
+    PresenceSource::new(
+        http_client().expect("client"),
+        "AVAILABILITY_URL",
+        &format!("{server_uri}{template}"),
+        token.map(|t| Secret::new(t.into())),
+    )
+    .expect("valid template")
+}
+
+#[tokio::test]
+async fn presence_substitutes_the_encoded_webstore_and_sends_the_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/presence/shop%20nl%2F%C3%BC"))
+        .and(header("x-cm-producttoken", "pt-9"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"available": true})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let source = presence(&server.uri(), "/presence/{webstore}", Some("pt-9"));
+    assert_eq!(
+        source.url_for(Some("shop nl/ü")),
+        format!("{}/presence/shop%20nl%2F%C3%BC", server.uri())
+    );
+    assert_eq!(
+        source.fetch(Some("shop nl/ü"), LIMIT).await,
+        Ok(json!({"available": true}))
+    );
+}
+
+#[tokio::test]
+async fn presence_errors_are_classified() {
+    let server = MockServer::start().await;
+    Mock::given(path("/500"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    Mock::given(path("/html"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>not json</html>"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/huge"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(format!(
+            "{{\"available\":true,\"pad\":\"{}\"}}",
+            "x".repeat(shared::cm::MAX_UPSTREAM_BODY_BYTES)
+        )))
+        .mount(&server)
+        .await;
+    Mock::given(path("/slow"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    Mock::given(path("/moved"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", "/html"))
+        .mount(&server)
+        .await;
+    let fetch = |template: &'static str| {
+        let source = presence(&server.uri(), template, None);
+        async move { source.fetch(None, Duration::from_millis(400)).await }
+    };
+    assert_eq!(fetch("/500").await, Err(UpstreamError::Status(500)));
+    assert_eq!(fetch("/html").await, Err(UpstreamError::UnreadableBody));
+    assert_eq!(fetch("/huge").await, Err(UpstreamError::UnreadableBody));
+    assert_eq!(fetch("/moved").await, Err(UpstreamError::Status(302)));
+    let started = Instant::now();
+    assert_eq!(
+        fetch("/slow").await,
+        Err(UpstreamError::Timeout(Duration::from_millis(400)))
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn presence_templates_must_be_https_or_loopback() {
+    let client = http_client().expect("client");
+    for bad in [
+        "http://presence.example.com/{webstore}",
+        "not a url {webstore}",
+    ] {
+        let result = PresenceSource::new(client.clone(), "AVAILABILITY_URL", bad, None).map(|_| ());
+        assert!(
+            matches!(&result, Err(e) if e.to_string().starts_with("configuration: AVAILABILITY_URL")),
+            "{bad}"
+        );
+    }
+    let ok = PresenceSource::new(
+        client,
+        "AVAILABILITY_URL",
+        "https://p.example.com/s/{webstore}?x=1",
+        None,
+    )
+    .map(|s| s.url_for(Some("a&b")));
+    assert_eq!(
+        ok.ok().as_deref(),
+        Some("https://p.example.com/s/a%26b?x=1")
+    );
+}
