@@ -3,5 +3,7 @@
 
 mod availability;
 mod cm_client;
+mod config;
+mod handover;
 mod intake;
 mod store;

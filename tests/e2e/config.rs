@@ -1,0 +1,180 @@
+//! Start-up configuration: secrets from SSM (against a local HTTP server speaking SSM's JSON
+//! protocol), the plain variables winning, and errors that name the variable but no secret.
+
+use e2e::{MUTATIONS, env, sdk_at};
+use serde_json::json;
+use shared::config::{ConfigError, Env};
+use wiremock::matchers::{body_partial_json, header, method};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn ssm_with(name: &str, value: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header("x-amz-target", "AmazonSSM.GetParameter"))
+        .and(body_partial_json(json!({"Name": name, "WithDecryption": true})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/x-amz-json-1.1")
+                .set_body_json(json!({"Parameter": {"Name": name, "Type": "SecureString", "Value": value, "Version": 1}})),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+fn handover_env(extra: &[(&str, &str)]) -> Env {
+    let mut pairs = vec![
+        ("TABLE_NAME", "t"),
+        ("CM_TECHNICAL_LINK_ID", "link"),
+        ("CM_ROUTING_MUTATIONS", MUTATIONS),
+    ];
+    pairs.extend_from_slice(extra);
+    env(&pairs)
+}
+
+#[tokio::test]
+async fn callout_tokens_and_product_token_come_from_ssm_securestrings() {
+    let ssm = MockServer::start().await;
+    for (name, value) in [
+        (
+            "/handover/callout-tokens",
+            "ssm-token-aaaaaaaaaaaa,ssm-token-bbbbbbbbbbbb",
+        ),
+        ("/handover/product-token", "pt-from-ssm"),
+    ] {
+        Mock::given(method("POST"))
+            .and(header("x-amz-target", "AmazonSSM.GetParameter"))
+            .and(body_partial_json(json!({"Name": name, "WithDecryption": true})))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("content-type", "application/x-amz-json-1.1")
+                    .set_body_json(json!({"Parameter": {"Name": name, "Type": "SecureString", "Value": value}})),
+            )
+            .expect(1)
+            .mount(&ssm)
+            .await;
+    }
+    let sdk = sdk_at(&ssm.uri()).await;
+    let environment = Env::from_pairs([
+        ("CALLOUT_TOKEN_PARAM", "/handover/callout-tokens"),
+        ("TABLE_NAME", "t"),
+        ("CM_TECHNICAL_LINK_ID", "link"),
+        ("CM_ROUTING_MUTATIONS", MUTATIONS),
+        ("CM_PRODUCT_TOKEN_PARAM", "/handover/product-token"),
+    ]);
+    assert!(handover::App::from_env(&environment, &sdk).await.is_ok());
+    // the tokens read from SSM are the ones accepted
+    let availability_env = Env::from_pairs([("CALLOUT_TOKEN_PARAM", "/handover/callout-tokens")]);
+    let ssm2 = ssm_with(
+        "/handover/callout-tokens",
+        "ssm-token-aaaaaaaaaaaa,ssm-token-bbbbbbbbbbbb",
+    )
+    .await;
+    let app = availability::App::from_env(&availability_env, &sdk_at(&ssm2.uri()).await)
+        .await
+        .expect("config");
+    for (token, status) in [
+        ("ssm-token-bbbbbbbbbbbb", 200),
+        ("local-dev-callout-token-change-me", 401),
+    ] {
+        let event = e2e::with_header(e2e::event("availability"), "x-callout-token", Some(token));
+        let response = availability::handle(&app, e2e::request(&event))
+            .await
+            .expect("infallible");
+        assert_eq!(response.status().as_u16(), status, "{token}");
+    }
+}
+
+#[tokio::test]
+async fn plain_variables_win_and_ssm_is_never_called() {
+    let ssm = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&ssm)
+        .await;
+    let environment = handover_env(&[
+        ("CALLOUT_TOKEN_PARAM", "/unused"),
+        ("CM_PRODUCT_TOKEN", "pt-plain"),
+        ("CM_PRODUCT_TOKEN_PARAM", "/unused"),
+    ]);
+    assert!(
+        handover::App::from_env(&environment, &sdk_at(&ssm.uri()).await)
+            .await
+            .is_ok()
+    );
+}
+
+async fn handover_error(environment: &Env) -> String {
+    let sdk = sdk_at("http://127.0.0.1:9").await;
+    match handover::App::from_env(environment, &sdk).await {
+        Ok(_) => panic!("configuration should have been refused"),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn each_missing_or_invalid_variable_is_named_and_no_secret_is_printed() {
+    let cases: Vec<(Env, &str)> = vec![
+        (
+            Env::from_pairs([("CM_PRODUCT_TOKEN", "pt-secret-value")]),
+            "configuration: neither CALLOUT_TOKENS nor CALLOUT_TOKEN_PARAM is set",
+        ),
+        (
+            Env::from_pairs([
+                ("CALLOUT_TOKENS", "short-secret"),
+                ("CM_PRODUCT_TOKEN", "pt-secret-value"),
+            ]),
+            "configuration: CALLOUT_TOKENS token 1 is shorter than 16 characters",
+        ),
+        (
+            env(&[("CM_PRODUCT_TOKEN", "pt-secret-value")]),
+            "configuration: TABLE_NAME is not set",
+        ),
+        (
+            handover_env(&[]),
+            "configuration: neither CM_PRODUCT_TOKEN nor CM_PRODUCT_TOKEN_PARAM is set",
+        ),
+        (
+            handover_env(&[
+                ("CM_PRODUCT_TOKEN", "pt-secret-value"),
+                ("HANDOVER_DEDUP_SECONDS", "-5"),
+            ]),
+            "configuration: HANDOVER_DEDUP_SECONDS must be a whole number from 1 to 604800",
+        ),
+        (
+            handover_env(&[
+                ("CM_PRODUCT_TOKEN", "pt-secret-value"),
+                ("CM_API_BASE_URL", "http://api.cm.com"),
+            ]),
+            "configuration: CM_API_BASE_URL must use https (http is accepted only for loopback hosts)",
+        ),
+    ];
+    for (environment, expected) in cases {
+        let message = handover_error(&environment).await;
+        assert_eq!(message, expected);
+        assert!(!message.contains("secret"), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn an_unreadable_ssm_parameter_fails_start_up_naming_the_variable() {
+    let ssm = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .insert_header("content-type", "application/x-amz-json-1.1")
+                .set_body_json(json!({"__type": "ParameterNotFound", "message": "not found"})),
+        )
+        .mount(&ssm)
+        .await;
+    let environment = handover_env(&[("CM_PRODUCT_TOKEN_PARAM", "/missing")]);
+    let result = handover::App::from_env(&environment, &sdk_at(&ssm.uri()).await).await;
+    match result {
+        Err(ConfigError::Ssm { var, problem }) => {
+            assert_eq!(var, "CM_PRODUCT_TOKEN_PARAM");
+            assert!(problem.contains("ParameterNotFound"), "{problem}");
+        }
+        other => panic!("expected an SSM error, got {:?}", other.map(|_| ())),
+    }
+}

@@ -1,0 +1,379 @@
+//! `handover` through its lambda_http entry point, with the events/ fixtures, DynamoDB Local and
+//! a local CM.com Routing Control (wiremock).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_config::SdkConfig;
+use e2e::{
+    CHAT, MUTATIONS, PRODUCT_TOKEN, TECHNICAL_LINK_ID, env, event, event_with_body,
+    event_with_raw_body, fresh_table, items, request, sdk, status_and_json, with_header,
+    with_route,
+};
+use handover::{App, handle};
+use serde_json::{Value, json};
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const ROUTING_PATH: &str = "/conversational/control/v1/accounts/3f7e1a2b-link/chats/chat-4f2a9c1e-demo/routing/mutationrequests";
+
+struct Setup {
+    app: App,
+    sdk: SdkConfig,
+    table: String,
+    cm: MockServer,
+}
+
+async fn setup(extra: &[(&str, &str)]) -> Setup {
+    let sdk = sdk().await;
+    let table = fresh_table(&sdk).await;
+    let cm = MockServer::start().await;
+    let base = cm.uri();
+    let mut pairs = vec![
+        ("TABLE_NAME", table.as_str()),
+        ("CM_API_BASE_URL", base.as_str()),
+        ("CM_TECHNICAL_LINK_ID", TECHNICAL_LINK_ID),
+        ("CM_ROUTING_MUTATIONS", MUTATIONS),
+        ("CM_PRODUCT_TOKEN", PRODUCT_TOKEN),
+    ];
+    pairs.extend_from_slice(extra);
+    let app = App::from_env(&env(&pairs), &sdk)
+        .await
+        .expect("valid configuration");
+    Setup {
+        app,
+        sdk,
+        table,
+        cm,
+    }
+}
+
+async fn call(app: &App, event: &Value) -> (u16, Value) {
+    let response = handle(app, request(event)).await.expect("infallible");
+    status_and_json(&response)
+}
+
+async fn routing_answers(cm: &MockServer, response: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path(ROUTING_PATH))
+        .respond_with(response)
+        .mount(cm)
+        .await;
+}
+
+async fn received(cm: &MockServer) -> usize {
+    cm.received_requests().await.map_or(0, |r| r.len())
+}
+
+/// Intake as the seed's dialog does it, through the intake function on the same table.
+async fn intake_name_and_email(s: &Setup) {
+    let intake = intake::App::from_env(&env(&[("TABLE_NAME", s.table.as_str())]), &s.sdk)
+        .await
+        .expect("intake config");
+    for fixture in ["intake-name", "intake-email"] {
+        let response = intake::handle(&intake, request(&event(fixture)))
+            .await
+            .expect("infallible");
+        assert_eq!(status_and_json(&response).1["stored"], true);
+    }
+}
+
+#[tokio::test]
+async fn the_handover_sends_one_exact_request_carrying_the_intake() {
+    let s = setup(&[]).await;
+    intake_name_and_email(&s).await;
+    Mock::given(method("POST"))
+        .and(path(ROUTING_PATH))
+        .and(header("x-cm-producttoken", PRODUCT_TOKEN))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({
+            "ChatId": CHAT,
+            "Mutations": [{"$type": "ruleMutation", "action": "Enable", "operator": "And", "targetAdapterId": "msc-adapter"}],
+            "Context": {
+                "name": "Jan de Vries",
+                "email": "jan.devries@example.nl",
+                "skill": "billing",
+                "webstore": "shop-nl",
+                "orderId": "NL-2026-0042"
+            }
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"accepted": true})))
+        .expect(1)
+        .mount(&s.cm)
+        .await;
+    assert_eq!(
+        call(&s.app, &event("handover")).await,
+        (200, json!({"handoverStatus": "success"}))
+    );
+    // a retry (CAIC, the customer, a network) replays the success without a second call
+    assert_eq!(
+        call(&s.app, &event("handover")).await,
+        (
+            200,
+            json!({"handoverStatus": "success", "reason": "already_handed_over"})
+        )
+    );
+    assert_eq!(received(&s.cm).await, 1);
+}
+
+#[tokio::test]
+async fn without_intake_the_context_holds_the_request_values_only() {
+    let s = setup(&[]).await;
+    Mock::given(method("POST"))
+        .and(path(ROUTING_PATH))
+        .and(body_json(json!({
+            "ChatId": CHAT,
+            "Mutations": [{"$type": "ruleMutation", "action": "Enable", "operator": "And", "targetAdapterId": "msc-adapter"}],
+            "Context": {}
+        })))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&s.cm)
+        .await;
+    let staged = event("handover-staged");
+    assert_eq!(
+        call(&s.app, &staged).await,
+        (200, json!({"handoverStatus": "success"}))
+    );
+}
+
+#[tokio::test]
+async fn an_upstream_rejection_fails_and_does_not_block_a_retry() {
+    let s = setup(&[]).await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_string("internal detail the customer must not see"),
+        )
+        .up_to_n_times(1)
+        .mount(&s.cm)
+        .await;
+    routing_answers(&s.cm, ResponseTemplate::new(200)).await;
+    assert_eq!(
+        call(&s.app, &event("handover")).await,
+        (
+            200,
+            json!({"handoverStatus": "failed", "reason": "upstream_rejected"})
+        )
+    );
+    assert_eq!(
+        call(&s.app, &event("handover")).await,
+        (200, json!({"handoverStatus": "success"}))
+    );
+    assert_eq!(received(&s.cm).await, 2);
+}
+
+#[tokio::test]
+async fn a_hanging_upstream_fails_within_the_budget_and_releases_the_claim() {
+    let s = setup(&[("HANDOVER_BUDGET_MS", "1000")]).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .up_to_n_times(1)
+        .mount(&s.cm)
+        .await;
+    routing_answers(&s.cm, ResponseTemplate::new(200)).await;
+    let started = Instant::now();
+    assert_eq!(
+        call(&s.app, &event("handover")).await,
+        (
+            200,
+            json!({"handoverStatus": "failed", "reason": "upstream_timeout"})
+        )
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        call(&s.app, &event("handover")).await,
+        (200, json!({"handoverStatus": "success"}))
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_fails_and_its_target_is_never_called() {
+    let s = setup(&[]).await;
+    let target = format!("{}/somewhere-else", s.cm.uri());
+    routing_answers(
+        &s.cm,
+        ResponseTemplate::new(302).insert_header("location", target.as_str()),
+    )
+    .await;
+    Mock::given(path("/somewhere-else"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&s.cm)
+        .await;
+    assert_eq!(
+        call(&s.app, &event("handover")).await,
+        (
+            200,
+            json!({"handoverStatus": "failed", "reason": "upstream_rejected"})
+        )
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_upstream_fails() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let s = setup(&[("CM_API_BASE_URL", base.as_str())]).await;
+    assert_eq!(
+        call(&s.app, &event("handover")).await,
+        (
+            200,
+            json!({"handoverStatus": "failed", "reason": "upstream_unreachable"})
+        )
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_store_sends_nothing_upstream() {
+    let s = setup(&[("TABLE_NAME", "no-such-table")]).await;
+    routing_answers(&s.cm, ResponseTemplate::new(200)).await;
+    assert_eq!(
+        call(&s.app, &event("handover")).await,
+        (
+            200,
+            json!({"handoverStatus": "failed", "reason": "store_unavailable"})
+        )
+    );
+    assert_eq!(received(&s.cm).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_simultaneous_handovers_for_one_chat_make_one_upstream_call() {
+    let s = setup(&[]).await;
+    routing_answers(
+        &s.cm,
+        ResponseTemplate::new(200).set_delay(Duration::from_millis(400)),
+    )
+    .await;
+    let app = Arc::new(s.app);
+    let tasks: Vec<_> = (0..24)
+        .map(|_| {
+            let app = Arc::clone(&app);
+            tokio::spawn(async move { call(&app, &event("handover")).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("task"));
+    }
+    let successes = answers
+        .iter()
+        .filter(|a| a.1 == json!({"handoverStatus": "success"}))
+        .count();
+    let pending = answers
+        .iter()
+        .filter(|a| a.1 == json!({"handoverStatus": "pending", "reason": "handover_in_progress"}))
+        .count();
+    assert_eq!((successes, pending), (1, 23), "{answers:?}");
+    assert_eq!(received(&s.cm).await, 1);
+    // once it is done, every duplicate is a replayed success
+    assert_eq!(
+        call(&app, &event("handover")).await,
+        (
+            200,
+            json!({"handoverStatus": "success", "reason": "already_handed_over"})
+        )
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_get_their_4xx_and_touch_neither_store_nor_upstream() {
+    let s = setup(&[]).await;
+    routing_answers(&s.cm, ResponseTemplate::new(200)).await;
+    let cases: Vec<(Value, u16, &str)> = vec![
+        (
+            with_header(event("handover"), "x-callout-token", None),
+            401,
+            "unauthorized",
+        ),
+        (
+            with_header(
+                event("handover"),
+                "x-callout-token",
+                Some("local-dev-callout-token-change-m"),
+            ),
+            401,
+            "unauthorized",
+        ),
+        (event("handover-bad-chat-id"), 400, "bad_request"),
+        (
+            event_with_body("handover", json!({"chatId": "x".repeat(129)})),
+            400,
+            "bad_request",
+        ),
+        (
+            event_with_body(
+                "handover",
+                json!({"chatId": CHAT, "context": {"name": "Mallory"}}),
+            ),
+            400,
+            "bad_request",
+        ),
+        (
+            event_with_body("handover", json!({"chatId": CHAT, "context": {"n": 1}})),
+            400,
+            "bad_request",
+        ),
+        (
+            event_with_body("handover", json!({"chatId": CHAT, "skill": ""})),
+            400,
+            "bad_request",
+        ),
+        (
+            event_with_body("handover", json!({"chatId": CHAT, "Mutations": []})),
+            400,
+            "bad_request",
+        ),
+        (event_with_raw_body("handover", ""), 400, "bad_request"),
+        (
+            event_with_raw_body("handover", "{\"chatId\":"),
+            400,
+            "bad_request",
+        ),
+        (
+            with_header(
+                event("handover"),
+                "content-type",
+                Some("application/x-www-form-urlencoded"),
+            ),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            event_with_raw_body("handover", &" ".repeat(9000)),
+            413,
+            "payload_too_large",
+        ),
+        (
+            with_route(event("handover"), "GET", "/handover"),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            with_route(event("handover"), "POST", "/availability"),
+            404,
+            "not_found",
+        ),
+    ];
+    for (bad, status, code) in cases {
+        let (got, body) = call(&s.app, &bad).await;
+        assert_eq!(
+            (got, body["error"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+    }
+    assert_eq!(received(&s.cm).await, 0);
+    assert!(items(&s.sdk, &s.table).await.is_empty());
+    assert_eq!(
+        call(&s.app, &event("handover")).await,
+        (200, json!({"handoverStatus": "success"}))
+    );
+}
