@@ -245,3 +245,15 @@ async fn an_unreachable_table_is_an_error_not_an_answer() {
     assert!(missing.claim_handover(&c, "a", terms(NOW)).await.is_err());
     drop(store);
 }
+
+#[test]
+fn the_templates_table_is_the_one_the_store_expects() {
+    assert_eq!(
+        e2e::table_definition(),
+        e2e::TableDefinition {
+            attributes: vec![(shared::store::KEY_ATTRIBUTE.into(), "S".into())],
+            keys: vec![(shared::store::KEY_ATTRIBUTE.into(), "HASH".into())],
+            ttl_attribute: Some(shared::store::EXPIRY_ATTRIBUTE.into()),
+        }
+    );
+}

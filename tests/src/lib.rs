@@ -12,7 +12,6 @@ use aws_sdk_dynamodb::types::{
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use shared::config::Env;
-use shared::store::{EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE};
 
 /// The callout token in every fixture under `events/`.
 pub const TOKEN: &str = "local-dev-callout-token-change-me";
@@ -41,8 +40,108 @@ pub async fn sdk_at(url: &str) -> SdkConfig {
         .await
 }
 
-/// Creates an empty table like the template's (string key `pk`, TTL on `expiresAt`) under a
-/// name no other test uses, and returns the name.
+/// The table as `template.yaml` defines it: the one definition the deployed stack, the local
+/// stack and these tests share.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TableDefinition {
+    /// (name, type) of each attribute definition, e.g. ("pk", "S").
+    pub attributes: Vec<(String, String)>,
+    /// (name, key type) of each key element, e.g. ("pk", "HASH").
+    pub keys: Vec<(String, String)>,
+    /// The TTL attribute, when TTL is enabled.
+    pub ttl_attribute: Option<String>,
+}
+
+/// Reads the one `AWS::DynamoDB::Table` resource of `template.yaml` at the repository root.
+pub fn table_definition() -> TableDefinition {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let template: serde_norway::Value =
+        serde_norway::from_str(&text).expect("template.yaml is YAML");
+    let tables: Vec<&serde_norway::Value> = template["Resources"]
+        .as_mapping()
+        .expect("template has Resources")
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::DynamoDB::Table"))
+        .collect();
+    assert_eq!(
+        tables.len(),
+        1,
+        "template.yaml must define exactly one table"
+    );
+    let properties = &tables[0]["Properties"];
+    let pairs = |list: &str, a: &str, b: &str| -> Vec<(String, String)> {
+        properties[list]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("table has {list}"))
+            .iter()
+            .map(|e| {
+                let field = |k: &str| {
+                    e[k].as_str()
+                        .unwrap_or_else(|| panic!("{list} entry has {k}"))
+                        .to_owned()
+                };
+                (field(a), field(b))
+            })
+            .collect()
+    };
+    let ttl = &properties["TimeToLiveSpecification"];
+    TableDefinition {
+        attributes: pairs("AttributeDefinitions", "AttributeName", "AttributeType"),
+        keys: pairs("KeySchema", "AttributeName", "KeyType"),
+        ttl_attribute: (ttl["Enabled"].as_bool() == Some(true)).then(|| {
+            ttl["AttributeName"]
+                .as_str()
+                .expect("TTL attribute name")
+                .to_owned()
+        }),
+    }
+}
+
+/// Creates the template's table under `name` in the DynamoDB that `sdk` points at.
+pub async fn create_table(sdk: &SdkConfig, name: &str) -> Result<(), aws_sdk_dynamodb::Error> {
+    let definition = table_definition();
+    let client = aws_sdk_dynamodb::Client::new(sdk);
+    let attributes = definition.attributes.iter().map(|(attribute, kind)| {
+        AttributeDefinition::builder()
+            .attribute_name(attribute)
+            .attribute_type(ScalarAttributeType::from(kind.as_str()))
+            .build()
+            .expect("attribute definition has name and type")
+    });
+    let keys = definition.keys.iter().map(|(attribute, kind)| {
+        KeySchemaElement::builder()
+            .attribute_name(attribute)
+            .key_type(KeyType::from(kind.as_str()))
+            .build()
+            .expect("key element has name and type")
+    });
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_attribute_definitions(Some(attributes.collect()))
+        .set_key_schema(Some(keys.collect()))
+        .send()
+        .await?;
+    if let Some(attribute) = definition.ttl_attribute {
+        client
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(attribute)
+                    .enabled(true)
+                    .build()
+                    .expect("TTL specification has name and flag"),
+            )
+            .send()
+            .await?;
+    }
+    Ok(())
+}
+
+/// Creates an empty table from the template under a name no other test uses; returns the name.
 pub async fn fresh_table(sdk: &SdkConfig) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let name = format!(
@@ -50,41 +149,9 @@ pub async fn fresh_table(sdk: &SdkConfig) -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );
-    let client = aws_sdk_dynamodb::Client::new(sdk);
-    let key = |builder: aws_sdk_dynamodb::types::builders::KeySchemaElementBuilder| {
-        builder
-            .attribute_name(KEY_ATTRIBUTE)
-            .key_type(KeyType::Hash)
-            .build()
-    };
-    client
-        .create_table()
-        .table_name(&name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name(KEY_ATTRIBUTE)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attribute definition"),
-        )
-        .key_schema(key(KeySchemaElement::builder()).expect("key schema"))
-        .send()
+    create_table(sdk, &name)
         .await
         .expect("create table in DynamoDB Local");
-    client
-        .update_time_to_live()
-        .table_name(&name)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .attribute_name(EXPIRY_ATTRIBUTE)
-                .enabled(true)
-                .build()
-                .expect("ttl spec"),
-        )
-        .send()
-        .await
-        .expect("enable TTL");
     name
 }
 

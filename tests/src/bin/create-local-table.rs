@@ -1,0 +1,23 @@
+//! Creates `template.yaml`'s table in a local DynamoDB (the endpoint in
+//! `AWS_ENDPOINT_URL_DYNAMODB`), for the local stack: `create-local-table <name>`.
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let Some(name) = std::env::args().nth(1) else {
+        eprintln!("usage: create-local-table <table name>");
+        return std::process::ExitCode::from(2);
+    };
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    match e2e::create_table(&sdk, &name).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!(
+                "could not create table {name}: {}",
+                aws_sdk_dynamodb::error::DisplayErrorContext(error)
+            );
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
