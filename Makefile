@@ -1,4 +1,8 @@
-.PHONY: test
+.PHONY: run test
+# The local stack: DynamoDB Local, a CM.com stand-in, the three functions under cargo lambda watch.
+run:
+	scripts/run.sh
+
 # Every test: lints, unit tests, end-to-end tests against DynamoDB Local and a local CM.com.
 test:
 	scripts/test.sh

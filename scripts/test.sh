@@ -10,7 +10,7 @@ ensure_dynamodb_local
 port=$(free_port)
 log "starting DynamoDB Local on 127.0.0.1:$port"
 start_dynamodb_local "$port"
-trap 'kill "$DYNAMODB_PID" 2>/dev/null || true' EXIT
+trap 'stop_stack' EXIT
 export_local_aws "$port"
 
 log "cargo fmt --check"
@@ -19,3 +19,11 @@ log "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 log "cargo test"
 cargo test --workspace --locked
+
+log "end to end: the three binaries under cargo lambda watch, DynamoDB Local, the CM.com stand-in"
+ensure_cargo_lambda
+cm_port=$(free_port)
+lambda_port=$(free_port)
+while [ "$lambda_port" = "$cm_port" ]; do lambda_port=$(free_port); done
+start_functions "$port" "$cm_port" "$lambda_port"
+play_dialog --check

@@ -31,7 +31,7 @@ impl ChatId {
             |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '=' | '+' | '.');
         if !raw.chars().all(allowed) {
             return Err(FieldError::Malformed(
-                "only letters, digits and - _ = + . are allowed",
+                "must use only letters, digits and - _ = + .",
             ));
         }
         Ok(Self(raw.to_owned()))
@@ -68,18 +68,20 @@ pub fn is_forbidden_char(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// The rule for free text (names, questions, skills, ...): trimmed, NFC-normalised, not empty,
-/// at most `max` characters, no forbidden characters. Returns the normalised value.
+/// The rule for free text (names, questions, skills, ...): trimmed, NFC-normalised, no
+/// forbidden characters inside, runs of spaces folded into one, not empty, at most `max`
+/// characters. Returns the normalised value.
 pub fn text(raw: &str, max: usize) -> Result<String, FieldError> {
-    let normalised: String = raw.trim().nfc().collect();
+    let trimmed: String = raw.trim().nfc().collect();
+    if trimmed.chars().any(is_forbidden_char) {
+        return Err(FieldError::ForbiddenCharacter);
+    }
+    let normalised = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
     if normalised.is_empty() {
         return Err(FieldError::Empty);
     }
     if normalised.chars().count() > max {
         return Err(FieldError::TooLong { max });
-    }
-    if normalised.chars().any(is_forbidden_char) {
-        return Err(FieldError::ForbiddenCharacter);
     }
     Ok(normalised)
 }
@@ -207,6 +209,10 @@ mod tests {
         // "e" + combining acute accent becomes the single code point "é".
         assert_eq!(text("  Rene\u{301}e \t", 10), Ok("Ren\u{e9}e".to_owned()));
         assert_eq!(text(" \t ", 10), Err(FieldError::Empty));
+        assert_eq!(
+            text(" Zoë \u{a0}  Özdemir ", 20),
+            Ok("Zoë Özdemir".to_owned())
+        );
         assert_eq!(text("abcdef", 5), Err(FieldError::TooLong { max: 5 }));
         // length counts characters after normalisation, not bytes
         assert_eq!(text("éééé", 4), Ok("éééé".to_owned()));

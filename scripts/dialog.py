@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Plays the seed's handover dialog against running functions, as CAIC's API Callout nodes would.
+
+Step 1 availability -> Step 2 Logical Step on agentStatus -> Step 3 intake (name, then e-mail)
+-> Step 4 handover, printing each call as a readable transcript. With --check it also plays the
+failure paths (agents offline, an invalid e-mail, a missing token, a duplicate handover,
+erasure) and exits non-zero on the first answer that differs from the contract: this is the
+end-to-end test of the real binaries under `cargo lambda watch`.
+"""
+
+import argparse
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+FAILURES = []
+CHECKS = [0]
+
+
+def call(method, url, body=None, token=None, content_type="application/json"):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    if content_type and data is not None:
+        request.add_header("Content-Type", content_type)
+    if token:
+        request.add_header("X-Callout-Token", token)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    return status, (json.loads(raw) if raw else None)
+
+
+def show(step, method, url, body, status, answer):
+    shown_body = "" if body is None else " " + json.dumps(body, ensure_ascii=False)
+    shown_answer = "" if answer is None else " " + json.dumps(answer, ensure_ascii=False)
+    print(f"  {step:<7} {method} {url}{shown_body}")
+    print(f"  {'':<7} <- {status}{shown_answer}")
+
+
+def expect(what, got, wanted):
+    CHECKS[0] += 1
+    if got != wanted:
+        FAILURES.append(what)
+        print(f"  FAIL    {what}: expected {json.dumps(wanted)}, got {json.dumps(got)}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--availability-url", required=True)
+    parser.add_argument("--intake-url", required=True)
+    parser.add_argument("--handover-url", required=True)
+    parser.add_argument("--token", required=True, help="an accepted X-Callout-Token")
+    parser.add_argument("--cm-standin", required=True, help="base URL of scripts/cm_standin.py")
+    parser.add_argument("--check", action="store_true", help="also play failure paths; exit 1 on any mismatch")
+    args = parser.parse_args()
+
+    chat_id = "chat-" + uuid.uuid4().hex[:12]
+    token = args.token
+
+    def step(label, method, url, body=None, want=None, **kwargs):
+        status, answer = call(method, url, body, **kwargs)
+        show(label, method, url, body, status, answer)
+        if want is not None:
+            expect(f"{label} {method} {url}", [status, answer], list(want))
+        return status, answer
+
+    print(f"CAIC: an answer with triggerEvent=handover fires the 'handover' event for chat {chat_id}")
+    started = time.monotonic()
+    _, availability = step(
+        "Step 1", "POST", args.availability_url, {"chatId": chat_id, "webstore": "shop-nl"},
+        want=(200, {"agentStatus": "online", "agentAvailable": True, "reason": "agents_available"}),
+        token=token,
+    )
+    agent_status = (availability or {}).get("agentStatus")
+    print(f"  Step 2  Logical Step: agentStatus = {agent_status} -> "
+          f"{'continue to the intake' if agent_status == 'online' else 'fallback: no agents available'}")
+    if agent_status != "online":
+        print("The dialog ends in its fallback output (switch agents online: "
+              f"curl -X POST {args.cm_standin}/_standin/agents/online).")
+        print("failed: " + "; ".join(FAILURES) if FAILURES else "")
+        sys.exit(1 if FAILURES else 0)
+    step("Step 3", "POST", args.intake_url, {"chatId": chat_id, "name": "Jan de Vries"},
+         want=(200, {"stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=token)
+    step("", "POST", args.intake_url, {"chatId": chat_id, "email": "jan.devries@example.nl"},
+         want=(200, {"stored": True, "complete": True, "missing": [], "invalid": []}), token=token)
+    step("Step 4", "POST", args.handover_url, {"chatId": chat_id, "skill": "billing", "webstore": "shop-nl"},
+         want=(200, {"handoverStatus": "success"}), token=token)
+    status, handovers = call("GET", args.cm_standin + "/_standin/handovers")
+    mine = [h for h in handovers or [] if h.get("ChatId") == chat_id]
+    expect("CM.com received one handover for the chat", len(mine), 1)
+    if mine:
+        print(f"  CM.com  received the handover with Context {json.dumps(mine[0]['Context'], ensure_ascii=False)}")
+        expect("handover Context", mine[0]["Context"], {
+            "name": "Jan de Vries", "email": "jan.devries@example.nl", "skill": "billing", "webstore": "shop-nl",
+        })
+    print(f"The chat is with an MSC agent ({time.monotonic() - started:.2f}s including first-call compiles).")
+
+    if args.check:
+        print("\nFailure paths:")
+        step("retry", "POST", args.handover_url, {"chatId": chat_id},
+             want=(200, {"handoverStatus": "success", "reason": "already_handed_over"}), token=token)
+        _, handovers = call("GET", args.cm_standin + "/_standin/handovers")
+        expect("a retried handover is not sent again",
+               len([h for h in handovers if h.get("ChatId") == chat_id]), 1)
+        step("bad", "POST", args.intake_url, {"chatId": chat_id, "email": "jan.devries at example"},
+             want=(200, {"stored": False, "complete": True, "missing": [], "invalid": ["email"]}), token=token)
+        status, answer = step("no auth", "POST", args.handover_url, {"chatId": "someone-else"})
+        expect("401 without token", [status, (answer or {}).get("error")], [401, "unauthorized"])
+        status, answer = step("bad id", "POST", args.handover_url, {"chatId": "../../accounts"}, token=token)
+        expect("400 for a bad chat id", [status, (answer or {}).get("error")], [400, "bad_request"])
+        step("erase", "DELETE", f"{args.intake_url}/{chat_id}", want=(204, None), token=token)
+        step("after", "POST", args.intake_url, {"chatId": chat_id},
+             want=(200, {"stored": False, "complete": False, "missing": ["name", "email"], "invalid": []}),
+             token=token)
+        call("POST", args.cm_standin + "/_standin/agents/offline", {})
+        try:
+            step("offline", "POST", args.availability_url, {"url": "https://shop.example/help", "channel": "WebChat",
+                                                             "data": {"context": "shop-nl"}},
+                 want=(200, {"agentStatus": "offline", "agentAvailable": False, "reason": "no_agents_available"}),
+                 token=token)
+        finally:
+            call("POST", args.cm_standin + "/_standin/agents/online", {})
+        print(f"\ndialog: {CHECKS[0] - len(FAILURES)} passed, {len(FAILURES)} failed")
+    if FAILURES:
+        print("failed: " + "; ".join(FAILURES))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The local stack in one command: DynamoDB Local (in memory), a CM.com stand-in, and the three
+# functions under `cargo lambda watch` (reloaded when the code changes). Plays the seed's
+# handover dialog once, then serves until Ctrl-C, which stops everything it started.
+# Ports: DYNAMODB_PORT (8000), CM_PORT (9001), LAMBDA_PORT (9000).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
+CM_PORT="${CM_PORT:-9001}"
+LAMBDA_PORT="${LAMBDA_PORT:-9000}"
+for port in "$DYNAMODB_PORT" "$CM_PORT" "$LAMBDA_PORT"; do
+  port_in_use "$port" && die "port $port is already in use: stop what uses it, or set DYNAMODB_PORT, CM_PORT and LAMBDA_PORT to free ports"
+done
+
+ensure_dynamodb_local
+ensure_cargo_lambda
+trap 'stop_stack; log "stopped"' EXIT
+trap 'exit 130' INT TERM
+log "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT"
+start_dynamodb_local "$DYNAMODB_PORT"
+start_functions "$DYNAMODB_PORT" "$CM_PORT" "$LAMBDA_PORT"
+
+log "playing the handover dialog, as CAIC would"
+play_dialog || true
+
+cat <<TXT
+
+The stack is running (Ctrl-C stops it). Try it:
+
+  T='X-Callout-Token: $LOCAL_CALLOUT_TOKEN'; J='Content-Type: application/json'
+  curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","webstore":"shop-nl"}' $FUNCTIONS_URL/availability/availability
+  curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","name":"Ada Lovelace"}' $FUNCTIONS_URL/intake/intake
+  curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","email":"ada@example.org"}' $FUNCTIONS_URL/intake/intake
+  curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","skill":"billing"}' $FUNCTIONS_URL/handover/handover
+  curl -s -H "\$T" -X DELETE -w '%{http_code}\\n' $FUNCTIONS_URL/intake/intake/my-chat
+  curl -s -X POST $CM_STANDIN_URL/_standin/agents/offline     # or .../online
+  curl -s $CM_STANDIN_URL/_standin/handovers                   # what CM.com received
+
+TXT
+wait
