@@ -44,6 +44,22 @@ pub fn is_resource(segments: &[&str], resource: &str) -> bool {
     segments.last().is_none_or(|last| *last == resource)
 }
 
+/// The gate of a single-route endpoint, in the contract's order: the token (401) before the
+/// route (404) before the method (405).
+pub fn admit(
+    req: &Request,
+    tokens: &CalloutTokens,
+    resource: &str,
+    method: Method,
+    allow: &'static str,
+) -> Result<(), ApiError> {
+    authorize(req, tokens)?;
+    if !is_resource(&path_segments(req), resource) {
+        return Err(ApiError::NotFound);
+    }
+    require_method(req, method, allow)
+}
+
 /// 405 for any method but `allowed` (which is also named in the `Allow` header).
 pub fn require_method(req: &Request, allowed: Method, allow: &'static str) -> Result<(), ApiError> {
     if req.method() == allowed {

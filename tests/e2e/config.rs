@@ -7,8 +7,8 @@ use shared::config::{ConfigError, Env};
 use wiremock::matchers::{body_partial_json, header, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-async fn ssm_with(name: &str, value: &str) -> MockServer {
-    let server = MockServer::start().await;
+/// Answers SSM GetParameter for `name` (decrypted) with `value`, exactly `times` times.
+async fn serve_parameter(ssm: &MockServer, name: &str, value: &str, times: u64) {
     Mock::given(method("POST"))
         .and(header("x-amz-target", "AmazonSSM.GetParameter"))
         .and(body_partial_json(json!({"Name": name, "WithDecryption": true})))
@@ -17,9 +17,9 @@ async fn ssm_with(name: &str, value: &str) -> MockServer {
                 .insert_header("content-type", "application/x-amz-json-1.1")
                 .set_body_json(json!({"Parameter": {"Name": name, "Type": "SecureString", "Value": value, "Version": 1}})),
         )
-        .mount(&server)
+        .expect(times)
+        .mount(ssm)
         .await;
-    server
 }
 
 fn handover_env(extra: &[(&str, &str)]) -> Env {
@@ -35,25 +35,9 @@ fn handover_env(extra: &[(&str, &str)]) -> Env {
 #[tokio::test]
 async fn callout_tokens_and_product_token_come_from_ssm_securestrings() {
     let ssm = MockServer::start().await;
-    for (name, value) in [
-        (
-            "/handover/callout-tokens",
-            "ssm-token-aaaaaaaaaaaa,ssm-token-bbbbbbbbbbbb",
-        ),
-        ("/handover/product-token", "pt-from-ssm"),
-    ] {
-        Mock::given(method("POST"))
-            .and(header("x-amz-target", "AmazonSSM.GetParameter"))
-            .and(body_partial_json(json!({"Name": name, "WithDecryption": true})))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .insert_header("content-type", "application/x-amz-json-1.1")
-                    .set_body_json(json!({"Parameter": {"Name": name, "Type": "SecureString", "Value": value}})),
-            )
-            .expect(1)
-            .mount(&ssm)
-            .await;
-    }
+    let tokens = "ssm-token-aaaaaaaaaaaa,ssm-token-bbbbbbbbbbbb";
+    serve_parameter(&ssm, "/handover/callout-tokens", tokens, 2).await;
+    serve_parameter(&ssm, "/handover/product-token", "pt-from-ssm", 1).await;
     let sdk = sdk_at(&ssm.uri()).await;
     let environment = Env::from_pairs([
         ("CALLOUT_TOKEN_PARAM", "/handover/callout-tokens"),
@@ -65,12 +49,7 @@ async fn callout_tokens_and_product_token_come_from_ssm_securestrings() {
     assert!(handover::App::from_env(&environment, &sdk).await.is_ok());
     // the tokens read from SSM are the ones accepted
     let availability_env = Env::from_pairs([("CALLOUT_TOKEN_PARAM", "/handover/callout-tokens")]);
-    let ssm2 = ssm_with(
-        "/handover/callout-tokens",
-        "ssm-token-aaaaaaaaaaaa,ssm-token-bbbbbbbbbbbb",
-    )
-    .await;
-    let app = availability::App::from_env(&availability_env, &sdk_at(&ssm2.uri()).await)
+    let app = availability::App::from_env(&availability_env, &sdk)
         .await
         .expect("config");
     for (token, status) in [

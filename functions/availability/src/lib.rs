@@ -149,11 +149,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallibl
 }
 
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    http::authorize(req, &app.tokens)?;
-    if !http::is_resource(&http::path_segments(req), "availability") {
-        return Err(ApiError::NotFound);
-    }
-    http::require_method(req, Method::POST, "POST")?;
+    http::admit(req, &app.tokens, "availability", Method::POST, "POST")?;
     let request: AvailabilityRequest = http::json_body(req, Some(AvailabilityRequest::default()))?;
     let webstore = webstore_of(request)?;
     let answer = app.check(webstore.as_deref()).await;

@@ -287,11 +287,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallibl
 }
 
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    http::authorize(req, &app.tokens)?;
-    if !http::is_resource(&http::path_segments(req), "handover") {
-        return Err(ApiError::NotFound);
-    }
-    http::require_method(req, Method::POST, "POST")?;
+    http::admit(req, &app.tokens, "handover", Method::POST, "POST")?;
     let order = HandoverOrder::parse(http::json_body(req, None)?)?;
     let answer = app.hand_over(&order, &claim_id(req)).await;
     tracing::info!(status = ?answer.handover_status, reason = ?answer.reason, "handover answered");
