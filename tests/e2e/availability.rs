@@ -5,8 +5,7 @@ use std::time::{Duration, Instant};
 
 use availability::{App, handle};
 use e2e::{
-    env, event, event_with_body, event_with_raw_body, request, status_and_json, with_header,
-    with_route,
+    conforming, env, event, event_with_body, event_with_raw_body, request, with_header, with_route,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
@@ -22,7 +21,7 @@ async fn app(extra: &[(&str, &str)]) -> App {
 
 async fn call(app: &App, event: &Value) -> (u16, Value) {
     let response = handle(app, request(event)).await.expect("infallible");
-    status_and_json(&response)
+    conforming("post", "/availability", &response)
 }
 
 async fn presence_server(body: Value) -> MockServer {

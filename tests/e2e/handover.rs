@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use e2e::{
-    CHAT, MUTATIONS, PRODUCT_TOKEN, TECHNICAL_LINK_ID, env, event, event_with_body,
-    event_with_raw_body, fresh_table, items, request, sdk, status_and_json, with_header,
-    with_route,
+    CHAT, MUTATIONS, PRODUCT_TOKEN, TECHNICAL_LINK_ID, conforming, env, event, event_with_body,
+    event_with_raw_body, fresh_table, items, request, sdk, with_header, with_route,
 };
 use handover::{App, handle};
 use serde_json::{Value, json};
@@ -50,7 +49,7 @@ async fn setup(extra: &[(&str, &str)]) -> Setup {
 
 async fn call(app: &App, event: &Value) -> (u16, Value) {
     let response = handle(app, request(event)).await.expect("infallible");
-    status_and_json(&response)
+    conforming("post", "/handover", &response)
 }
 
 async fn routing_answers(cm: &MockServer, response: ResponseTemplate) {
@@ -74,7 +73,7 @@ async fn intake_name_and_email(s: &Setup) {
         let response = intake::handle(&intake, request(&event(fixture)))
             .await
             .expect("infallible");
-        assert_eq!(status_and_json(&response).1["stored"], true);
+        assert_eq!(conforming("post", "/intake", &response).1["stored"], true);
     }
 }
 

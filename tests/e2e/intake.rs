@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use e2e::{
-    CHAT, env, event, event_with_body, event_with_raw_body, fresh_table, items, request, sdk,
-    status_and_json, with_header, with_route,
+    CHAT, conforming, env, event, event_with_body, event_with_raw_body, fresh_table, items,
+    request, sdk, with_header, with_route,
 };
 use intake::{App, handle};
 use serde_json::{Value, json};
@@ -26,7 +26,10 @@ async fn app(extra: &[(&str, &str)]) -> (App, SdkConfig, String) {
 
 async fn call(app: &App, event: &Value) -> (u16, Value) {
     let response = handle(app, request(event)).await.expect("infallible");
-    status_and_json(&response)
+    match event["requestContext"]["http"]["method"].as_str() {
+        Some("DELETE") => conforming("delete", "/intake/{chatId}", &response),
+        _ => conforming("post", "/intake", &response),
+    }
 }
 
 #[tokio::test]

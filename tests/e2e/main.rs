@@ -6,4 +6,5 @@ mod cm_client;
 mod config;
 mod handover;
 mod intake;
+mod openapi;
 mod store;

@@ -242,3 +242,89 @@ pub fn env(extra: &[(&str, &str)]) -> Env {
     );
     Env::from_pairs(pairs)
 }
+
+/// `openapi.yaml`, parsed once.
+fn openapi() -> &'static Value {
+    static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi.yaml");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        serde_norway::from_str(&text).expect("openapi.yaml is YAML")
+    })
+}
+
+/// Follows a local `$ref` (`#/components/...`) in `openapi.yaml`.
+fn resolve(node: &Value) -> &Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let pointer = reference.strip_prefix('#').expect("local reference");
+            resolve(
+                openapi()
+                    .pointer(pointer)
+                    .unwrap_or_else(|| panic!("{reference} is defined")),
+            )
+        }
+        None => node,
+    }
+}
+
+/// Asserts that `response` is one `openapi.yaml` documents for `method` `path` (a path template
+/// such as `/intake/{chatId}`): its status is listed, and its body matches the listed schema and
+/// media type (or is empty where none is listed). Returns status and JSON body.
+pub fn conforming(method: &str, path: &str, response: &Response<Body>) -> (u16, Value) {
+    let (status, body) = status_and_json(response);
+    let operation = &openapi()["paths"][path][method];
+    assert!(
+        operation.is_object(),
+        "openapi.yaml has no operation {method} {path}"
+    );
+    let documented = operation["responses"]
+        .get(status.to_string())
+        .unwrap_or_else(|| {
+            panic!("{method} {path} answered {status}, which openapi.yaml does not list: {body}")
+        });
+    let documented = resolve(documented);
+    match documented.pointer("/content/application~1json/schema") {
+        None => assert_eq!(
+            body,
+            Value::Null,
+            "{method} {path} {status} must have no body"
+        ),
+        Some(schema) => {
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok());
+            assert_eq!(
+                content_type,
+                Some("application/json"),
+                "{method} {path} {status}"
+            );
+            let mut root = schema.clone();
+            root["components"] = openapi()["components"].clone();
+            let validator =
+                jsonschema::draft202012::new(&root).expect("openapi.yaml schemas compile");
+            let problems: Vec<String> = validator
+                .iter_errors(&body)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(
+                problems.is_empty(),
+                "{method} {path} {status}: {body} does not match openapi.yaml: {problems:?}"
+            );
+        }
+    }
+    (status, body)
+}
+
+/// Whether `body` matches the request schema `openapi.yaml` documents for `method` `path`.
+pub fn request_problems(method: &str, path: &str, body: &Value) -> Vec<String> {
+    let schema = openapi()["paths"][path][method]
+        .pointer("/requestBody/content/application~1json/schema")
+        .unwrap_or_else(|| panic!("{method} {path} documents a JSON request body"));
+    let mut root = schema.clone();
+    root["components"] = openapi()["components"].clone();
+    let validator = jsonschema::draft202012::new(&root).expect("openapi.yaml schemas compile");
+    validator.iter_errors(body).map(|e| e.to_string()).collect()
+}
