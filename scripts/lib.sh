@@ -58,15 +58,31 @@ export_local_aws() {
   export AWS_EC2_METADATA_DISABLED=true
 }
 
-# cargo-lambda from PyPI into .local/venv (a 5 s install; `cargo install` would take 19 min).
+# Python tools from PyPI into .local/venv, pinned: cargo-lambda (a 5 s install; `cargo install`
+# would take 19 min) and zig, which cargo-lambda uses to cross-link for arm64; the SAM CLI and
+# cfn-lint, which validate template.yaml offline.
 CARGO_LAMBDA_VERSION="1.9.2"
-ensure_cargo_lambda() {
-  if [ ! -x "$LOCAL/venv/bin/cargo-lambda" ]; then
-    log "installing cargo-lambda $CARGO_LAMBDA_VERSION into .local/venv"
-    python3 -m venv "$LOCAL/venv"
-    "$LOCAL/venv/bin/pip" install --quiet --disable-pip-version-check "cargo-lambda==$CARGO_LAMBDA_VERSION" >&2
+ZIGLANG_VERSION="0.15.1"
+SAM_CLI_VERSION="1.170.0"
+CFN_LINT_VERSION="1.58.0"
+ensure_venv_tool() {
+  local tool=$1
+  shift
+  [ -x "$LOCAL/venv/bin/python3" ] || python3 -m venv "$LOCAL/venv"
+  if [ ! -x "$LOCAL/venv/bin/$tool" ]; then
+    log "installing $* into .local/venv"
+    "$LOCAL/venv/bin/pip" install --quiet --disable-pip-version-check "$@" >&2
   fi
+  # first on PATH: cargo-lambda finds zig as `python3 -m ziglang` with this venv's python
   export PATH="$LOCAL/venv/bin:$PATH"
+}
+ensure_cargo_lambda() { ensure_venv_tool cargo-lambda "cargo-lambda==$CARGO_LAMBDA_VERSION"; }
+ensure_zig() {
+  "$LOCAL/venv/bin/python3" -c 'import ziglang' 2>/dev/null || ensure_venv_tool no-such-tool "ziglang==$ZIGLANG_VERSION"
+}
+ensure_template_tools() {
+  ensure_venv_tool sam "aws-sam-cli==$SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+  export SAM_CLI_TELEMETRY=0
 }
 
 # The local defaults of the stack: a callout token, a product token and technical link the

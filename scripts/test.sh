@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Every test, against real parts: formatting and lints, then unit tests and the end-to-end
-# tests (each function through its lambda_http entry point with the events/ fixtures, DynamoDB
-# Local for the store, wiremock for CM.com). Installs what it needs into .local/ first.
+# Every test, against real parts: the template's lints, formatting and clippy, then unit tests
+# and the end-to-end tests (each function through its lambda_http entry point with the events/
+# fixtures, DynamoDB Local for the store, wiremock for CM.com), then the seed's dialog against
+# the binaries under cargo lambda watch, and last the release arm64 zips as deployed.
+# Installs what it needs into .local/ first.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -13,12 +15,24 @@ start_dynamodb_local "$port"
 trap 'stop_stack' EXIT
 export_local_aws "$port"
 
+log "template.yaml: cfn-lint and sam validate --lint"
+ensure_template_tools
+cfn-lint template.yaml
+sam validate --lint --region eu-west-1 --template template.yaml
+
 log "cargo fmt --check"
 cargo fmt --all --check
 log "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-log "cargo test"
-cargo test --workspace --locked
+log "unit and end-to-end tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  # one process per test, and one summary line; falls back to cargo test where nextest is missing
+  cargo nextest run --workspace --locked --no-fail-fast 2>&1 | tee "$LOCAL/tests.log"
+  rust_tests=$(sed -n 's/.* \([0-9][0-9]*\) tests\{0,1\} run: \([0-9][0-9]*\) passed.*/\2/p' "$LOCAL/tests.log" | tail -n 1)
+else
+  cargo test --workspace --locked 2>&1 | tee "$LOCAL/tests.log"
+  rust_tests=$(sed -n 's/^test result: ok\. \([0-9][0-9]*\) passed.*/\1/p' "$LOCAL/tests.log" | awk '{ total += $1 } END { print total + 0 }')
+fi
 
 log "end to end: the three binaries under cargo lambda watch, DynamoDB Local, the CM.com stand-in"
 ensure_cargo_lambda
@@ -26,4 +40,13 @@ cm_port=$(free_port)
 lambda_port=$(free_port)
 while [ "$lambda_port" = "$cm_port" ]; do lambda_port=$(free_port); done
 start_functions "$port" "$cm_port" "$lambda_port"
-play_dialog --check
+play_dialog --check | tee "$LOCAL/dialog.log"
+dialog_checks=$(sed -n 's/^dialog: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/dialog.log")
+stop_stack
+trap - EXIT
+
+log "release build: the three arm64 bootstrap zips, as SAM and cargo-lambda deploy them"
+scripts/build-release.sh
+
+echo
+echo "make test: $((rust_tests + dialog_checks)) passed, 0 failed"
