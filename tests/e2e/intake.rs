@@ -259,6 +259,16 @@ async fn delete_refuses_bad_chat_ids_and_other_methods() {
     )
     .await;
     assert_eq!(status, 405);
+    let deeper = with_route(event("intake-delete"), "DELETE", "/intake/a/b");
+    assert_eq!(call(&app, &deeper).await.0, 404);
+}
+
+#[tokio::test]
+async fn a_stage_named_intake_still_routes_post_to_the_merge() {
+    let (app, sdk, table) = app(&[]).await;
+    let staged = with_route(event("intake-name"), "POST", "/intake/intake");
+    assert_eq!(call(&app, &staged).await.1["stored"], true);
+    assert_eq!(items(&sdk, &table).await.len(), 1);
 }
 
 #[tokio::test]

@@ -33,6 +33,9 @@ const MAX_DEDUP_SECONDS: u64 = 7 * 86_400;
 const FINISH_RESERVE: Duration = Duration::from_millis(300);
 /// Below this, an upstream call is not worth starting.
 const MIN_CALL_TIME: Duration = Duration::from_millis(100);
+/// How long a claim outlives the budget before another invocation may take it over: more than
+/// recording the outcome can take (DynamoDB's 2 s operation timeout) plus clock granularity.
+const LEASE_MARGIN_SECONDS: u64 = 5;
 
 pub const CONTEXT_MAX_PAIRS: usize = 20;
 pub const CONTEXT_KEY_MAX_LEN: usize = 64;
@@ -104,7 +107,7 @@ impl App {
         };
         let terms = ClaimTerms {
             now,
-            lease_until: now + self.budget.as_secs() + 2,
+            lease_until: now + self.budget.as_millis().div_ceil(1000) as u64 + LEASE_MARGIN_SECONDS,
             dedup_until: now + self.dedup_seconds,
         };
         match self

@@ -164,27 +164,33 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallibl
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     http::authorize(req, &app.tokens)?;
     let segments = http::path_segments(req);
-    match segments.as_slice() {
-        [.., "intake", chat_id] => {
-            http::require_method(req, Method::DELETE, "DELETE")?;
-            erase(app, chat_id).await
-        }
-        path if http::is_resource(path, "intake") => {
-            http::require_method(req, Method::POST, "POST")?;
-            let request: IntakeRequest = http::json_body(req, None)?;
-            let chat = ChatId::parse(&request.chat_id)
-                .map_err(|e| ApiError::invalid_field("chatId", e))?;
-            let answer = app.merge(&chat, &request).await;
-            tracing::info!(
-                stored = answer.stored,
-                complete = answer.complete,
-                invalid = ?answer.invalid,
-                "intake answered"
-            );
-            Ok(http::ok_json(&answer))
-        }
-        _ => Err(ApiError::NotFound),
+    let is_intake = http::is_resource(&segments, "intake");
+    let chat_in_path = match segments.as_slice() {
+        [.., "intake", chat_id] => Some(*chat_id),
+        _ => None,
+    };
+    // The method decides first, so that `/intake/intake` (a stage named intake) is still
+    // `POST /intake`.
+    match (req.method(), is_intake, chat_in_path) {
+        (&Method::POST, true, _) => store(app, req).await,
+        (&Method::DELETE, _, Some(chat_id)) => erase(app, chat_id).await,
+        (_, true, _) => Err(ApiError::MethodNotAllowed { allow: "POST" }),
+        (_, false, Some(_)) => Err(ApiError::MethodNotAllowed { allow: "DELETE" }),
+        (_, false, None) => Err(ApiError::NotFound),
     }
+}
+
+async fn store(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let request: IntakeRequest = http::json_body(req, None)?;
+    let chat = ChatId::parse(&request.chat_id).map_err(|e| ApiError::invalid_field("chatId", e))?;
+    let answer = app.merge(&chat, &request).await;
+    tracing::info!(
+        stored = answer.stored,
+        complete = answer.complete,
+        invalid = ?answer.invalid,
+        "intake answered"
+    );
+    Ok(http::ok_json(&answer))
 }
 
 async fn erase(app: &App, raw_chat_id: &str) -> Result<Response<Body>, ApiError> {
