@@ -8,3 +8,4 @@ mod handover;
 mod intake;
 mod openapi;
 mod store;
+mod template;

@@ -1,0 +1,149 @@
+//! template.yaml against the code: each function may do exactly what it does, and reads only
+//! configuration the code knows.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde_norway::Value;
+
+fn template() -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+    let text = std::fs::read_to_string(&path).expect("template.yaml");
+    serde_norway::from_str(&text).expect("template.yaml is YAML")
+}
+
+/// Every IAM action in the function's policies, with the resources each statement names
+/// (rendered as text, tags included).
+fn permissions(function: &str) -> Vec<(String, String)> {
+    let template = template();
+    let policies = template["Resources"][function]["Properties"]["Policies"]
+        .as_sequence()
+        .unwrap_or_else(|| panic!("{function} has Policies"));
+    let mut permissions = Vec::new();
+    for policy in policies {
+        let statements = policy["Statement"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{function}: every policy is written out as statements, not a SAM policy template: {policy:?}"));
+        for statement in statements {
+            assert_eq!(statement["Effect"].as_str(), Some("Allow"), "{function}");
+            let actions: Vec<String> = match &statement["Action"] {
+                Value::String(action) => vec![action.clone()],
+                Value::Sequence(actions) => actions
+                    .iter()
+                    .filter_map(|a| a.as_str().map(str::to_owned))
+                    .collect(),
+                other => panic!("{function}: unexpected Action {other:?}"),
+            };
+            let resource = format!("{:?}", statement["Resource"]);
+            assert!(
+                !resource.contains("\"*\""),
+                "{function}: no wildcard resources: {resource}"
+            );
+            permissions.extend(actions.into_iter().map(|a| (a, resource.clone())));
+        }
+    }
+    permissions
+}
+
+fn actions(function: &str) -> BTreeSet<String> {
+    permissions(function)
+        .into_iter()
+        .map(|(action, _)| action)
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn availability_reads_its_secrets_and_nothing_else() {
+    assert_eq!(actions("AvailabilityFunction"), set(&["ssm:GetParameter"]));
+}
+
+#[test]
+fn intake_and_handover_use_only_the_item_operations_the_store_calls() {
+    let store_actions = [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ];
+    let mut expected = set(&store_actions);
+    expected.insert("ssm:GetParameter".to_owned());
+    for function in ["IntakeFunction", "HandoverFunction"] {
+        assert_eq!(actions(function), expected, "{function}");
+        for (action, resource) in permissions(function) {
+            if action.starts_with("dynamodb:") {
+                assert!(
+                    resource.contains("HandoverTable.Arn"),
+                    "{function} {action} on {resource}"
+                );
+            } else {
+                assert!(
+                    resource.contains("parameter${"),
+                    "{function} {action} on {resource}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_functions_read_only_configuration_the_code_knows() {
+    use shared::config::*;
+    let known = set(&[
+        TABLE_NAME,
+        CALLOUT_TOKENS,
+        CALLOUT_TOKEN_PARAM,
+        CM_PRODUCT_TOKEN,
+        CM_PRODUCT_TOKEN_PARAM,
+        CM_API_BASE_URL,
+        CM_TECHNICAL_LINK_ID,
+        CM_ROUTING_MUTATIONS,
+        AVAILABILITY_URL,
+        AVAILABILITY_ONLINE_POINTER,
+        AVAILABILITY_BUDGET_MS,
+        INTAKE_REQUIRED_FIELDS,
+        INTAKE_TTL_SECONDS,
+        HANDOVER_DEDUP_SECONDS,
+        HANDOVER_BUDGET_MS,
+        "AWS_ENDPOINT_URL_DYNAMODB",
+    ]);
+    let template = template();
+    let mut declared = BTreeSet::new();
+    for scope in [
+        &template["Globals"]["Function"],
+        &template["Resources"]["AvailabilityFunction"]["Properties"],
+        &template["Resources"]["IntakeFunction"]["Properties"],
+        &template["Resources"]["HandoverFunction"]["Properties"],
+    ] {
+        if let Some(variables) = scope["Environment"]["Variables"].as_mapping() {
+            declared.extend(
+                variables
+                    .keys()
+                    .filter_map(|k| k.as_str().map(str::to_owned)),
+            );
+        }
+    }
+    let unknown: Vec<&String> = declared.difference(&known).collect();
+    assert!(
+        unknown.is_empty(),
+        "template.yaml sets variables the code never reads: {unknown:?}"
+    );
+    // the secrets are declared only blank (for sam local): never with a value
+    for scope in [
+        &template["Globals"]["Function"],
+        &template["Resources"]["HandoverFunction"]["Properties"],
+    ] {
+        for secret in [CALLOUT_TOKENS, CM_PRODUCT_TOKEN] {
+            if let Some(value) = scope["Environment"]["Variables"].get(secret) {
+                assert_eq!(
+                    value.as_str(),
+                    Some(""),
+                    "{secret} must stay blank in template.yaml"
+                );
+            }
+        }
+    }
+}
