@@ -4,6 +4,7 @@
 mod availability;
 mod cm_client;
 mod config;
+mod faults;
 mod handover;
 mod intake;
 mod openapi;

@@ -328,3 +328,34 @@ pub fn request_problems(method: &str, path: &str, body: &Value) -> Vec<String> {
     let validator = jsonschema::draft202012::new(&root).expect("openapi.yaml schemas compile");
     validator.iter_errors(body).map(|e| e.to_string()).collect()
 }
+
+/// A server that accepts connections and resets each one (TCP RST) as soon as the request
+/// arrives; returns its base URL. It runs until the test's runtime ends.
+pub async fn resetting_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let mut buffer = [0u8; 1024];
+            let _ = stream.readable().await;
+            let _ = stream.try_read(&mut buffer);
+            // linger 0: closing sends RST instead of FIN
+            let std_stream = stream.into_std().expect("std stream");
+            let socket = socket2::SockRef::from(&std_stream);
+            let _ = socket.set_linger(Some(std::time::Duration::ZERO));
+            drop(std_stream);
+        }
+    });
+    url
+}
+
+/// A loopback URL on which nothing listens.
+pub fn closed_port_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    format!("http://127.0.0.1:{port}")
+}

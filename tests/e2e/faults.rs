@@ -1,0 +1,257 @@
+//! Fault injection: whatever CM.com or DynamoDB does, each function answers with a status the
+//! dialog can branch on, never a 5xx, within its time budget. Each case asserts the answer and
+//! the time it took (bounded with generous slack: these machines are shared).
+
+use std::time::{Duration, Instant};
+
+use e2e::{
+    MUTATIONS, PRODUCT_TOKEN, TECHNICAL_LINK_ID, closed_port_url, conforming, env, event,
+    fresh_table, items, request, resetting_server, sdk, sdk_at,
+};
+use serde_json::{Value, json};
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const BUDGET_MS: u64 = 800;
+/// The most any faulty case may take: the budget plus slack for a loaded machine.
+const BOUND: Duration = Duration::from_millis(BUDGET_MS + 1500);
+
+/// Every kind of upstream fault wiremock can play, at its own path.
+async fn faulty_upstream() -> MockServer {
+    let server = MockServer::start().await;
+    let faults: Vec<(&str, ResponseTemplate)> = vec![
+        (
+            "500",
+            ResponseTemplate::new(500).set_body_string("stack trace with secrets"),
+        ),
+        (
+            "503",
+            ResponseTemplate::new(503).insert_header("retry-after", "1"),
+        ),
+        (
+            "429",
+            ResponseTemplate::new(429).insert_header("retry-after", "30"),
+        ),
+        (
+            "redirect",
+            ResponseTemplate::new(302).insert_header("location", "/redirect-target"),
+        ),
+        (
+            "hang",
+            ResponseTemplate::new(200).set_delay(Duration::from_secs(60)),
+        ),
+        (
+            "malformed",
+            ResponseTemplate::new(200).set_body_string("{\"available\": tru"),
+        ),
+        (
+            "huge",
+            ResponseTemplate::new(200).set_body_string(format!(
+                "{{\"available\":true,\"x\":\"{}\"}}",
+                "x".repeat(1 << 20)
+            )),
+        ),
+        (
+            "html",
+            ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"),
+        ),
+    ];
+    for (name, response) in faults {
+        Mock::given(path(format!("/presence/{name}")))
+            .respond_with(response)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(path("/redirect-target"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"available": true})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn timed<F: std::future::Future<Output = (u16, Value)>>(f: F) -> ((u16, Value), Duration) {
+    let started = Instant::now();
+    let answer = f.await;
+    (answer, started.elapsed())
+}
+
+#[tokio::test]
+async fn availability_answers_offline_within_its_budget_for_every_upstream_fault() {
+    let upstream = faulty_upstream().await;
+    let reset = resetting_server().await;
+    let closed = closed_port_url();
+    let offline = json!({"agentStatus": "offline", "agentAvailable": false, "reason": "upstream_unavailable"});
+    let mut sources: Vec<String> = [
+        "500",
+        "503",
+        "429",
+        "redirect",
+        "hang",
+        "malformed",
+        "huge",
+        "html",
+    ]
+    .iter()
+    .map(|fault| format!("{}/presence/{fault}", upstream.uri()))
+    .collect();
+    sources.push(format!("{reset}/presence/x"));
+    sources.push(format!("{closed}/presence/x"));
+    let sdk = sdk_at("http://127.0.0.1:9").await;
+    for source in sources {
+        let budget = BUDGET_MS.to_string();
+        let app = availability::App::from_env(
+            &env(&[
+                ("AVAILABILITY_URL", source.as_str()),
+                ("AVAILABILITY_BUDGET_MS", budget.as_str()),
+            ]),
+            &sdk,
+        )
+        .await
+        .expect("config");
+        let (answer, took) = timed(async {
+            let response = availability::handle(&app, request(&event("availability")))
+                .await
+                .expect("infallible");
+            conforming("post", "/availability", &response)
+        })
+        .await;
+        assert_eq!(answer, (200, offline.clone()), "{source}");
+        assert!(took < BOUND, "{source} took {took:?}");
+    }
+}
+
+#[tokio::test]
+async fn handover_fails_with_a_reason_within_its_budget_and_can_be_retried() {
+    let sdk = sdk().await;
+    let upstream = MockServer::start().await;
+    let cases: Vec<(&str, ResponseTemplate, &str)> = vec![
+        ("c500", ResponseTemplate::new(500), "upstream_rejected"),
+        ("c503", ResponseTemplate::new(503), "upstream_rejected"),
+        ("c429", ResponseTemplate::new(429), "upstream_rejected"),
+        (
+            "c302",
+            ResponseTemplate::new(302).insert_header("location", "/elsewhere"),
+            "upstream_rejected",
+        ),
+        (
+            "chang",
+            ResponseTemplate::new(200).set_delay(Duration::from_secs(60)),
+            "upstream_timeout",
+        ),
+    ];
+    for (chat, response, _) in &cases {
+        Mock::given(path(format!(
+            "/conversational/control/v1/accounts/{TECHNICAL_LINK_ID}/chats/{chat}/routing/mutationrequests"
+        )))
+        .respond_with(response.clone())
+        .mount(&upstream)
+        .await;
+    }
+    let reset = resetting_server().await;
+    let closed = closed_port_url();
+    let mut runs: Vec<(String, String, &str)> = cases
+        .iter()
+        .map(|(chat, _, reason)| (upstream.uri(), (*chat).to_owned(), *reason))
+        .collect();
+    runs.push((reset, "creset".into(), "upstream_unreachable"));
+    runs.push((closed, "cclosed".into(), "upstream_unreachable"));
+    for (base, chat, reason) in runs {
+        let table = fresh_table(&sdk).await;
+        let budget = BUDGET_MS.to_string();
+        let app = handover::App::from_env(
+            &env(&[
+                ("TABLE_NAME", table.as_str()),
+                ("CM_API_BASE_URL", base.as_str()),
+                ("CM_TECHNICAL_LINK_ID", TECHNICAL_LINK_ID),
+                ("CM_ROUTING_MUTATIONS", MUTATIONS),
+                ("CM_PRODUCT_TOKEN", PRODUCT_TOKEN),
+                ("HANDOVER_BUDGET_MS", budget.as_str()),
+            ]),
+            &sdk,
+        )
+        .await
+        .expect("config");
+        let mut body_event = event("handover");
+        body_event["body"] = Value::String(json!({"chatId": chat}).to_string());
+        let call = || async {
+            let response = handover::handle(&app, request(&body_event))
+                .await
+                .expect("infallible");
+            conforming("post", "/handover", &response)
+        };
+        let (answer, took) = timed(call()).await;
+        assert_eq!(
+            answer,
+            (200, json!({"handoverStatus": "failed", "reason": reason})),
+            "{chat}"
+        );
+        assert!(took < BOUND, "{chat} took {took:?}");
+        // the failed attempt released its claim: nothing is left that would block a retry
+        assert!(items(&sdk, &table).await.is_empty(), "{chat} left a claim");
+    }
+    let elsewhere = upstream.received_requests().await.unwrap_or_default();
+    assert!(
+        elsewhere.iter().all(|r| r.url.path() != "/elsewhere"),
+        "a redirect was followed"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_dynamodb_never_yields_stored_or_an_upstream_call() {
+    let unreachable = sdk_at(&closed_port_url()).await;
+    let cm = MockServer::start().await;
+    Mock::given(path("/never"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&cm)
+        .await;
+    let intake = intake::App::from_env(&env(&[("TABLE_NAME", "t")]), &unreachable)
+        .await
+        .expect("config");
+    let (answer, took) = timed(async {
+        let response = intake::handle(&intake, request(&event("intake-name")))
+            .await
+            .expect("infallible");
+        conforming("post", "/intake", &response)
+    })
+    .await;
+    assert_eq!(
+        answer,
+        (
+            200,
+            json!({"stored": false, "complete": false, "missing": ["name", "email"], "invalid": [], "reason": "store_unavailable"})
+        )
+    );
+    assert!(took < Duration::from_secs(4), "intake took {took:?}");
+
+    let base = cm.uri();
+    let handover = handover::App::from_env(
+        &env(&[
+            ("TABLE_NAME", "t"),
+            ("CM_API_BASE_URL", base.as_str()),
+            ("CM_TECHNICAL_LINK_ID", TECHNICAL_LINK_ID),
+            ("CM_ROUTING_MUTATIONS", MUTATIONS),
+            ("CM_PRODUCT_TOKEN", PRODUCT_TOKEN),
+        ]),
+        &unreachable,
+    )
+    .await
+    .expect("config");
+    let (answer, took) = timed(async {
+        let response = handover::handle(&handover, request(&event("handover")))
+            .await
+            .expect("infallible");
+        conforming("post", "/handover", &response)
+    })
+    .await;
+    assert_eq!(
+        answer,
+        (
+            200,
+            json!({"handoverStatus": "failed", "reason": "store_unavailable"})
+        )
+    );
+    assert!(took < Duration::from_secs(4), "handover took {took:?}");
+    assert!(cm.received_requests().await.unwrap_or_default().is_empty());
+}
