@@ -8,5 +8,6 @@ mod faults;
 mod handover;
 mod intake;
 mod openapi;
+mod privacy;
 mod store;
 mod template;

@@ -5,7 +5,7 @@ use shared::config::{Env, or_exit};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
     let app = or_exit(handover::App::from_env(&Env::from_process(), &sdk).await);
     run(service_fn(|req| handover::handle(&app, req))).await
