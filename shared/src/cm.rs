@@ -9,7 +9,10 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use reqwest::{Client, Url};
 
+use tokio::time::Instant;
+
 use crate::config::{ConfigError, outbound_url};
+use crate::retry::{Backoff, handover_may_repeat, read_may_repeat, retrying};
 use crate::secret::Secret;
 use crate::validate::ChatId;
 use crate::wire::RoutingMutationRequest;
@@ -24,9 +27,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum UpstreamError {
-    #[error("no answer within {0:?}")]
-    Timeout(Duration),
-    #[error("could not connect or the connection failed")]
+    #[error("no answer within the time budget")]
+    Timeout,
+    /// No connection could be made: the request never left.
+    #[error("could not connect")]
+    NotConnected,
+    /// The connection failed once the request may have been sent (reset, TLS, protocol).
+    #[error("the connection failed")]
     Unreachable,
     #[error("answered HTTP {0}")]
     Status(u16),
@@ -56,9 +63,11 @@ fn token_header(token: &Secret) -> Result<HeaderValue, UpstreamError> {
     Ok(value)
 }
 
-fn classify(error: &reqwest::Error, limit: Duration) -> UpstreamError {
-    if error.is_timeout() {
-        UpstreamError::Timeout(limit)
+fn classify(error: &reqwest::Error) -> UpstreamError {
+    if error.is_connect() {
+        UpstreamError::NotConnected
+    } else if error.is_timeout() {
+        UpstreamError::Timeout
     } else {
         UpstreamError::Unreachable
     }
@@ -108,30 +117,36 @@ impl RoutingControl {
         url
     }
 
-    /// Sends the routing mutation request once. `Ok` only for a 2xx answer.
+    /// Sends the routing mutation request, by `deadline`. `Ok` only for a 2xx answer. It is
+    /// sent again only when CM.com certainly did not act on it ([`handover_may_repeat`]).
     pub async fn request_mutations(
         &self,
         chat: &ChatId,
         body: &RoutingMutationRequest,
-        limit: Duration,
+        deadline: Instant,
     ) -> Result<(), UpstreamError> {
         let json = serde_json::to_vec(body).map_err(|_| UpstreamError::UnreadableBody)?;
-        let response = self
-            .http
-            .post(self.mutation_requests_url(chat))
-            .header(PRODUCT_TOKEN_HEADER, token_header(&self.product_token)?)
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .body(json)
-            .timeout(limit)
-            .send()
-            .await
-            .map_err(|e| classify(&e, limit))?;
-        let status = response.status();
-        if status.is_success() {
-            Ok(())
-        } else {
-            Err(UpstreamError::Status(status.as_u16()))
-        }
+        let token = token_header(&self.product_token)?;
+        let url = self.mutation_requests_url(chat);
+        retrying(deadline, Backoff::UPSTREAM, handover_may_repeat, |limit| {
+            let request = self
+                .http
+                .post(url.clone())
+                .header(PRODUCT_TOKEN_HEADER, token.clone())
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(json.clone())
+                .timeout(limit);
+            async move {
+                let response = request.send().await.map_err(|e| classify(&e))?;
+                let status = response.status();
+                if status.is_success() {
+                    Ok(())
+                } else {
+                    Err(UpstreamError::Status(status.as_u16()))
+                }
+            }
+        })
+        .await
     }
 }
 
@@ -174,38 +189,47 @@ impl PresenceSource {
         self.url_template.replace(WEBSTORE_PLACEHOLDER, &encoded)
     }
 
-    /// The presence document as JSON, read within `limit` and at most 64 KiB.
+    /// The presence document as JSON, read by `deadline` and at most 64 KiB. Retried where a
+    /// read may be ([`read_may_repeat`]).
     pub async fn fetch(
         &self,
         webstore: Option<&str>,
-        limit: Duration,
+        deadline: Instant,
     ) -> Result<serde_json::Value, UpstreamError> {
-        let fetch = async {
-            let mut request = self.http.get(self.url_for(webstore)).header(
+        let url = self.url_for(webstore);
+        let token = self.product_token.as_ref().map(token_header).transpose()?;
+        retrying(deadline, Backoff::UPSTREAM, read_may_repeat, |limit| {
+            let mut request = self.http.get(url.as_str()).header(
                 reqwest::header::ACCEPT,
                 HeaderValue::from_static("application/json"),
             );
-            if let Some(token) = &self.product_token {
-                request = request.header(PRODUCT_TOKEN_HEADER, token_header(token)?);
+            if let Some(token) = &token {
+                request = request.header(PRODUCT_TOKEN_HEADER, token.clone());
             }
-            let mut response = request.send().await.map_err(|e| classify(&e, limit))?;
-            let status = response.status();
-            if !status.is_success() {
-                return Err(UpstreamError::Status(status.as_u16()));
+            // One limit for the whole exchange, body included: a server that trickles its
+            // body cannot hold us past it.
+            async move {
+                tokio::time::timeout(limit, read_json(request))
+                    .await
+                    .unwrap_or(Err(UpstreamError::Timeout))
             }
-            let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e, limit))? {
-                if body.len() + chunk.len() > MAX_UPSTREAM_BODY_BYTES {
-                    return Err(UpstreamError::UnreadableBody);
-                }
-                body.extend_from_slice(&chunk);
-            }
-            serde_json::from_slice(&body).map_err(|_| UpstreamError::UnreadableBody)
-        };
-        // One limit for the whole exchange, body included: a server that trickles its body
-        // cannot hold us past it.
-        tokio::time::timeout(limit, fetch)
-            .await
-            .unwrap_or(Err(UpstreamError::Timeout(limit)))
+        })
+        .await
     }
+}
+
+async fn read_json(request: reqwest::RequestBuilder) -> Result<serde_json::Value, UpstreamError> {
+    let mut response = request.send().await.map_err(|e| classify(&e))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(UpstreamError::Status(status.as_u16()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+        if body.len() + chunk.len() > MAX_UPSTREAM_BODY_BYTES {
+            return Err(UpstreamError::UnreadableBody);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|_| UpstreamError::UnreadableBody)
 }

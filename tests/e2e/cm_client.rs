@@ -1,7 +1,9 @@
 //! The CM.com adapters against a local HTTP server (wiremock).
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use serde_json::json;
 use shared::cm::{PresenceSource, RoutingControl, UpstreamError, http_client};
@@ -13,6 +15,10 @@ use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const LIMIT: Duration = Duration::from_secs(3);
+
+fn within(limit: Duration) -> Instant {
+    Instant::now() + limit
+}
 
 fn routing(server_uri: &str) -> RoutingControl {
     RoutingControl::new(
@@ -56,7 +62,7 @@ async fn the_mutation_request_has_the_exact_path_headers_and_body() {
         .mount(&server)
         .await;
     let result = routing(&server.uri())
-        .request_mutations(&chat(id), &body(id), LIMIT)
+        .request_mutations(&chat(id), &body(id), within(LIMIT))
         .await;
     assert_eq!(result, Ok(()));
 }
@@ -83,7 +89,7 @@ async fn non_2xx_answers_are_errors_with_their_status() {
         .mount(&server)
         .await;
     let result = routing(&server.uri())
-        .request_mutations(&chat("c"), &body("c"), LIMIT)
+        .request_mutations(&chat("c"), &body("c"), within(LIMIT))
         .await;
     assert_eq!(result, Err(UpstreamError::Status(503)));
 }
@@ -107,7 +113,7 @@ async fn redirects_are_never_followed() {
         .mount(&server)
         .await;
     let result = routing(&server.uri())
-        .request_mutations(&chat("c"), &body("c"), LIMIT)
+        .request_mutations(&chat("c"), &body("c"), within(LIMIT))
         .await;
     assert_eq!(result, Err(UpstreamError::Status(307)));
 }
@@ -122,9 +128,9 @@ async fn a_hanging_upstream_is_abandoned_at_the_limit() {
     let limit = Duration::from_millis(300);
     let started = Instant::now();
     let result = routing(&server.uri())
-        .request_mutations(&chat("c"), &body("c"), limit)
+        .request_mutations(&chat("c"), &body("c"), within(limit))
         .await;
-    assert_eq!(result, Err(UpstreamError::Timeout(limit)));
+    assert_eq!(result, Err(UpstreamError::Timeout));
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "took {:?}",
@@ -140,9 +146,9 @@ async fn a_closed_port_is_unreachable() {
         .expect("port")
         .port();
     let result = routing(&format!("http://127.0.0.1:{port}"))
-        .request_mutations(&chat("c"), &body("c"), LIMIT)
+        .request_mutations(&chat("c"), &body("c"), within(LIMIT))
         .await;
-    assert_eq!(result, Err(UpstreamError::Unreachable));
+    assert_eq!(result, Err(UpstreamError::NotConnected));
 }
 
 fn presence(server_uri: &str, template: &str, token: Option<&str>) -> PresenceSource {
@@ -171,7 +177,7 @@ async fn presence_substitutes_the_encoded_webstore_and_sends_the_token() {
         format!("{}/presence/shop%20nl%2F%C3%BC", server.uri())
     );
     assert_eq!(
-        source.fetch(Some("shop nl/ü"), LIMIT).await,
+        source.fetch(Some("shop nl/ü"), within(LIMIT)).await,
         Ok(json!({"available": true}))
     );
 }
@@ -204,17 +210,14 @@ async fn presence_errors_are_classified() {
         .await;
     let fetch = |template: &'static str| {
         let source = presence(&server.uri(), template, None);
-        async move { source.fetch(None, Duration::from_millis(400)).await }
+        async move { source.fetch(None, within(Duration::from_millis(400))).await }
     };
     assert_eq!(fetch("/500").await, Err(UpstreamError::Status(500)));
     assert_eq!(fetch("/html").await, Err(UpstreamError::UnreadableBody));
     assert_eq!(fetch("/huge").await, Err(UpstreamError::UnreadableBody));
     assert_eq!(fetch("/moved").await, Err(UpstreamError::Status(302)));
     let started = Instant::now();
-    assert_eq!(
-        fetch("/slow").await,
-        Err(UpstreamError::Timeout(Duration::from_millis(400)))
-    );
+    assert_eq!(fetch("/slow").await, Err(UpstreamError::Timeout));
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "took {:?}",
@@ -245,5 +248,120 @@ fn presence_templates_must_be_https_or_loopback() {
     assert_eq!(
         ok.ok().as_deref(),
         Some("https://p.example.com/s/a%26b?x=1")
+    );
+}
+
+/// A server that answers `first` to the first `times` requests, then `then`.
+async fn flaky(first: ResponseTemplate, times: u64, then: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(first.clone())
+        .up_to_n_times(times)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(first)
+        .up_to_n_times(times)
+        .mount(&server)
+        .await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(then)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.map_or(0, |r| r.len())
+}
+
+#[tokio::test]
+async fn a_handover_refused_with_429_is_sent_again_but_a_503_is_not() {
+    let throttled = flaky(ResponseTemplate::new(429), 1, ResponseTemplate::new(200)).await;
+    let result = routing(&throttled.uri())
+        .request_mutations(&chat("c"), &body("c"), within(LIMIT))
+        .await;
+    assert_eq!((result, requests(&throttled).await), (Ok(()), 2));
+
+    // a 503 may come after CM.com received the request: never repeated
+    let unavailable = flaky(ResponseTemplate::new(503), 1, ResponseTemplate::new(200)).await;
+    let result = routing(&unavailable.uri())
+        .request_mutations(&chat("c"), &body("c"), within(LIMIT))
+        .await;
+    assert_eq!(
+        (result, requests(&unavailable).await),
+        (Err(UpstreamError::Status(503)), 1)
+    );
+
+    let always = flaky(ResponseTemplate::new(429), 100, ResponseTemplate::new(200)).await;
+    let result = routing(&always.uri())
+        .request_mutations(&chat("c"), &body("c"), within(LIMIT))
+        .await;
+    assert_eq!(
+        (result, requests(&always).await),
+        (Err(UpstreamError::Status(429)), 3)
+    );
+}
+
+#[tokio::test]
+async fn a_connection_reset_after_sending_is_not_repeated() {
+    let (url, connections) = e2e::counting_resetting_server().await;
+    let result = routing(&url)
+        .request_mutations(&chat("c"), &body("c"), within(LIMIT))
+        .await;
+    assert_eq!(result, Err(UpstreamError::Unreachable));
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn presence_reads_are_repeated_after_502_503_504_and_429() {
+    for status in [429, 502, 503, 504] {
+        let server = flaky(
+            ResponseTemplate::new(status),
+            2,
+            ResponseTemplate::new(200).set_body_json(json!({"available": true})),
+        )
+        .await;
+        let source = presence(&server.uri(), "/p/{webstore}", None);
+        let result = source.fetch(Some("s"), within(LIMIT)).await;
+        assert_eq!(
+            (result, requests(&server).await),
+            (Ok(json!({"available": true})), 3),
+            "{status}"
+        );
+    }
+    let broken = flaky(ResponseTemplate::new(500), 1, ResponseTemplate::new(200)).await;
+    let result = presence(&broken.uri(), "/p/{webstore}", None)
+        .fetch(None, within(LIMIT))
+        .await;
+    assert_eq!(
+        (result, requests(&broken).await),
+        (Err(UpstreamError::Status(500)), 1)
+    );
+}
+
+#[tokio::test]
+async fn retries_never_outlast_the_deadline() {
+    let slow_503 = flaky(
+        ResponseTemplate::new(503).set_delay(Duration::from_millis(250)),
+        100,
+        ResponseTemplate::new(200),
+    )
+    .await;
+    let started = Instant::now();
+    let result = presence(&slow_503.uri(), "/p/{webstore}", None)
+        .fetch(None, within(Duration::from_millis(400)))
+        .await;
+    assert!(
+        matches!(
+            result,
+            Err(UpstreamError::Status(503) | UpstreamError::Timeout)
+        ),
+        "{result:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "took {:?}",
+        started.elapsed()
     );
 }

@@ -332,12 +332,21 @@ pub fn request_problems(method: &str, path: &str, body: &Value) -> Vec<String> {
 /// A server that accepts connections and resets each one (TCP RST) as soon as the request
 /// arrives; returns its base URL. It runs until the test's runtime ends.
 pub async fn resetting_server() -> String {
+    counting_resetting_server().await.0
+}
+
+/// [`resetting_server`], with the number of connections it has accepted.
+pub async fn counting_resetting_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>)
+{
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("address"));
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&connections);
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let mut buffer = [0u8; 1024];
             let _ = stream.readable().await;
             let _ = stream.try_read(&mut buffer);
@@ -348,7 +357,7 @@ pub async fn resetting_server() -> String {
             drop(std_stream);
         }
     });
-    url
+    (url, connections)
 }
 
 /// A loopback URL on which nothing listens.

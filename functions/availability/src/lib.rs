@@ -83,8 +83,8 @@ impl App {
                 AvailabilityReason::PresenceCheckDisabled,
             );
         };
-        let limit = self.budget.saturating_sub(MARGIN);
-        match presence.source.fetch(webstore, limit).await {
+        let deadline = tokio::time::Instant::now() + self.budget.saturating_sub(MARGIN);
+        match presence.source.fetch(webstore, deadline).await {
             Ok(document) if is_online(&document, &presence.online_pointer) => {
                 AvailabilityResponse::new(AgentStatus::Online, AvailabilityReason::AgentsAvailable)
             }

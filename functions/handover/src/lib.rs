@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -31,8 +33,6 @@ const MAX_DEDUP_SECONDS: u64 = 7 * 86_400;
 
 /// Kept back from the budget for recording the outcome after the upstream call.
 const FINISH_RESERVE: Duration = Duration::from_millis(300);
-/// Below this, an upstream call is not worth starting.
-const MIN_CALL_TIME: Duration = Duration::from_millis(100);
 /// How long a claim outlives the budget before another invocation may take it over: more than
 /// recording the outcome can take (DynamoDB's 2 s operation timeout) plus clock granularity.
 const LEASE_MARGIN_SECONDS: u64 = 5;
@@ -139,17 +139,11 @@ impl App {
             mutations: self.mutations.clone(),
             context: handover_context(&intake, order),
         };
-        let limit = self
-            .budget
-            .saturating_sub(started.elapsed())
-            .saturating_sub(FINISH_RESERVE);
-        let outcome = if limit < MIN_CALL_TIME {
-            Err(UpstreamError::Timeout(limit))
-        } else {
-            self.routing
-                .request_mutations(&order.chat, &body, limit)
-                .await
-        };
+        let deadline = started + self.budget.saturating_sub(FINISH_RESERVE);
+        let outcome = self
+            .routing
+            .request_mutations(&order.chat, &body, deadline)
+            .await;
 
         match outcome {
             Ok(()) => {
@@ -250,8 +244,10 @@ pub fn handover_context(intake: &IntakeRecord, order: &HandoverOrder) -> BTreeMa
 
 pub fn upstream_reason(error: &UpstreamError) -> HandoverReason {
     match error {
-        UpstreamError::Timeout(_) => HandoverReason::UpstreamTimeout,
-        UpstreamError::Unreachable => HandoverReason::UpstreamUnreachable,
+        UpstreamError::Timeout => HandoverReason::UpstreamTimeout,
+        UpstreamError::NotConnected | UpstreamError::Unreachable => {
+            HandoverReason::UpstreamUnreachable
+        }
         UpstreamError::Status(_) | UpstreamError::UnreadableBody | UpstreamError::InvalidToken => {
             HandoverReason::UpstreamRejected
         }
@@ -373,8 +369,12 @@ mod tests {
             HandoverReason::UpstreamRejected
         );
         assert_eq!(
-            upstream_reason(&UpstreamError::Timeout(Duration::from_secs(1))),
+            upstream_reason(&UpstreamError::Timeout),
             HandoverReason::UpstreamTimeout
+        );
+        assert_eq!(
+            upstream_reason(&UpstreamError::NotConnected),
+            HandoverReason::UpstreamUnreachable
         );
         assert_eq!(
             upstream_reason(&UpstreamError::Unreachable),
