@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
@@ -11,8 +12,17 @@ use aws_config::{BehaviorVersion, SdkConfig};
 const OPERATION_TIMEOUT: Duration = Duration::from_millis(2000);
 const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(800);
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// Throttling and transient errors are retried (standard mode, 3 attempts) with short waits:
+/// someone is waiting on a chat, and the operation timeout caps the whole anyway.
+const INITIAL_BACKOFF: Duration = Duration::from_millis(25);
+const MAX_BACKOFF: Duration = Duration::from_millis(250);
 
 pub async fn sdk_config() -> SdkConfig {
+    sdk_loader().load().await
+}
+
+/// The loader behind [`sdk_config`], for callers that add settings (tests point it elsewhere).
+pub fn sdk_loader() -> aws_config::ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
@@ -21,6 +31,10 @@ pub async fn sdk_config() -> SdkConfig {
                 .connect_timeout(CONNECT_TIMEOUT)
                 .build(),
         )
-        .load()
-        .await
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(INITIAL_BACKOFF)
+                .with_max_backoff(MAX_BACKOFF),
+        )
 }

@@ -60,6 +60,21 @@ pub fn admit(
     require_method(req, method, allow)
 }
 
+/// How long Lambda still gives this invocation, from its context's deadline; `None` outside
+/// Lambda (no context, as in tests and `cargo lambda invoke` without one).
+pub fn time_left(req: &Request) -> Option<std::time::Duration> {
+    let context = req.lambda_context_ref()?;
+    if context.deadline == 0 {
+        return None;
+    }
+    Some(
+        context
+            .deadline()
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
+}
+
 /// 405 for any method but `allowed` (which is also named in the `Allow` header).
 pub fn require_method(req: &Request, allowed: Method, allow: &'static str) -> Result<(), ApiError> {
     if req.method() == allowed {

@@ -9,6 +9,18 @@ use tokio::time::Instant;
 
 use crate::cm::UpstreamError;
 
+/// Kept back from a Lambda invocation's own deadline, to answer before Lambda cuts us off.
+pub const DEADLINE_MARGIN: Duration = Duration::from_millis(250);
+
+/// The time a request may take: the configured budget, or less when the invocation's deadline
+/// comes sooner (`time_left` is what Lambda still gives it; `None` outside Lambda).
+pub fn budget_within(configured: Duration, time_left: Option<Duration>) -> Duration {
+    match time_left {
+        Some(left) => configured.min(left.saturating_sub(DEADLINE_MARGIN)),
+        None => configured,
+    }
+}
+
 /// An attempt with less time than this left is not worth starting.
 pub const MIN_ATTEMPT: Duration = Duration::from_millis(100);
 
@@ -122,6 +134,21 @@ mod tests {
                 assert!(b.delay(retry, draw) <= b.cap);
             }
         }
+    }
+
+    #[test]
+    fn the_budget_shrinks_to_the_invocations_deadline() {
+        let five = Duration::from_secs(5);
+        assert_eq!(budget_within(five, None), five);
+        assert_eq!(budget_within(five, Some(Duration::from_secs(60))), five);
+        assert_eq!(
+            budget_within(five, Some(Duration::from_secs(1))),
+            Duration::from_millis(750)
+        );
+        assert_eq!(
+            budget_within(five, Some(Duration::from_millis(100))),
+            Duration::ZERO
+        );
     }
 
     #[test]

@@ -255,3 +255,83 @@ async fn an_unreachable_dynamodb_never_yields_stored_or_an_upstream_call() {
     assert!(took < Duration::from_secs(4), "handover took {took:?}");
     assert!(cm.received_requests().await.unwrap_or_default().is_empty());
 }
+
+/// The request as Lambda would hand it over with `left` to go before the invocation's deadline.
+fn with_deadline_in(event: &Value, left: Duration) -> lambda_http::Request {
+    use lambda_http::RequestExt;
+    let deadline = std::time::SystemTime::now() + left;
+    let millis = deadline
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after the epoch")
+        .as_millis() as u64;
+    let mut context = lambda_http::Context::default();
+    context.deadline = millis;
+    context.request_id = "deadline-test".into();
+    request(event).with_lambda_context(context)
+}
+
+#[tokio::test]
+async fn a_near_lambda_deadline_shrinks_every_budget() {
+    let hanging = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(60)))
+        .mount(&hanging)
+        .await;
+    let left = Duration::from_millis(700);
+    let bound = left + Duration::from_millis(1000);
+
+    let presence = format!("{}/presence/{{webstore}}", hanging.uri());
+    let availability = availability::App::from_env(
+        &env(&[
+            ("AVAILABILITY_URL", presence.as_str()),
+            ("AVAILABILITY_BUDGET_MS", "3000"),
+        ]),
+        &sdk_at("http://127.0.0.1:9").await,
+    )
+    .await
+    .expect("config");
+    let (answer, took) = timed(async {
+        let response = availability::handle(
+            &availability,
+            with_deadline_in(&event("availability"), left),
+        )
+        .await
+        .expect("infallible");
+        conforming("post", "/availability", &response)
+    })
+    .await;
+    assert_eq!(answer.1["reason"], "upstream_unavailable");
+    assert!(took < bound, "availability took {took:?}");
+
+    let sdk = sdk().await;
+    let table = fresh_table(&sdk).await;
+    let base = hanging.uri();
+    let handover = handover::App::from_env(
+        &env(&[
+            ("TABLE_NAME", table.as_str()),
+            ("CM_API_BASE_URL", base.as_str()),
+            ("CM_TECHNICAL_LINK_ID", TECHNICAL_LINK_ID),
+            ("CM_ROUTING_MUTATIONS", MUTATIONS),
+            ("CM_PRODUCT_TOKEN", PRODUCT_TOKEN),
+            ("HANDOVER_BUDGET_MS", "5000"),
+        ]),
+        &sdk,
+    )
+    .await
+    .expect("config");
+    let (answer, took) = timed(async {
+        let response = handover::handle(&handover, with_deadline_in(&event("handover"), left))
+            .await
+            .expect("infallible");
+        conforming("post", "/handover", &response)
+    })
+    .await;
+    assert_eq!(
+        answer,
+        (
+            200,
+            json!({"handoverStatus": "failed", "reason": "upstream_timeout"})
+        )
+    );
+    assert!(took < bound, "handover took {took:?}");
+}

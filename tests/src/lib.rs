@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     TimeToLiveSpecification,
@@ -21,18 +21,20 @@ pub const PRODUCT_TOKEN: &str = "product-token-for-tests";
 pub const TECHNICAL_LINK_ID: &str = "3f7e1a2b-link";
 pub const MUTATIONS: &str = r#"[{"$type":"ruleMutation","action":"Enable","operator":"And","targetAdapterId":"msc-adapter"}]"#;
 
-/// The SDK configuration for DynamoDB Local, from the variables `make test` sets.
+/// The functions' own SDK configuration (timeouts, retries) for DynamoDB Local, from the
+/// variables `make test` sets.
 pub async fn sdk() -> SdkConfig {
     assert!(
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
         "AWS_ENDPOINT_URL_DYNAMODB is not set: these tests need DynamoDB Local; run them with `make test`"
     );
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+    shared::aws::sdk_loader().load().await
 }
 
-/// An SDK configuration whose every service endpoint is `url` (a fake AWS API).
+/// The functions' own SDK configuration with every service endpoint at `url` (a fake AWS API,
+/// or nothing at all).
 pub async fn sdk_at(url: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    shared::aws::sdk_loader()
         .endpoint_url(url)
         .region(aws_config::Region::new("eu-west-1"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::for_tests())
@@ -101,7 +103,7 @@ pub fn table_definition() -> TableDefinition {
 /// Creates the template's table under `name` in the DynamoDB that `sdk` points at.
 pub async fn create_table(sdk: &SdkConfig, name: &str) -> Result<(), aws_sdk_dynamodb::Error> {
     let definition = table_definition();
-    let client = aws_sdk_dynamodb::Client::new(sdk);
+    let client = admin_client(sdk);
     let attributes = definition.attributes.iter().map(|(attribute, kind)| {
         AttributeDefinition::builder()
             .attribute_name(attribute)
@@ -155,12 +157,22 @@ pub async fn fresh_table(sdk: &SdkConfig) -> String {
     name
 }
 
+/// A client for the tests' own set-up and checks: no timeouts and no retries (a retried
+/// CreateTable would fail on the table its first attempt made).
+fn admin_client(sdk: &SdkConfig) -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(sdk)
+        .timeout_config(aws_config::timeout::TimeoutConfig::disabled())
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
 /// Every item in `table` (tests use small tables).
 pub async fn items(
     sdk: &SdkConfig,
     table: &str,
 ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
-    aws_sdk_dynamodb::Client::new(sdk)
+    admin_client(sdk)
         .scan()
         .table_name(table)
         .consistent_read(true)

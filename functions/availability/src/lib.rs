@@ -76,14 +76,14 @@ impl App {
     }
 
     /// Asks the presence source (if any) within the budget; never fails.
-    async fn check(&self, webstore: Option<&str>) -> AvailabilityResponse {
+    async fn check(&self, webstore: Option<&str>, budget: Duration) -> AvailabilityResponse {
         let Some(presence) = &self.presence else {
             return AvailabilityResponse::new(
                 AgentStatus::Online,
                 AvailabilityReason::PresenceCheckDisabled,
             );
         };
-        let deadline = tokio::time::Instant::now() + self.budget.saturating_sub(MARGIN);
+        let deadline = tokio::time::Instant::now() + budget.saturating_sub(MARGIN);
         match presence.source.fetch(webstore, deadline).await {
             Ok(document) if is_online(&document, &presence.online_pointer) => {
                 AvailabilityResponse::new(AgentStatus::Online, AvailabilityReason::AgentsAvailable)
@@ -152,7 +152,8 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     http::admit(req, &app.tokens, "availability", Method::POST, "POST")?;
     let request: AvailabilityRequest = http::json_body(req, Some(AvailabilityRequest::default()))?;
     let webstore = webstore_of(request)?;
-    let answer = app.check(webstore.as_deref()).await;
+    let budget = shared::retry::budget_within(app.budget, http::time_left(req));
+    let answer = app.check(webstore.as_deref(), budget).await;
     tracing::info!(reason = ?answer.reason, "availability answered");
     Ok(http::ok_json(&answer))
 }

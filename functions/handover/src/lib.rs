@@ -95,7 +95,14 @@ impl App {
         Self { clock, ..self }
     }
 
-    async fn hand_over(&self, order: &HandoverOrder, claim_id: &str) -> HandoverResponse {
+    /// Hands the chat over within `budget` (the configured budget, or less when the Lambda
+    /// invocation ends sooner).
+    async fn hand_over(
+        &self,
+        order: &HandoverOrder,
+        claim_id: &str,
+        budget: Duration,
+    ) -> HandoverResponse {
         let started = Instant::now();
         let now = self.clock.now();
         let intake = match self.store.intake(&order.chat, now).await {
@@ -107,7 +114,7 @@ impl App {
         };
         let terms = ClaimTerms {
             now,
-            lease_until: now + self.budget.as_millis().div_ceil(1000) as u64 + LEASE_MARGIN_SECONDS,
+            lease_until: now + budget.as_millis().div_ceil(1000) as u64 + LEASE_MARGIN_SECONDS,
             dedup_until: now + self.dedup_seconds,
         };
         match self
@@ -139,7 +146,7 @@ impl App {
             mutations: self.mutations.clone(),
             context: handover_context(&intake, order),
         };
-        let deadline = started + self.budget.saturating_sub(FINISH_RESERVE);
+        let deadline = started + budget.saturating_sub(FINISH_RESERVE);
         let outcome = self
             .routing
             .request_mutations(&order.chat, &body, deadline)
@@ -288,7 +295,8 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallibl
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     http::admit(req, &app.tokens, "handover", Method::POST, "POST")?;
     let order = HandoverOrder::parse(http::json_body(req, None)?)?;
-    let answer = app.hand_over(&order, &claim_id(req)).await;
+    let budget = shared::retry::budget_within(app.budget, http::time_left(req));
+    let answer = app.hand_over(&order, &claim_id(req), budget).await;
     tracing::info!(status = ?answer.handover_status, reason = ?answer.reason, "handover answered");
     Ok(http::ok_json(&answer))
 }
