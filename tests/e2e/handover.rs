@@ -376,3 +376,62 @@ async fn bad_requests_get_their_4xx_and_touch_neither_store_nor_upstream() {
         (200, json!({"handoverStatus": "success"}))
     );
 }
+
+#[tokio::test]
+async fn duplicates_from_many_processes_make_one_upstream_call() {
+    let s = setup(&[]).await;
+    routing_answers(
+        &s.cm,
+        ResponseTemplate::new(200).set_delay(Duration::from_millis(500)),
+    )
+    .await;
+    let event_file =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/handover.json");
+    let start_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after the epoch")
+        .as_millis() as u64
+        + 2500;
+    let base = s.cm.uri();
+    let processes: Vec<std::process::Child> = (0..8)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_handover-once"))
+                .arg(&event_file)
+                .env("START_AT_MS", start_at.to_string())
+                .env("CALLOUT_TOKENS", e2e::TOKEN)
+                .env("TABLE_NAME", &s.table)
+                .env("CM_API_BASE_URL", &base)
+                .env("CM_TECHNICAL_LINK_ID", TECHNICAL_LINK_ID)
+                .env("CM_ROUTING_MUTATIONS", MUTATIONS)
+                .env("CM_PRODUCT_TOKEN", PRODUCT_TOKEN)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("start handover-once")
+        })
+        .collect();
+    let answers: Vec<Value> = tokio::task::spawn_blocking(move || {
+        processes
+            .into_iter()
+            .map(|p| {
+                let output = p.wait_with_output().expect("handover-once ran");
+                assert!(output.status.success(), "handover-once failed");
+                serde_json::from_slice(&output.stdout).expect("a JSON answer")
+            })
+            .collect()
+    })
+    .await
+    .expect("joined");
+    let handed_over = answers
+        .iter()
+        .filter(|a| **a == json!({"handoverStatus": "success"}))
+        .count();
+    let duplicates = answers
+        .iter()
+        .filter(|a| {
+            **a == json!({"handoverStatus": "pending", "reason": "handover_in_progress"})
+                || **a == json!({"handoverStatus": "success", "reason": "already_handed_over"})
+        })
+        .count();
+    assert_eq!((handed_over, duplicates), (1, 7), "{answers:?}");
+    assert_eq!(received(&s.cm).await, 1);
+}
