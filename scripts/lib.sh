@@ -116,6 +116,8 @@ start_functions() {
   export CM_PRODUCT_TOKEN="$LOCAL_PRODUCT_TOKEN"
   export CM_ROUTING_MUTATIONS='[{"$type":"ruleMutation","action":"Enable","operator":"And","targetAdapterId":"msc"}]'
   export AVAILABILITY_URL="http://127.0.0.1:$cm_port/presence/{webstore}"
+  # locally, switching the stand-in's agents on or off shows at once
+  export AVAILABILITY_CACHE_SECONDS=0
   # our functions log at info; cargo-lambda itself and the runtime only when something is wrong
   export RUST_LOG="${RUST_LOG:-warn,availability=info,intake=info,handover=info,shared=info,lambda_runtime=error}"
   log "building the three functions"

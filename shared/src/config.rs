@@ -25,6 +25,7 @@ pub const CM_ROUTING_MUTATIONS: &str = "CM_ROUTING_MUTATIONS";
 pub const AVAILABILITY_URL: &str = "AVAILABILITY_URL";
 pub const AVAILABILITY_ONLINE_POINTER: &str = "AVAILABILITY_ONLINE_POINTER";
 pub const AVAILABILITY_BUDGET_MS: &str = "AVAILABILITY_BUDGET_MS";
+pub const AVAILABILITY_CACHE_SECONDS: &str = "AVAILABILITY_CACHE_SECONDS";
 pub const INTAKE_REQUIRED_FIELDS: &str = "INTAKE_REQUIRED_FIELDS";
 pub const INTAKE_TTL_SECONDS: &str = "INTAKE_TTL_SECONDS";
 pub const HANDOVER_DEDUP_SECONDS: &str = "HANDOVER_DEDUP_SECONDS";
@@ -92,13 +93,24 @@ impl Env {
         default: u64,
         max: u64,
     ) -> Result<u64, ConfigError> {
+        self.u64_in(var, default, 1, max)
+    }
+
+    /// A whole number from `min` to `max`, or `default` when unset.
+    pub fn u64_in(
+        &self,
+        var: &'static str,
+        default: u64,
+        min: u64,
+        max: u64,
+    ) -> Result<u64, ConfigError> {
         match self.get(var) {
             None => Ok(default),
             Some(raw) => match raw.parse::<u64>() {
-                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                Ok(n) if (min..=max).contains(&n) => Ok(n),
                 _ => Err(invalid(
                     var,
-                    format!("must be a whole number from 1 to {max}"),
+                    format!("must be a whole number from {min} to {max}"),
                 )),
             },
         }

@@ -60,19 +60,17 @@ pub fn admit(
     require_method(req, method, allow)
 }
 
-/// How long Lambda still gives this invocation, from its context's deadline; `None` outside
-/// Lambda (no context, as in tests and `cargo lambda invoke` without one).
+/// How long Lambda still gives this invocation, from its context's deadline; `None` when
+/// there is no usable deadline: no context (tests), or one that has already passed. Lambda
+/// stops a function at its deadline, so a past one is not real: `cargo lambda watch` (1.9)
+/// sends one with every invocation.
 pub fn time_left(req: &Request) -> Option<std::time::Duration> {
     let context = req.lambda_context_ref()?;
-    if context.deadline == 0 {
-        return None;
-    }
-    Some(
-        context
-            .deadline()
-            .duration_since(std::time::SystemTime::now())
-            .unwrap_or_default(),
-    )
+    context
+        .deadline()
+        .duration_since(std::time::SystemTime::now())
+        .ok()
+        .filter(|left| !left.is_zero())
 }
 
 /// 405 for any method but `allowed` (which is also named in the `Allow` header).
@@ -270,6 +268,30 @@ mod tests {
         assert!(
             message.starts_with("request body does not match the contract"),
             "{message}"
+        );
+    }
+
+    #[test]
+    fn only_a_future_lambda_deadline_counts() {
+        use std::time::{Duration, SystemTime, UNIX_EPOCH};
+        let at = |deadline: SystemTime| {
+            let mut context = lambda_http::Context::default();
+            context.deadline = deadline
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or_default();
+            post("{}", None).with_lambda_context(context)
+        };
+        assert_eq!(time_left(&post("{}", None)), None);
+        assert_eq!(time_left(&at(UNIX_EPOCH)), None);
+        assert_eq!(
+            time_left(&at(SystemTime::now() - Duration::from_secs(1))),
+            None
+        );
+        let left = time_left(&at(SystemTime::now() + Duration::from_secs(60)));
+        assert!(
+            left.is_some_and(|l| l > Duration::from_secs(50) && l <= Duration::from_secs(60)),
+            "{left:?}"
         );
     }
 

@@ -116,7 +116,8 @@ async fn a_function_url_call_at_the_root_with_an_empty_body_works() {
     let server = MockServer::start().await;
     Mock::given(path("/presence/"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"available": 1})))
-        .expect(2)
+        // the second answer comes from memory (AVAILABILITY_CACHE_SECONDS, 10 s by default)
+        .expect(1)
         .mount(&server)
         .await;
     let app = app_for(&server, &[]).await;
@@ -287,5 +288,56 @@ async fn each_kind_of_bad_request_gets_its_4xx_and_valid_requests_still_work() {
             .get("content-type")
             .and_then(|v| v.to_str().ok()),
         Some("application/json")
+    );
+}
+
+#[tokio::test]
+async fn a_failing_source_is_answered_from_memory_and_then_not_asked_at_all() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"available": true})))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let app = app_for(&server, &[("AVAILABILITY_CACHE_SECONDS", "0")]).await;
+    let online =
+        json!({"agentStatus": "online", "agentAvailable": true, "reason": "agents_available"});
+    let requests = || async { server.received_requests().await.map_or(0, |r| r.len()) };
+    // asked: online, remembered
+    assert_eq!(
+        call(&app, &event("availability")).await,
+        (200, online.clone())
+    );
+    // three failures in a row: each answered with the last answer, the third opens the circuit
+    for asked in 2..=4 {
+        assert_eq!(
+            call(&app, &event("availability")).await,
+            (200, online.clone())
+        );
+        assert_eq!(requests().await, asked);
+    }
+    // open: not asked; the stale answer for this webstore, offline for one never seen
+    let started = Instant::now();
+    assert_eq!(
+        call(&app, &event("availability")).await,
+        (200, online.clone())
+    );
+    let unknown = event_with_body("availability", json!({"webstore": "never-seen"}));
+    assert_eq!(
+        call(&app, &unknown).await,
+        (
+            200,
+            json!({"agentStatus": "offline", "agentAvailable": false, "reason": "upstream_unavailable"})
+        )
+    );
+    assert_eq!(requests().await, 4);
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "took {:?}",
+        started.elapsed()
     );
 }

@@ -5,7 +5,8 @@
 //! presence-check webhook (`{"url","channel","data":{"context"}}`, webstore = `data.context`).
 
 use std::convert::Infallible;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
@@ -17,7 +18,12 @@ use shared::validate::{self, ChatId};
 use shared::wire::{AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse};
 use shared::{auth::CalloutTokens, http};
 
+pub mod memory;
+
+use memory::{MemorySettings, Plan, PresenceMemory};
+
 pub const DEFAULT_BUDGET_MS: u64 = 3000;
+pub const DEFAULT_CACHE_SECONDS: u64 = 10;
 
 /// Kept back from the budget for our own work around the upstream call.
 const MARGIN: Duration = Duration::from_millis(50);
@@ -31,6 +37,18 @@ pub struct App {
 struct Presence {
     source: PresenceSource,
     online_pointer: String,
+    memory: Mutex<PresenceMemory>,
+}
+
+impl Presence {
+    fn remember<T>(&self, f: impl FnOnce(&mut PresenceMemory) -> T) -> T {
+        // a panic elsewhere cannot leave the memory half-written: it is plain data
+        let mut memory = self
+            .memory
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut memory)
+    }
 }
 
 impl App {
@@ -62,9 +80,18 @@ impl App {
                     url,
                     token,
                 )?;
+                let cache_seconds = env.u64_in(
+                    config::AVAILABILITY_CACHE_SECONDS,
+                    DEFAULT_CACHE_SECONDS,
+                    0,
+                    300,
+                )?;
                 Some(Presence {
                     source,
                     online_pointer: config::online_pointer(env)?,
+                    memory: Mutex::new(PresenceMemory::new(MemorySettings::with_fresh_for(
+                        Duration::from_secs(cache_seconds),
+                    ))),
                 })
             }
         };
@@ -75,7 +102,8 @@ impl App {
         })
     }
 
-    /// Asks the presence source (if any) within the budget; never fails.
+    /// Answers from memory or asks the presence source (see [`memory`]) within the budget;
+    /// never fails.
     async fn check(&self, webstore: Option<&str>, budget: Duration) -> AvailabilityResponse {
         let Some(presence) = &self.presence else {
             return AvailabilityResponse::new(
@@ -83,23 +111,37 @@ impl App {
                 AvailabilityReason::PresenceCheckDisabled,
             );
         };
-        let deadline = tokio::time::Instant::now() + budget.saturating_sub(MARGIN);
-        match presence.source.fetch(webstore, deadline).await {
-            Ok(document) if is_online(&document, &presence.online_pointer) => {
-                AvailabilityResponse::new(AgentStatus::Online, AvailabilityReason::AgentsAvailable)
-            }
-            Ok(_) => AvailabilityResponse::new(
-                AgentStatus::Offline,
-                AvailabilityReason::NoAgentsAvailable,
-            ),
-            Err(error) => {
-                tracing::warn!(%error, "presence source failed; answering offline");
-                AvailabilityResponse::new(
-                    AgentStatus::Offline,
-                    AvailabilityReason::UpstreamUnavailable,
-                )
+        let unavailable = AvailabilityResponse::new(
+            AgentStatus::Offline,
+            AvailabilityReason::UpstreamUnavailable,
+        );
+        match presence.remember(|m| m.plan(webstore, Instant::now())) {
+            Plan::Remembered(online) => answer(online),
+            Plan::DoNotAsk { fallback } => fallback.map(answer).unwrap_or(unavailable),
+            Plan::Ask { fallback } => {
+                let deadline = tokio::time::Instant::now() + budget.saturating_sub(MARGIN);
+                match presence.source.fetch(webstore, deadline).await {
+                    Ok(document) => {
+                        let online = is_online(&document, &presence.online_pointer);
+                        presence.remember(|m| m.succeeded(webstore, online, Instant::now()));
+                        answer(online)
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, stale_answer = fallback.is_some(), "presence source failed");
+                        presence.remember(|m| m.failed(Instant::now()));
+                        fallback.map(answer).unwrap_or(unavailable)
+                    }
+                }
             }
         }
+    }
+}
+
+fn answer(online: bool) -> AvailabilityResponse {
+    if online {
+        AvailabilityResponse::new(AgentStatus::Online, AvailabilityReason::AgentsAvailable)
+    } else {
+        AvailabilityResponse::new(AgentStatus::Offline, AvailabilityReason::NoAgentsAvailable)
     }
 }
 
@@ -152,7 +194,13 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     http::admit(req, &app.tokens, "availability", Method::POST, "POST")?;
     let request: AvailabilityRequest = http::json_body(req, Some(AvailabilityRequest::default()))?;
     let webstore = webstore_of(request)?;
-    let budget = shared::retry::budget_within(app.budget, http::time_left(req));
+    let time_left = http::time_left(req);
+    let budget = shared::retry::budget_within(app.budget, time_left);
+    tracing::debug!(
+        budget_ms = budget.as_millis() as u64,
+        invocation_left_ms = time_left.map(|t| t.as_millis() as u64),
+        "time budget"
+    );
     let answer = app.check(webstore.as_deref(), budget).await;
     tracing::info!(reason = ?answer.reason, "availability answered");
     Ok(http::ok_json(&answer))
