@@ -122,25 +122,50 @@ async fn availability_answers_offline_within_its_budget_for_every_upstream_fault
 }
 
 #[tokio::test]
-async fn handover_fails_with_a_reason_within_its_budget_and_can_be_retried() {
+async fn handover_fails_with_a_reason_within_its_budget_and_keeps_the_claim_only_when_cm_may_have_acted()
+ {
     let sdk = sdk().await;
     let upstream = MockServer::start().await;
-    let cases: Vec<(&str, ResponseTemplate, &str)> = vec![
-        ("c500", ResponseTemplate::new(500), "upstream_rejected"),
-        ("c503", ResponseTemplate::new(503), "upstream_rejected"),
-        ("c429", ResponseTemplate::new(429), "upstream_rejected"),
+    // (chat, CM.com's answer, reason, whether CM.com may have acted: then the claim is kept)
+    let cases: Vec<(&str, ResponseTemplate, &str, bool)> = vec![
+        (
+            "c500",
+            ResponseTemplate::new(500),
+            "upstream_rejected",
+            true,
+        ),
+        (
+            "c503",
+            ResponseTemplate::new(503),
+            "upstream_rejected",
+            true,
+        ),
+        (
+            "c429",
+            ResponseTemplate::new(429),
+            "upstream_rejected",
+            false,
+        ),
+        (
+            "c400",
+            ResponseTemplate::new(400),
+            "upstream_rejected",
+            false,
+        ),
         (
             "c302",
             ResponseTemplate::new(302).insert_header("location", "/elsewhere"),
             "upstream_rejected",
+            false,
         ),
         (
             "chang",
             ResponseTemplate::new(200).set_delay(Duration::from_secs(60)),
             "upstream_timeout",
+            true,
         ),
     ];
-    for (chat, response, _) in &cases {
+    for (chat, response, _, _) in &cases {
         Mock::given(path(format!(
             "/conversational/control/v1/accounts/{TECHNICAL_LINK_ID}/chats/{chat}/routing/mutationrequests"
         )))
@@ -150,13 +175,13 @@ async fn handover_fails_with_a_reason_within_its_budget_and_can_be_retried() {
     }
     let reset = resetting_server().await;
     let closed = closed_port_url();
-    let mut runs: Vec<(String, String, &str)> = cases
+    let mut runs: Vec<(String, String, &str, bool)> = cases
         .iter()
-        .map(|(chat, _, reason)| (upstream.uri(), (*chat).to_owned(), *reason))
+        .map(|(chat, _, reason, kept)| (upstream.uri(), (*chat).to_owned(), *reason, *kept))
         .collect();
-    runs.push((reset, "creset".into(), "upstream_unreachable"));
-    runs.push((closed, "cclosed".into(), "upstream_unreachable"));
-    for (base, chat, reason) in runs {
+    runs.push((reset, "creset".into(), "upstream_unreachable", true));
+    runs.push((closed, "cclosed".into(), "upstream_unreachable", false));
+    for (base, chat, reason, claim_kept) in runs {
         let table = fresh_table(&sdk).await;
         let budget = BUDGET_MS.to_string();
         let app = handover::App::from_env(
@@ -187,8 +212,15 @@ async fn handover_fails_with_a_reason_within_its_budget_and_can_be_retried() {
             "{chat}"
         );
         assert!(took < BOUND, "{chat} took {took:?}");
-        // the failed attempt released its claim: nothing is left that would block a retry
-        assert!(items(&sdk, &table).await.is_empty(), "{chat} left a claim");
+        let claims = items(&sdk, &table).await;
+        assert_eq!(claims.len(), usize::from(claim_kept), "{chat}: claim kept?");
+        for claim in &claims {
+            assert_eq!(
+                claim["handoverStatus"].as_s().ok().map(String::as_str),
+                Some("pending"),
+                "{chat}"
+            );
+        }
     }
     let elsewhere = upstream.received_requests().await.unwrap_or_default();
     assert!(

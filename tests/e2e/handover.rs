@@ -137,11 +137,11 @@ async fn without_intake_the_context_holds_the_request_values_only() {
 }
 
 #[tokio::test]
-async fn an_upstream_rejection_fails_and_does_not_block_a_retry() {
+async fn an_upstream_refusal_fails_and_does_not_block_a_retry() {
     let s = setup(&[]).await;
     Mock::given(method("POST"))
         .respond_with(
-            ResponseTemplate::new(500).set_body_string("internal detail the customer must not see"),
+            ResponseTemplate::new(401).set_body_string("detail the customer must not see"),
         )
         .up_to_n_times(1)
         .mount(&s.cm)
@@ -154,6 +154,10 @@ async fn an_upstream_rejection_fails_and_does_not_block_a_retry() {
             json!({"handoverStatus": "failed", "reason": "upstream_rejected"})
         )
     );
+    assert!(
+        items(&s.sdk, &s.table).await.is_empty(),
+        "a refusal leaves no claim"
+    );
     assert_eq!(
         call(&s.app, &event("handover")).await,
         (200, json!({"handoverStatus": "success"}))
@@ -161,32 +165,59 @@ async fn an_upstream_rejection_fails_and_does_not_block_a_retry() {
     assert_eq!(received(&s.cm).await, 2);
 }
 
+/// The clock's time now, as epoch seconds.
+fn epoch_now() -> u64 {
+    shared::clock::Clock::now(&shared::clock::SystemClock)
+}
+
 #[tokio::test]
-async fn a_hanging_upstream_fails_within_the_budget_and_releases_the_claim() {
-    let s = setup(&[("HANDOVER_BUDGET_MS", "1000")]).await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
-        .up_to_n_times(1)
-        .mount(&s.cm)
-        .await;
-    routing_answers(&s.cm, ResponseTemplate::new(200)).await;
-    let started = Instant::now();
-    assert_eq!(
-        call(&s.app, &event("handover")).await,
+async fn an_unknown_outcome_holds_the_claim_until_its_lease_ends() {
+    // budget 1 s: the lease is 1 s + 5 s
+    for (first, reason) in [
         (
-            200,
-            json!({"handoverStatus": "failed", "reason": "upstream_timeout"})
-        )
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "took {:?}",
-        started.elapsed()
-    );
-    assert_eq!(
-        call(&s.app, &event("handover")).await,
-        (200, json!({"handoverStatus": "success"}))
-    );
+            ResponseTemplate::new(200).set_delay(Duration::from_secs(30)),
+            "upstream_timeout",
+        ),
+        (ResponseTemplate::new(500), "upstream_rejected"),
+        (ResponseTemplate::new(503), "upstream_rejected"),
+    ] {
+        let s = setup(&[("HANDOVER_BUDGET_MS", "1000")]).await;
+        Mock::given(method("POST"))
+            .respond_with(first)
+            .up_to_n_times(1)
+            .mount(&s.cm)
+            .await;
+        routing_answers(&s.cm, ResponseTemplate::new(200)).await;
+        let claimed_at = epoch_now();
+        let started = Instant::now();
+        assert_eq!(
+            call(&s.app, &event("handover")).await,
+            (200, json!({"handoverStatus": "failed", "reason": reason}))
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{reason} took {:?}",
+            started.elapsed()
+        );
+        // CM.com may have acted: an immediate retry does not call it again...
+        assert_eq!(
+            call(&s.app, &event("handover")).await,
+            (
+                200,
+                json!({"handoverStatus": "pending", "reason": "handover_in_progress"})
+            )
+        );
+        assert_eq!(received(&s.cm).await, 1, "{reason}");
+        // ...but once the lease has ended, the dialog may try again
+        let later = s
+            .app
+            .with_clock(Arc::new(shared::clock::FixedClock(claimed_at + 7)));
+        assert_eq!(
+            call(&later, &event("handover")).await,
+            (200, json!({"handoverStatus": "success"}))
+        );
+        assert_eq!(received(&s.cm).await, 2, "{reason}");
+    }
 }
 
 #[tokio::test]

@@ -165,8 +165,14 @@ impl App {
                 }
                 answer(HandoverStatus::Success, None)
             }
+            Err(error) if cm_may_have_acted(&error) => {
+                // Keep the claim until its lease ends: a duplicate arriving meanwhile (an
+                // automatic retry) must not hand the chat over a second time.
+                tracing::warn!(%error, "routing control outcome unknown; claim kept until its lease ends");
+                failed(upstream_reason(&error))
+            }
             Err(error) => {
-                tracing::warn!(%error, "routing control failed; claim released");
+                tracing::warn!(%error, "routing control refused; claim released");
                 if let Err(error) = self.store.release_handover(&order.chat, claim_id).await {
                     tracing::error!(%error, "claim not released; it ends with its lease");
                 }
@@ -247,6 +253,19 @@ pub fn handover_context(intake: &IntakeRecord, order: &HandoverOrder) -> BTreeMa
         context.insert("webstore".to_owned(), webstore.clone());
     }
     context
+}
+
+/// Whether CM.com may have acted on a handover that failed this way: when the request may have
+/// been received and the answer does not say it was refused (a timeout, a connection lost after
+/// sending, a 5xx). Then the outcome is unknown. "Could not connect" and a 4xx are refusals.
+pub fn cm_may_have_acted(error: &UpstreamError) -> bool {
+    match error {
+        UpstreamError::Timeout | UpstreamError::Unreachable => true,
+        UpstreamError::Status(status) => *status >= 500,
+        UpstreamError::NotConnected
+        | UpstreamError::UnreadableBody
+        | UpstreamError::InvalidToken => false,
+    }
 }
 
 pub fn upstream_reason(error: &UpstreamError) -> HandoverReason {
@@ -370,6 +389,30 @@ mod tests {
             order(json!({"chatId": "c", "context": many})).map(|_| ()),
             Err(ApiError::bad_request("context must hold at most 20 pairs"))
         );
+    }
+
+    #[test]
+    fn only_refusals_are_known_outcomes() {
+        for unknown in [
+            UpstreamError::Timeout,
+            UpstreamError::Unreachable,
+            UpstreamError::Status(500),
+            UpstreamError::Status(502),
+            UpstreamError::Status(503),
+            UpstreamError::Status(504),
+        ] {
+            assert!(cm_may_have_acted(&unknown), "{unknown:?}");
+        }
+        for refused in [
+            UpstreamError::NotConnected,
+            UpstreamError::Status(400),
+            UpstreamError::Status(401),
+            UpstreamError::Status(404),
+            UpstreamError::Status(429),
+            UpstreamError::Status(302),
+        ] {
+            assert!(!cm_may_have_acted(&refused), "{refused:?}");
+        }
     }
 
     #[test]
