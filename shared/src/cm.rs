@@ -13,7 +13,10 @@ use tokio::time::Instant;
 
 use crate::config::{ConfigError, outbound_url};
 use crate::retry::{Backoff, handover_may_repeat, read_may_repeat, retrying};
+use std::sync::Arc;
+
 use crate::secret::Secret;
+use crate::secrets::Refreshing;
 use crate::validate::ChatId;
 use crate::wire::RoutingMutationRequest;
 
@@ -79,7 +82,7 @@ pub struct RoutingControl {
     http: Client,
     base_url: Url,
     technical_link_id: String,
-    product_token: Secret,
+    product_token: Arc<Refreshing<Secret>>,
 }
 
 impl RoutingControl {
@@ -87,7 +90,7 @@ impl RoutingControl {
         http: Client,
         base_url: Url,
         technical_link_id: String,
-        product_token: Secret,
+        product_token: Arc<Refreshing<Secret>>,
     ) -> Self {
         Self {
             http,
@@ -126,7 +129,7 @@ impl RoutingControl {
         deadline: Instant,
     ) -> Result<(), UpstreamError> {
         let json = serde_json::to_vec(body).map_err(|_| UpstreamError::UnreadableBody)?;
-        let token = token_header(&self.product_token)?;
+        let token = token_header(&*self.product_token.get().await)?;
         let url = self.mutation_requests_url(chat);
         retrying(deadline, Backoff::UPSTREAM, handover_may_repeat, |limit| {
             let request = self
@@ -163,7 +166,7 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 pub struct PresenceSource {
     http: Client,
     url_template: String,
-    product_token: Option<Secret>,
+    product_token: Option<Arc<Refreshing<Secret>>>,
 }
 
 pub const WEBSTORE_PLACEHOLDER: &str = "{webstore}";
@@ -174,7 +177,7 @@ impl PresenceSource {
         http: Client,
         var: &'static str,
         url_template: &str,
-        product_token: Option<Secret>,
+        product_token: Option<Arc<Refreshing<Secret>>>,
     ) -> Result<Self, ConfigError> {
         outbound_url(var, &url_template.replace(WEBSTORE_PLACEHOLDER, "webstore"))?;
         Ok(Self {
@@ -197,7 +200,10 @@ impl PresenceSource {
         deadline: Instant,
     ) -> Result<serde_json::Value, UpstreamError> {
         let url = self.url_for(webstore);
-        let token = self.product_token.as_ref().map(token_header).transpose()?;
+        let token = match &self.product_token {
+            Some(token) => Some(token_header(&*token.get().await)?),
+            None => None,
+        };
         retrying(deadline, Backoff::UPSTREAM, read_may_repeat, |limit| {
             let mut request = self.http.get(url.as_str()).header(
                 reqwest::header::ACCEPT,

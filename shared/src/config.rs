@@ -10,8 +10,6 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::auth::CalloutTokens;
-use crate::secret::Secret;
 use crate::wire::{IntakeField, RoutingMutation};
 
 pub const TABLE_NAME: &str = "TABLE_NAME";
@@ -30,6 +28,7 @@ pub const INTAKE_REQUIRED_FIELDS: &str = "INTAKE_REQUIRED_FIELDS";
 pub const INTAKE_TTL_SECONDS: &str = "INTAKE_TTL_SECONDS";
 pub const HANDOVER_DEDUP_SECONDS: &str = "HANDOVER_DEDUP_SECONDS";
 pub const HANDOVER_BUDGET_MS: &str = "HANDOVER_BUDGET_MS";
+pub const SECRETS_REFRESH_SECONDS: &str = "SECRETS_REFRESH_SECONDS";
 
 pub const DEFAULT_CM_API_BASE_URL: &str = "https://api.conversational.cm.com";
 pub const DEFAULT_ONLINE_POINTER: &str = "/available";
@@ -235,68 +234,6 @@ pub fn online_pointer(env: &Env) -> Result<String, ConfigError> {
             AVAILABILITY_ONLINE_POINTER,
             "must be a JSON pointer starting with `/` (e.g. /available)",
         ))
-    }
-}
-
-/// A secret from its plain variable when set (then SSM is never called), else from the SSM
-/// SecureString named by `param`, decrypted.
-pub async fn secret(
-    env: &Env,
-    plain: &'static str,
-    param: &'static str,
-    ssm: &SsmLoader<'_>,
-) -> Result<Secret, ConfigError> {
-    if let Some(value) = env.get(plain) {
-        return Ok(Secret::new(value.to_owned()));
-    }
-    let Some(name) = env.get(param) else {
-        return Err(ConfigError::MissingSecret { plain, param });
-    };
-    ssm.get(param, name).await
-}
-
-/// The callout tokens from `CALLOUT_TOKENS` or the SSM parameter named by `CALLOUT_TOKEN_PARAM`.
-pub async fn callout_tokens(env: &Env, ssm: &SsmLoader<'_>) -> Result<CalloutTokens, ConfigError> {
-    let list = secret(env, CALLOUT_TOKENS, CALLOUT_TOKEN_PARAM, ssm).await?;
-    let var = if env.get(CALLOUT_TOKENS).is_some() {
-        CALLOUT_TOKENS
-    } else {
-        CALLOUT_TOKEN_PARAM
-    };
-    CalloutTokens::parse(&list).map_err(|e| invalid(var, e.to_string()))
-}
-
-/// Reads SSM parameters; the SSM client is built only if a parameter is actually needed.
-pub struct SsmLoader<'a> {
-    sdk: &'a aws_config::SdkConfig,
-}
-
-impl<'a> SsmLoader<'a> {
-    pub fn new(sdk: &'a aws_config::SdkConfig) -> Self {
-        Self { sdk }
-    }
-
-    async fn get(&self, var: &'static str, name: &str) -> Result<Secret, ConfigError> {
-        let client = aws_sdk_ssm::Client::new(self.sdk);
-        let output = client
-            .get_parameter()
-            .name(name)
-            .with_decryption(true)
-            .send()
-            .await
-            .map_err(|e| ConfigError::Ssm {
-                var,
-                problem: aws_sdk_ssm::error::DisplayErrorContext(e).to_string(),
-            })?;
-        output
-            .parameter
-            .and_then(|p| p.value)
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| Secret::new(v.trim().to_owned()))
-            .ok_or(ConfigError::Ssm {
-                var,
-                problem: "the parameter has no value".to_owned(),
-            })
     }
 }
 

@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod retry;
 pub mod secret;
+pub mod secrets;
 pub mod store;
 pub mod telemetry;
 pub mod validate;

@@ -9,6 +9,7 @@ use serde_json::json;
 use shared::cm::{PresenceSource, RoutingControl, UpstreamError, http_client};
 use shared::config::outbound_url;
 use shared::secret::Secret;
+use shared::secrets::Refreshing;
 use shared::validate::ChatId;
 use shared::wire::{RoutingMutation, RoutingMutationRequest};
 use wiremock::matchers::{body_json, header, method, path};
@@ -25,7 +26,7 @@ fn routing(server_uri: &str) -> RoutingControl {
         http_client().expect("client"),
         outbound_url("test", server_uri).expect("loopback url"),
         "link-1".into(),
-        Secret::new("pt-123".into()),
+        std::sync::Arc::new(Refreshing::fixed(Secret::new("pt-123".into()))),
     )
 }
 
@@ -73,7 +74,7 @@ async fn the_url_keeps_a_base_path_and_encodes_each_id_as_one_segment() {
         http_client().expect("client"),
         outbound_url("test", "https://proxy.example.com/cm/").expect("url"),
         "link-1".into(),
-        Secret::new("pt".into()),
+        std::sync::Arc::new(Refreshing::fixed(Secret::new("pt".into()))),
     );
     assert_eq!(
         client.mutation_requests_url(&chat("a+b=c..d")).as_str(),
@@ -156,7 +157,7 @@ fn presence(server_uri: &str, template: &str, token: Option<&str>) -> PresenceSo
         http_client().expect("client"),
         "AVAILABILITY_URL",
         &format!("{server_uri}{template}"),
-        token.map(|t| Secret::new(t.into())),
+        token.map(|t| std::sync::Arc::new(Refreshing::fixed(Secret::new(t.into())))),
     )
     .expect("valid template")
 }

@@ -157,3 +157,70 @@ async fn an_unreadable_ssm_parameter_fails_start_up_naming_the_variable() {
         other => panic!("expected an SSM error, got {:?}", other.map(|_| ())),
     }
 }
+
+#[tokio::test]
+async fn a_rotated_token_reaches_running_functions_and_a_failed_refresh_keeps_the_last_good_list() {
+    let old = "old-callout-token-aaaaaaaa";
+    let new = "new-callout-token-bbbbbbbb";
+    let ssm = MockServer::start().await;
+    // first the old list; then one failed read; then the new list (priorities make the order)
+    let parameter = |value: &str| {
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/x-amz-json-1.1")
+            .set_body_json(
+                json!({"Parameter": {"Name": "/tokens", "Type": "SecureString", "Value": value}}),
+            )
+    };
+    let get_parameter =
+        || Mock::given(method("POST")).and(header("x-amz-target", "AmazonSSM.GetParameter"));
+    get_parameter()
+        .respond_with(parameter(old))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&ssm)
+        .await;
+    get_parameter()
+        .respond_with(
+            ResponseTemplate::new(400)
+                .insert_header("content-type", "application/x-amz-json-1.1")
+                .set_body_json(
+                    json!({"__type": "ParameterNotFound", "message": "gone for a moment"}),
+                ),
+        )
+        .up_to_n_times(1)
+        .with_priority(2)
+        .mount(&ssm)
+        .await;
+    get_parameter()
+        .respond_with(parameter(new))
+        .with_priority(3)
+        .mount(&ssm)
+        .await;
+    let environment = Env::from_pairs([
+        ("CALLOUT_TOKEN_PARAM", "/tokens"),
+        ("SECRETS_REFRESH_SECONDS", "1"),
+    ]);
+    let app = availability::App::from_env(&environment, &sdk_at(&ssm.uri()).await)
+        .await
+        .expect("config");
+    let status = |token: &'static str| {
+        let app = &app;
+        async move {
+            let event =
+                e2e::with_header(e2e::event("availability"), "x-callout-token", Some(token));
+            availability::handle(app, e2e::request(&event))
+                .await
+                .expect("infallible")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!((status(old).await, status(new).await), (200, 401));
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // the refresh fails: the old list stays in use
+    assert_eq!((status(old).await, status(new).await), (200, 401));
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // the next refresh reads the new list
+    assert_eq!((status(new).await, status(old).await), (200, 401));
+    assert_eq!(ssm.received_requests().await.map_or(0, |r| r.len()), 3);
+}

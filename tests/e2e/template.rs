@@ -105,6 +105,7 @@ fn the_functions_read_only_configuration_the_code_knows() {
         AVAILABILITY_ONLINE_POINTER,
         AVAILABILITY_BUDGET_MS,
         AVAILABILITY_CACHE_SECONDS,
+        SECRETS_REFRESH_SECONDS,
         INTAKE_REQUIRED_FIELDS,
         INTAKE_TTL_SECONDS,
         HANDOVER_DEDUP_SECONDS,

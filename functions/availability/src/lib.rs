@@ -13,7 +13,8 @@ use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use shared::ApiError;
 use shared::cm::PresenceSource;
-use shared::config::{self, ConfigError, Env, SsmLoader};
+use shared::config::{self, ConfigError, Env};
+use shared::secrets::{self, Refreshing};
 use shared::validate::{self, ChatId};
 use shared::wire::{AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse};
 use shared::{auth::CalloutTokens, http};
@@ -29,7 +30,7 @@ pub const DEFAULT_CACHE_SECONDS: u64 = 10;
 const MARGIN: Duration = Duration::from_millis(50);
 
 pub struct App {
-    tokens: CalloutTokens,
+    tokens: Refreshing<CalloutTokens>,
     presence: Option<Presence>,
     budget: Duration,
 }
@@ -53,8 +54,7 @@ impl Presence {
 
 impl App {
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
-        let ssm = SsmLoader::new(sdk);
-        let tokens = config::callout_tokens(env, &ssm).await?;
+        let tokens = secrets::callout_tokens(env, sdk).await?;
         let budget = env.duration_ms(config::AVAILABILITY_BUDGET_MS, DEFAULT_BUDGET_MS)?;
         let presence = match env.get(config::AVAILABILITY_URL) {
             None => None,
@@ -62,15 +62,7 @@ impl App {
                 let has_token = env.get(config::CM_PRODUCT_TOKEN).is_some()
                     || env.get(config::CM_PRODUCT_TOKEN_PARAM).is_some();
                 let token = if has_token {
-                    Some(
-                        config::secret(
-                            env,
-                            config::CM_PRODUCT_TOKEN,
-                            config::CM_PRODUCT_TOKEN_PARAM,
-                            &ssm,
-                        )
-                        .await?,
-                    )
+                    Some(std::sync::Arc::new(secrets::product_token(env, sdk).await?))
                 } else {
                     None
                 };
@@ -191,7 +183,13 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallibl
 }
 
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    http::admit(req, &app.tokens, "availability", Method::POST, "POST")?;
+    http::admit(
+        req,
+        &*app.tokens.get().await,
+        "availability",
+        Method::POST,
+        "POST",
+    )?;
     let request: AvailabilityRequest = http::json_body(req, Some(AvailabilityRequest::default()))?;
     let webstore = webstore_of(request)?;
     let time_left = http::time_left(req);

@@ -18,8 +18,9 @@ use shared::ApiError;
 use shared::auth::CalloutTokens;
 use shared::clock::{Clock, SystemClock};
 use shared::cm::{RoutingControl, UpstreamError};
-use shared::config::{self, ConfigError, Env, SsmLoader};
+use shared::config::{self, ConfigError, Env};
 use shared::http;
+use shared::secrets::{self, Refreshing};
 use shared::store::{Claim, ClaimTerms, IntakeRecord, Store};
 use shared::validate::{self, ChatId};
 use shared::wire::{
@@ -46,7 +47,7 @@ pub const RESERVED_CONTEXT_KEYS: [&str; 7] = [
 ];
 
 pub struct App {
-    tokens: CalloutTokens,
+    tokens: Refreshing<CalloutTokens>,
     store: Store,
     routing: RoutingControl,
     mutations: Vec<RoutingMutation>,
@@ -57,19 +58,12 @@ pub struct App {
 
 impl App {
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
-        let ssm = SsmLoader::new(sdk);
-        let tokens = config::callout_tokens(env, &ssm).await?;
+        let tokens = secrets::callout_tokens(env, sdk).await?;
         let table = env.required(config::TABLE_NAME)?;
         let base_url = config::cm_api_base_url(env)?;
         let technical_link_id = config::technical_link_id(env)?;
         let mutations = config::routing_mutations(env)?;
-        let product_token = config::secret(
-            env,
-            config::CM_PRODUCT_TOKEN,
-            config::CM_PRODUCT_TOKEN_PARAM,
-            &ssm,
-        )
-        .await?;
+        let product_token = Arc::new(secrets::product_token(env, sdk).await?);
         Ok(Self {
             tokens,
             store: Store::new(aws_sdk_dynamodb::Client::new(sdk), table),
@@ -312,7 +306,13 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallibl
 }
 
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    http::admit(req, &app.tokens, "handover", Method::POST, "POST")?;
+    http::admit(
+        req,
+        &*app.tokens.get().await,
+        "handover",
+        Method::POST,
+        "POST",
+    )?;
     let order = HandoverOrder::parse(http::json_body(req, None)?)?;
     let time_left = http::time_left(req);
     let budget = shared::retry::budget_within(app.budget, time_left);

@@ -12,8 +12,9 @@ use lambda_http::{Body, Request, Response};
 use shared::ApiError;
 use shared::auth::CalloutTokens;
 use shared::clock::{Clock, SystemClock};
-use shared::config::{self, ConfigError, Env, SsmLoader};
+use shared::config::{self, ConfigError, Env};
 use shared::http;
+use shared::secrets::{self, Refreshing};
 use shared::store::{IntakeRecord, Store};
 use shared::validate::{self, ChatId, FieldError};
 use shared::wire::{IntakeField, IntakeReason, IntakeRequest, IntakeResponse};
@@ -26,7 +27,7 @@ pub const NAME_MAX_LEN: usize = 100;
 pub const QUESTION_MAX_LEN: usize = 1000;
 
 pub struct App {
-    tokens: CalloutTokens,
+    tokens: Refreshing<CalloutTokens>,
     store: Store,
     required: Vec<IntakeField>,
     ttl_seconds: u64,
@@ -35,7 +36,7 @@ pub struct App {
 
 impl App {
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
-        let tokens = config::callout_tokens(env, &SsmLoader::new(sdk)).await?;
+        let tokens = secrets::callout_tokens(env, sdk).await?;
         let table = env.required(config::TABLE_NAME)?;
         Ok(Self {
             tokens,
@@ -162,7 +163,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallibl
 }
 
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    http::authorize(req, &app.tokens)?;
+    http::authorize(req, &*app.tokens.get().await)?;
     let segments = http::path_segments(req);
     let is_intake = http::is_resource(&segments, "intake");
     let chat_in_path = match segments.as_slice() {
