@@ -60,11 +60,13 @@ export_local_aws() {
 
 # Python tools from PyPI into .local/venv, pinned: cargo-lambda (a 5 s install; `cargo install`
 # would take 19 min) and zig, which cargo-lambda uses to cross-link for arm64; the SAM CLI and
-# cfn-lint, which validate template.yaml offline.
+# cfn-lint, which validate template.yaml offline; schemathesis, which generates requests from
+# openapi.yaml.
 CARGO_LAMBDA_VERSION="1.9.2"
 ZIGLANG_VERSION="0.15.1"
 SAM_CLI_VERSION="1.170.0"
 CFN_LINT_VERSION="1.58.0"
+SCHEMATHESIS_VERSION="4.32.5"
 ensure_venv_tool() {
   local tool=$1
   shift
@@ -80,6 +82,7 @@ ensure_cargo_lambda() { ensure_venv_tool cargo-lambda "cargo-lambda==$CARGO_LAMB
 ensure_zig() {
   "$LOCAL/venv/bin/python3" -c 'import ziglang' 2>/dev/null || ensure_venv_tool no-such-tool "ziglang==$ZIGLANG_VERSION"
 }
+ensure_schemathesis() { ensure_venv_tool schemathesis "schemathesis==$SCHEMATHESIS_VERSION"; }
 ensure_template_tools() {
   ensure_venv_tool sam "aws-sam-cli==$SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION"
   export SAM_CLI_TELEMETRY=0

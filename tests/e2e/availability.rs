@@ -341,3 +341,19 @@ async fn a_failing_source_is_answered_from_memory_and_then_not_asked_at_all() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_body_that_is_not_utf8_is_a_400() {
+    // API Gateway and function URLs deliver such a body base64-encoded
+    let mut raw = event("availability");
+    raw["isBase64Encoded"] = json!(true);
+    raw["body"] = json!("W3JN//4TRsMoYw=="); // bytes 5b 72 4d ff fe 13 46 c3 28 63
+    let app = app(&[]).await;
+    assert_eq!(
+        call(&app, &raw).await,
+        (
+            400,
+            json!({"error": "bad_request", "message": "request body is not valid JSON"})
+        )
+    );
+}

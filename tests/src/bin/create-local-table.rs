@@ -1,5 +1,6 @@
 //! Creates `template.yaml`'s table in a local DynamoDB (the endpoint in
-//! `AWS_ENDPOINT_URL_DYNAMODB`), for the local stack: `create-local-table <name>`.
+//! `AWS_ENDPOINT_URL_DYNAMODB`), for the local stack: `create-local-table <name>`. A table of
+//! that name that exists already is used as it is.
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -12,6 +13,10 @@ async fn main() -> std::process::ExitCode {
         .await;
     match e2e::create_table(&sdk, &name).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(aws_sdk_dynamodb::Error::ResourceInUseException(_)) => {
+            eprintln!("table {name} already exists: using it");
+            std::process::ExitCode::SUCCESS
+        }
         Err(error) => {
             eprintln!(
                 "could not create table {name}: {}",
