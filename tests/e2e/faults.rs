@@ -118,6 +118,10 @@ async fn availability_answers_offline_within_its_budget_for_every_upstream_fault
         .await;
         assert_eq!(answer, (200, offline.clone()), "{source}");
         assert!(took < BOUND, "{source} took {took:?}");
+        eprintln!(
+            "measured: availability, {source}: offline in {} ms",
+            took.as_millis()
+        );
     }
 }
 
@@ -212,6 +216,10 @@ async fn handover_fails_with_a_reason_within_its_budget_and_keeps_the_claim_only
             "{chat}"
         );
         assert!(took < BOUND, "{chat} took {took:?}");
+        eprintln!(
+            "measured: handover, {chat}: failed/{reason} in {} ms",
+            took.as_millis()
+        );
         let claims = items(&sdk, &table).await;
         assert_eq!(claims.len(), usize::from(claim_kept), "{chat}: claim kept?");
         for claim in &claims {
