@@ -1,4 +1,4 @@
-.PHONY: run test
+.PHONY: run test fuzz
 # The local stack: DynamoDB Local, a CM.com stand-in, the three functions under cargo lambda watch.
 run:
 	scripts/run.sh
@@ -6,3 +6,7 @@ run:
 # Every test: lints, unit tests, end-to-end tests against DynamoDB Local and a local CM.com.
 test:
 	scripts/test.sh
+
+# Fuzz the request parsers and validators (cargo-fuzz, nightly): 60 s per target, or FUZZ_SECONDS=n.
+fuzz:
+	scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)

@@ -2,7 +2,8 @@
 # Every test, against real parts: the template's lints, formatting and clippy, then unit tests
 # and the end-to-end tests (each function through its lambda_http entry point with the events/
 # fixtures, DynamoDB Local for the store, wiremock for CM.com), then the seed's dialog and
-# schemathesis against the binaries under cargo lambda watch, and last the release arm64 zips.
+# schemathesis against the binaries under cargo lambda watch, the release arm64 zips, and a
+# bounded cargo-fuzz run.
 # Installs what it needs into .local/ first.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -63,6 +64,9 @@ trap - EXIT
 
 log "release build: the three arm64 bootstrap zips, as SAM and cargo-lambda deploy them"
 scripts/build-release.sh
+
+log "fuzzing: the request parsers and validators, 30 s per target (make fuzz runs longer)"
+scripts/fuzz.sh 30
 
 echo
 echo "make test: $((rust_tests + dialog_checks + generated_cases)) passed, 0 failed"

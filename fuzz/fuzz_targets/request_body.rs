@@ -1,0 +1,37 @@
+//! A request body of arbitrary bytes, under each media type the gate sees, through the strict
+//! JSON parser and then every check a parsed request meets before any I/O. Nothing may panic.
+
+#![no_main]
+
+use lambda_http::{Body, Request};
+use libfuzzer_sys::fuzz_target;
+use shared::http::json_body;
+use shared::validate::ChatId;
+use shared::wire::{AvailabilityRequest, HandoverRequest, IntakeRequest};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((selector, body)) = data.split_first() else {
+        return;
+    };
+    let content_type = match selector % 4 {
+        0 => "application/json",
+        1 => "application/json; charset=utf-8",
+        2 => "text/plain",
+        _ => "",
+    };
+    let mut builder = lambda_http::http::Request::builder().method("POST").uri("/x");
+    if !content_type.is_empty() {
+        builder = builder.header("content-type", content_type);
+    }
+    let Ok(req): Result<Request, _> = builder.body(Body::Binary(body.to_vec())) else {
+        return;
+    };
+    if let Ok(intake) = json_body::<IntakeRequest>(&req, None) {
+        let _ = ChatId::parse(&intake.chat_id);
+        let _ = intake::normalise_fields(&intake);
+    }
+    if let Ok(order) = json_body::<HandoverRequest>(&req, None) {
+        let _ = handover::HandoverOrder::parse(order);
+    }
+    let _ = json_body(&req, Some(AvailabilityRequest::default()));
+});
