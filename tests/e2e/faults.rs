@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use e2e::{
-    MUTATIONS, PRODUCT_TOKEN, TECHNICAL_LINK_ID, closed_port_url, conforming, env, event,
-    fresh_table, items, request, resetting_server, sdk, sdk_at,
+    TECHNICAL_LINK_ID, closed_port_url, conforming, env, event, fresh_table, items, request,
+    resetting_server, sdk, sdk_at,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::path;
@@ -189,14 +189,11 @@ async fn handover_fails_with_a_reason_within_its_budget_and_keeps_the_claim_only
         let table = fresh_table(&sdk).await;
         let budget = BUDGET_MS.to_string();
         let app = handover::App::from_env(
-            &env(&[
-                ("TABLE_NAME", table.as_str()),
-                ("CM_API_BASE_URL", base.as_str()),
-                ("CM_TECHNICAL_LINK_ID", TECHNICAL_LINK_ID),
-                ("CM_ROUTING_MUTATIONS", MUTATIONS),
-                ("CM_PRODUCT_TOKEN", PRODUCT_TOKEN),
-                ("HANDOVER_BUDGET_MS", budget.as_str()),
-            ]),
+            &e2e::handover_env(
+                table.as_str(),
+                base.as_str(),
+                &[("HANDOVER_BUDGET_MS", budget.as_str())],
+            ),
             &sdk,
         )
         .await
@@ -266,18 +263,10 @@ async fn an_unreachable_dynamodb_never_yields_stored_or_an_upstream_call() {
     assert!(took < Duration::from_secs(4), "intake took {took:?}");
 
     let base = cm.uri();
-    let handover = handover::App::from_env(
-        &env(&[
-            ("TABLE_NAME", "t"),
-            ("CM_API_BASE_URL", base.as_str()),
-            ("CM_TECHNICAL_LINK_ID", TECHNICAL_LINK_ID),
-            ("CM_ROUTING_MUTATIONS", MUTATIONS),
-            ("CM_PRODUCT_TOKEN", PRODUCT_TOKEN),
-        ]),
-        &unreachable,
-    )
-    .await
-    .expect("config");
+    let handover =
+        handover::App::from_env(&e2e::handover_env("t", base.as_str(), &[]), &unreachable)
+            .await
+            .expect("config");
     let (answer, took) = timed(async {
         let response = handover::handle(&handover, request(&event("handover")))
             .await
@@ -347,14 +336,11 @@ async fn a_near_lambda_deadline_shrinks_every_budget() {
     let table = fresh_table(&sdk).await;
     let base = hanging.uri();
     let handover = handover::App::from_env(
-        &env(&[
-            ("TABLE_NAME", table.as_str()),
-            ("CM_API_BASE_URL", base.as_str()),
-            ("CM_TECHNICAL_LINK_ID", TECHNICAL_LINK_ID),
-            ("CM_ROUTING_MUTATIONS", MUTATIONS),
-            ("CM_PRODUCT_TOKEN", PRODUCT_TOKEN),
-            ("HANDOVER_BUDGET_MS", "5000"),
-        ]),
+        &e2e::handover_env(
+            table.as_str(),
+            base.as_str(),
+            &[("HANDOVER_BUDGET_MS", "5000")],
+        ),
         &sdk,
     )
     .await

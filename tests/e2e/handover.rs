@@ -28,15 +28,7 @@ async fn setup(extra: &[(&str, &str)]) -> Setup {
     let table = fresh_table(&sdk).await;
     let cm = MockServer::start().await;
     let base = cm.uri();
-    let mut pairs = vec![
-        ("TABLE_NAME", table.as_str()),
-        ("CM_API_BASE_URL", base.as_str()),
-        ("CM_TECHNICAL_LINK_ID", TECHNICAL_LINK_ID),
-        ("CM_ROUTING_MUTATIONS", MUTATIONS),
-        ("CM_PRODUCT_TOKEN", PRODUCT_TOKEN),
-    ];
-    pairs.extend_from_slice(extra);
-    let app = App::from_env(&env(&pairs), &sdk)
+    let app = App::from_env(&e2e::handover_env(&table, &base, extra), &sdk)
         .await
         .expect("valid configuration");
     Setup {

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use e2e::{MUTATIONS, TECHNICAL_LINK_ID, env, event, fresh_table, request, sdk, with_header};
+use e2e::{TECHNICAL_LINK_ID, env, event, fresh_table, request, sdk, with_header};
 use serde_json::{Value, json};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -89,14 +89,15 @@ async fn no_personal_data_or_secret_reaches_the_logs() {
         .await
         .expect("config");
     let handover = handover::App::from_env(
-        &env(&[
-            ("TABLE_NAME", table.as_str()),
-            ("CM_API_BASE_URL", base.as_str()),
-            ("CM_TECHNICAL_LINK_ID", TECHNICAL_LINK_ID),
-            ("CM_ROUTING_MUTATIONS", MUTATIONS),
-            ("CM_PRODUCT_TOKEN", PRODUCT_TOKEN),
-            ("HANDOVER_BUDGET_MS", "700"),
-        ]),
+        // the sentinel product token overrides the helper's
+        &e2e::handover_env(
+            table.as_str(),
+            base.as_str(),
+            &[
+                ("HANDOVER_BUDGET_MS", "700"),
+                ("CM_PRODUCT_TOKEN", PRODUCT_TOKEN),
+            ],
+        ),
         &sdk,
     )
     .await

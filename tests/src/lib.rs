@@ -380,3 +380,17 @@ pub fn closed_port_url() -> String {
         .port();
     format!("http://127.0.0.1:{port}")
 }
+
+/// The environment of a handover app on `table`, sending to CM.com at `cm_base`, plus `extra`
+/// (which may override any of it).
+pub fn handover_env(table: &str, cm_base: &str, extra: &[(&str, &str)]) -> Env {
+    let mut pairs = vec![
+        ("TABLE_NAME", table),
+        ("CM_API_BASE_URL", cm_base),
+        ("CM_TECHNICAL_LINK_ID", TECHNICAL_LINK_ID),
+        ("CM_ROUTING_MUTATIONS", MUTATIONS),
+        ("CM_PRODUCT_TOKEN", PRODUCT_TOKEN),
+    ];
+    pairs.extend_from_slice(extra);
+    env(&pairs)
+}
