@@ -73,6 +73,19 @@ pub fn time_left(req: &Request) -> Option<std::time::Duration> {
         .filter(|left| !left.is_zero())
 }
 
+/// This request's time budget: `configured`, or less when the Lambda invocation ends sooner
+/// (see [`crate::retry::budget_within`]).
+pub fn budget(req: &Request, configured: std::time::Duration) -> std::time::Duration {
+    let time_left = time_left(req);
+    let budget = crate::retry::budget_within(configured, time_left);
+    tracing::debug!(
+        budget_ms = budget.as_millis() as u64,
+        invocation_left_ms = time_left.map(|t| t.as_millis() as u64),
+        "time budget"
+    );
+    budget
+}
+
 /// 405 for any method but `allowed` (which is also named in the `Allow` header).
 pub fn require_method(req: &Request, allowed: Method, allow: &'static str) -> Result<(), ApiError> {
     if req.method() == allowed {

@@ -192,13 +192,7 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     )?;
     let request: AvailabilityRequest = http::json_body(req, Some(AvailabilityRequest::default()))?;
     let webstore = webstore_of(request)?;
-    let time_left = http::time_left(req);
-    let budget = shared::retry::budget_within(app.budget, time_left);
-    tracing::debug!(
-        budget_ms = budget.as_millis() as u64,
-        invocation_left_ms = time_left.map(|t| t.as_millis() as u64),
-        "time budget"
-    );
+    let budget = http::budget(req, app.budget);
     let answer = app.check(webstore.as_deref(), budget).await;
     tracing::info!(reason = ?answer.reason, "availability answered");
     Ok(http::ok_json(&answer))

@@ -314,13 +314,7 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         "POST",
     )?;
     let order = HandoverOrder::parse(http::json_body(req, None)?)?;
-    let time_left = http::time_left(req);
-    let budget = shared::retry::budget_within(app.budget, time_left);
-    tracing::debug!(
-        budget_ms = budget.as_millis() as u64,
-        invocation_left_ms = time_left.map(|t| t.as_millis() as u64),
-        "time budget"
-    );
+    let budget = http::budget(req, app.budget);
     let answer = app.hand_over(&order, &claim_id(req), budget).await;
     tracing::info!(status = ?answer.handover_status, reason = ?answer.reason, "handover answered");
     Ok(http::ok_json(&answer))
