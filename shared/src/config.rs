@@ -29,6 +29,9 @@ pub const INTAKE_TTL_SECONDS: &str = "INTAKE_TTL_SECONDS";
 pub const HANDOVER_DEDUP_SECONDS: &str = "HANDOVER_DEDUP_SECONDS";
 pub const HANDOVER_BUDGET_MS: &str = "HANDOVER_BUDGET_MS";
 pub const SECRETS_REFRESH_SECONDS: &str = "SECRETS_REFRESH_SECONDS";
+pub const BUSINESS_HOURS: &str = "BUSINESS_HOURS";
+pub const BUSINESS_HOURS_PARAM: &str = "BUSINESS_HOURS_PARAM";
+pub const HANDOVER_TIME_ZONE: &str = "HANDOVER_TIME_ZONE";
 
 pub const DEFAULT_CM_API_BASE_URL: &str = "https://api.conversational.cm.com";
 pub const DEFAULT_ONLINE_POINTER: &str = "/available";

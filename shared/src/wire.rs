@@ -44,6 +44,10 @@ pub enum AvailabilityReason {
     NoAgentsAvailable,
     UpstreamUnavailable,
     PresenceCheckDisabled,
+    /// Outside the opening hours of `BUSINESS_HOURS`; the presence source was not asked.
+    OutsideBusinessHours,
+    /// Today is one of the `closed` dates of `BUSINESS_HOURS`; the presence source was not asked.
+    Closed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -53,6 +57,10 @@ pub struct AvailabilityResponse {
     /// The same answer as a boolean, the field CAIC's own presence check reads.
     pub agent_available: bool,
     pub reason: AvailabilityReason,
+    /// When closed by the opening hours: the next opening, RFC 3339 with the shop's offset
+    /// (absent when the hours never open again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_opening: Option<String>,
 }
 
 impl AvailabilityResponse {
@@ -61,6 +69,15 @@ impl AvailabilityResponse {
             agent_status,
             agent_available: agent_status == AgentStatus::Online,
             reason,
+            next_opening: None,
+        }
+    }
+
+    /// Offline because the opening hours say so.
+    pub fn closed(reason: AvailabilityReason, next_opening: Option<String>) -> Self {
+        Self {
+            next_opening,
+            ..Self::new(AgentStatus::Offline, reason)
         }
     }
 }

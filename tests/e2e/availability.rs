@@ -357,3 +357,159 @@ async fn a_body_that_is_not_utf8_is_a_400() {
         )
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Opening hours (BUSINESS_HOURS)
+
+/// The README's worked example: split shifts, a Saturday, closed at Christmas and New Year, and a
+/// Belgian webstore with its own hours.
+const SHOP_HOURS: &str = r#"{
+  "timezone": "Europe/Amsterdam",
+  "weekly": {
+    "mon": [["09:00","12:30"],["13:30","17:30"]], "tue": [["09:00","12:30"],["13:30","17:30"]],
+    "wed": [["09:00","12:30"],["13:30","17:30"]], "thu": [["09:00","12:30"],["13:30","17:30"]],
+    "fri": [["09:00","12:30"],["13:30","17:30"]], "sat": [["10:00","14:00"]], "sun": []
+  },
+  "closed": ["2026-12-25", "2026-12-26", {"from": "2026-12-31", "to": "2027-01-01"}],
+  "webstores": {"shop-be": {"timezone": "Europe/Brussels", "weekly": {"mon": [["08:00","20:00"]]}}}
+}"#;
+
+/// Epoch seconds of an RFC 3339 instant.
+fn at(instant: &str) -> u64 {
+    let ts: jiff::Timestamp = instant.parse().expect("RFC 3339");
+    u64::try_from(ts.as_second()).expect("after 1970")
+}
+
+async fn app_at(server: &MockServer, instant: &str) -> App {
+    app_for(server, &[("BUSINESS_HOURS", SHOP_HOURS)])
+        .await
+        .with_clock(std::sync::Arc::new(shared::clock::FixedClock(at(instant))))
+}
+
+/// A presence source that must not be asked.
+async fn untouchable_presence() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"available": true})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn outside_opening_hours_the_answer_is_offline_with_the_next_opening_and_presence_is_not_asked()
+ {
+    let server = untouchable_presence().await;
+    let cases = [
+        // Wednesday lunch break, in winter (+01:00)
+        (
+            "2026-12-02T12:00:00Z",
+            "outside_business_hours",
+            "2026-12-02T13:30:00+01:00",
+        ),
+        // Saturday evening in summer (+02:00): Sunday has no hours
+        (
+            "2026-07-04T18:00:00Z",
+            "outside_business_hours",
+            "2026-07-06T09:00:00+02:00",
+        ),
+        // Christmas Day: closed, and so is Boxing Day, then Sunday
+        (
+            "2026-12-25T10:00:00Z",
+            "closed",
+            "2026-12-28T09:00:00+01:00",
+        ),
+        // New Year's Eve to New Year's Day: the next opening is Saturday 2 January
+        (
+            "2026-12-31T23:30:00Z",
+            "closed",
+            "2027-01-02T10:00:00+01:00",
+        ),
+    ];
+    for (now, reason, next) in cases {
+        let app = app_at(&server, now).await;
+        assert_eq!(
+            call(&app, &event("availability")).await,
+            (
+                200,
+                json!({"agentStatus": "offline", "agentAvailable": false, "reason": reason, "nextOpening": next})
+            ),
+            "at {now}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn within_opening_hours_the_presence_source_decides() {
+    let server = presence_server(json!({"available": false})).await;
+    // Monday 28 December, 10:00 in Amsterdam
+    let app = app_at(&server, "2026-12-28T09:00:00Z").await;
+    assert_eq!(
+        call(&app, &event("availability")).await,
+        (
+            200,
+            json!({"agentStatus": "offline", "agentAvailable": false, "reason": "no_agents_available"})
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_webstore_with_its_own_hours_is_judged_by_them() {
+    let server = MockServer::start().await;
+    Mock::given(path("/presence/shop-be"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"available": true})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let body = json!({"chatId": "chat-4f2a9c1e-demo", "webstore": "shop-be"});
+    // Monday 19:00 in Brussels: shop-be is open until 20:00, the top level closed at 17:30
+    let app = app_at(&server, "2026-12-28T18:00:00Z").await;
+    assert_eq!(
+        call(&app, &event_with_body("availability", body.clone()))
+            .await
+            .1["reason"],
+        "agents_available"
+    );
+    // Tuesday: shop-be has Monday hours only
+    let app = app_at(&server, "2026-12-29T10:00:00Z").await;
+    assert_eq!(
+        call(&app, &event_with_body("availability", body.clone()))
+            .await
+            .1,
+        json!({"agentStatus": "offline", "agentAvailable": false, "reason": "outside_business_hours", "nextOpening": "2027-01-04T08:00:00+01:00"})
+    );
+}
+
+#[tokio::test]
+async fn opening_hours_apply_without_a_presence_source_too() {
+    for (now, reason) in [
+        ("2026-12-27T12:00:00Z", "outside_business_hours"), // Sunday
+        ("2026-12-28T10:00:00Z", "presence_check_disabled"), // Monday 11:00
+    ] {
+        let hours_only = app(&[("BUSINESS_HOURS", SHOP_HOURS)])
+            .await
+            .with_clock(std::sync::Arc::new(shared::clock::FixedClock(at(now))));
+        assert_eq!(
+            call(&hours_only, &event("availability")).await.1["reason"],
+            reason,
+            "at {now}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_opening_hours_stop_the_start_with_the_entry_named() {
+    let sdk = e2e::sdk_at("http://127.0.0.1:9").await;
+    let bad = r#"{"timezone": "Europe/Amsterdam", "weekly": {"mon": [["09:00","17:00"], ["18:00","25:00"]]}}"#;
+    let error = App::from_env(&env(&[("BUSINESS_HOURS", bad)]), &sdk)
+        .await
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        error.as_deref(),
+        Some(
+            "configuration: BUSINESS_HOURS weekly.mon[1]: closing time `25:00` is not a time from 00:00 to 24:00 (HH:MM)"
+        )
+    );
+}

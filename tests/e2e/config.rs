@@ -224,3 +224,47 @@ async fn a_rotated_token_reaches_running_functions_and_a_failed_refresh_keeps_th
     assert_eq!((status(new).await, status(old).await), (200, 401));
     assert_eq!(ssm.received_requests().await.map_or(0, |r| r.len()), 3);
 }
+
+#[tokio::test]
+async fn opening_hours_come_from_an_ssm_parameter_and_a_bad_one_is_named() {
+    let ssm = MockServer::start().await;
+    let hours = r#"{"timezone": "UTC", "weekly": {"mon": [["09:00","17:00"]]}}"#;
+    serve_parameter(&ssm, "/handover/business-hours", hours, 1).await;
+    serve_parameter(
+        &ssm,
+        "/handover/bad-hours",
+        r#"{"timezone": "UTC", "weekly": {"mon": [["9","17"]]}}"#,
+        1,
+    )
+    .await;
+    let sdk = sdk_at(&ssm.uri()).await;
+    let sunday_noon = 1_798_372_800; // 2026-12-27T12:00:00Z
+    let app = availability::App::from_env(
+        &env(&[("BUSINESS_HOURS_PARAM", "/handover/business-hours")]),
+        &sdk,
+    )
+    .await
+    .expect("config")
+    .with_clock(std::sync::Arc::new(shared::clock::FixedClock(sunday_noon)));
+    let response = availability::handle(&app, e2e::request(&e2e::event("availability")))
+        .await
+        .expect("infallible");
+    let (status, body) = e2e::conforming("post", "/availability", &response);
+    assert_eq!(status, 200);
+    assert_eq!(body["reason"], "outside_business_hours");
+    assert_eq!(body["nextOpening"], "2026-12-28T09:00:00+00:00");
+
+    let error = availability::App::from_env(
+        &env(&[("BUSINESS_HOURS_PARAM", "/handover/bad-hours")]),
+        &sdk,
+    )
+    .await
+    .err()
+    .map(|e| e.to_string());
+    assert_eq!(
+        error.as_deref(),
+        Some(
+            "configuration: BUSINESS_HOURS_PARAM weekly.mon[0]: opening time `9` is not a time from 00:00 to 23:59 (HH:MM)"
+        )
+    );
+}

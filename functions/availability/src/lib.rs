@@ -3,15 +3,18 @@
 //! `POST /availability` answers `{"agentStatus","agentAvailable","reason"}` in a 200 whatever the
 //! presence source does, within the time budget. The same endpoint serves as CAIC's Third-Party
 //! presence-check webhook (`{"url","channel","data":{"context"}}`, webstore = `data.context`).
+//! With `BUSINESS_HOURS` set, a request outside the opening hours is answered offline with the
+//! next opening, and the presence source is not asked (see [`hours`]).
 
 use std::convert::Infallible;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use shared::ApiError;
+use shared::clock::{Clock, SystemClock};
 use shared::cm::PresenceSource;
 use shared::config::{self, ConfigError, Env};
 use shared::secrets::{self, Refreshing};
@@ -19,8 +22,10 @@ use shared::validate::{self, ChatId};
 use shared::wire::{AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse};
 use shared::{auth::CalloutTokens, http};
 
+pub mod hours;
 pub mod memory;
 
+use hours::{BusinessHours, ClosedReason, Verdict};
 use memory::{MemorySettings, Plan, PresenceMemory};
 
 pub const DEFAULT_BUDGET_MS: u64 = 3000;
@@ -31,8 +36,10 @@ const MARGIN: Duration = Duration::from_millis(50);
 
 pub struct App {
     tokens: Refreshing<CalloutTokens>,
+    hours: Option<Refreshing<BusinessHours>>,
     presence: Option<Presence>,
     budget: Duration,
+    clock: Arc<dyn Clock>,
 }
 
 struct Presence {
@@ -56,6 +63,23 @@ impl App {
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
         let tokens = secrets::callout_tokens(env, sdk).await?;
         let budget = env.duration_ms(config::AVAILABILITY_BUDGET_MS, DEFAULT_BUDGET_MS)?;
+        let hours = if env.get(config::BUSINESS_HOURS).is_some()
+            || env.get(config::BUSINESS_HOURS_PARAM).is_some()
+        {
+            Some(
+                Refreshing::load(
+                    env,
+                    config::BUSINESS_HOURS,
+                    config::BUSINESS_HOURS_PARAM,
+                    sdk,
+                    secrets::refresh_interval(env)?,
+                    |json| BusinessHours::parse(json.expose()),
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
         let presence = match env.get(config::AVAILABILITY_URL) {
             None => None,
             Some(url) => {
@@ -89,14 +113,44 @@ impl App {
         };
         Ok(Self {
             tokens,
+            hours,
             presence,
             budget,
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// The same app reading time from `clock` (tests, replays).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
+    }
+
+    /// Offline with the next opening when the opening hours say closed; `None` when open (or
+    /// when no hours are configured).
+    async fn closed_now(&self, webstore: Option<&str>) -> Option<AvailabilityResponse> {
+        let hours = self.hours.as_ref()?.get().await;
+        let schedule = hours.schedule_for(webstore);
+        match schedule.verdict(hours::timestamp(self.clock.now())) {
+            Verdict::Open => None,
+            Verdict::Closed {
+                reason,
+                next_opening,
+            } => Some(AvailabilityResponse::closed(
+                match reason {
+                    ClosedReason::OutsideHours => AvailabilityReason::OutsideBusinessHours,
+                    ClosedReason::ClosedDate => AvailabilityReason::Closed,
+                },
+                next_opening.map(|at| schedule.rfc3339(at)),
+            )),
+        }
     }
 
     /// Answers from memory or asks the presence source (see [`memory`]) within the budget;
     /// never fails.
     async fn check(&self, webstore: Option<&str>, budget: Duration) -> AvailabilityResponse {
+        if let Some(closed) = self.closed_now(webstore).await {
+            return closed;
+        }
         let Some(presence) = &self.presence else {
             return AvailabilityResponse::new(
                 AgentStatus::Online,
