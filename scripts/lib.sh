@@ -119,6 +119,8 @@ start_functions() {
   export CM_PRODUCT_TOKEN="$LOCAL_PRODUCT_TOKEN"
   export CM_ROUTING_MUTATIONS='[{"$type":"ruleMutation","action":"Enable","operator":"And","targetAdapterId":"msc"}]'
   export AVAILABILITY_URL="http://127.0.0.1:$cm_port/presence/{webstore}"
+  # the time in the handover's summary line, as an agent in the Netherlands reads it
+  export HANDOVER_TIME_ZONE="${HANDOVER_TIME_ZONE:-Europe/Amsterdam}"
   # locally, switching the stand-in's agents on or off shows at once
   export AVAILABILITY_CACHE_SECONDS=0
   # our functions log at info; cargo-lambda itself and the runtime only when something is wrong

@@ -37,6 +37,8 @@ fi
 
 log "end to end: the three binaries under cargo lambda watch, DynamoDB Local, the CM.com stand-in"
 ensure_cargo_lambda
+# the checked dialog expects agents to be offered: no opening hours from the caller's shell
+unset BUSINESS_HOURS BUSINESS_HOURS_PARAM
 cm_port=$(free_port)
 lambda_port=$(free_port)
 while [ "$lambda_port" = "$cm_port" ]; do lambda_port=$(free_port); done

@@ -128,6 +128,13 @@ async fn each_missing_or_invalid_variable_is_named_and_no_secret_is_printed() {
             ]),
             "configuration: CM_API_BASE_URL must use https (http is accepted only for loopback hosts)",
         ),
+        (
+            handover_env(&[
+                ("CM_PRODUCT_TOKEN", "pt-secret-value"),
+                ("HANDOVER_TIME_ZONE", "CET+1"),
+            ]),
+            "configuration: HANDOVER_TIME_ZONE `CET+1` is not an IANA time zone name (like Europe/Amsterdam)",
+        ),
     ];
     for (environment, expected) in cases {
         let message = handover_error(&environment).await;

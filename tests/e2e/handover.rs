@@ -56,12 +56,12 @@ async fn received(cm: &MockServer) -> usize {
     cm.received_requests().await.map_or(0, |r| r.len())
 }
 
-/// Intake as the seed's dialog does it, through the intake function on the same table.
-async fn intake_name_and_email(s: &Setup) {
+/// Intake as the seed's dialog does it (name, e-mail, then the question), through the intake function on the same table.
+async fn intake_as_the_dialog_does(s: &Setup) {
     let intake = intake::App::from_env(&env(&[("TABLE_NAME", s.table.as_str())]), &s.sdk)
         .await
         .expect("intake config");
-    for fixture in ["intake-name", "intake-email"] {
+    for fixture in ["intake-name", "intake-email", "intake-question"] {
         let response = intake::handle(&intake, request(&event(fixture)))
             .await
             .expect("infallible");
@@ -69,10 +69,16 @@ async fn intake_name_and_email(s: &Setup) {
     }
 }
 
+/// 2026-11-24T14:05:00Z: a Tuesday afternoon, 15:05 in Amsterdam.
+const ASKED_AT: u64 = 1_795_529_100;
+
 #[tokio::test]
 async fn the_handover_sends_one_exact_request_carrying_the_intake() {
-    let s = setup(&[]).await;
-    intake_name_and_email(&s).await;
+    let s = setup(&[("HANDOVER_TIME_ZONE", "Europe/Amsterdam")]).await;
+    intake_as_the_dialog_does(&s).await;
+    let app = s
+        .app
+        .with_clock(Arc::new(shared::clock::FixedClock(ASKED_AT)));
     Mock::given(method("POST"))
         .and(path(ROUTING_PATH))
         .and(header("x-cm-producttoken", PRODUCT_TOKEN))
@@ -83,9 +89,11 @@ async fn the_handover_sends_one_exact_request_carrying_the_intake() {
             "Context": {
                 "name": "Jan de Vries",
                 "email": "jan.devries@example.nl",
+                "question": "Where is my order NL-2026-0042? It was due on Friday.",
                 "skill": "billing",
                 "webstore": "shop-nl",
-                "orderId": "NL-2026-0042"
+                "orderId": "NL-2026-0042",
+                "summary": "Jan de Vries (jan.devries@example.nl) asked for an agent at 2026-11-24 15:05 CET, skill billing: \"Where is my order NL-2026-0042? It was due on Friday.\""
             }
         })))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"accepted": true})))
@@ -93,12 +101,12 @@ async fn the_handover_sends_one_exact_request_carrying_the_intake() {
         .mount(&s.cm)
         .await;
     assert_eq!(
-        call(&s.app, &event("handover")).await,
+        call(&app, &event("handover")).await,
         (200, json!({"handoverStatus": "success"}))
     );
     // a retry (CAIC, the customer, a network) replays the success without a second call
     assert_eq!(
-        call(&s.app, &event("handover")).await,
+        call(&app, &event("handover")).await,
         (
             200,
             json!({"handoverStatus": "success", "reason": "already_handed_over"})
@@ -108,22 +116,25 @@ async fn the_handover_sends_one_exact_request_carrying_the_intake() {
 }
 
 #[tokio::test]
-async fn without_intake_the_context_holds_the_request_values_only() {
+async fn without_intake_the_context_holds_the_request_values_and_the_time() {
     let s = setup(&[]).await;
     Mock::given(method("POST"))
         .and(path(ROUTING_PATH))
         .and(body_json(json!({
             "ChatId": CHAT,
             "Mutations": [{"$type": "ruleMutation", "action": "Enable", "operator": "And", "targetAdapterId": "msc-adapter"}],
-            "Context": {}
+            "Context": {"summary": "The customer asked for an agent at 2026-11-24 14:05 UTC."}
         })))
         .respond_with(ResponseTemplate::new(204))
         .expect(1)
         .mount(&s.cm)
         .await;
     let staged = event("handover-staged");
+    let app = s
+        .app
+        .with_clock(Arc::new(shared::clock::FixedClock(ASKED_AT)));
     assert_eq!(
-        call(&s.app, &staged).await,
+        call(&app, &staged).await,
         (200, json!({"handoverStatus": "success"}))
     );
 }

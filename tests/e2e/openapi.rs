@@ -41,6 +41,7 @@ fn the_valid_fixtures_are_documented_requests() {
         ("availability-function-url", "/availability"),
         ("intake-name", "/intake"),
         ("intake-email", "/intake"),
+        ("intake-question", "/intake"),
         ("handover", "/handover"),
         ("handover-staged", "/handover"),
     ] {

@@ -110,6 +110,9 @@ fn the_functions_read_only_configuration_the_code_knows() {
         INTAKE_TTL_SECONDS,
         HANDOVER_DEDUP_SECONDS,
         HANDOVER_BUDGET_MS,
+        HANDOVER_TIME_ZONE,
+        BUSINESS_HOURS,
+        BUSINESS_HOURS_PARAM,
         "AWS_ENDPOINT_URL_DYNAMODB",
     ]);
     let template = template();

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use jiff::tz::TimeZone;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::ApiError;
@@ -21,7 +22,7 @@ use shared::cm::{RoutingControl, UpstreamError};
 use shared::config::{self, ConfigError, Env};
 use shared::http;
 use shared::secrets::{self, Refreshing};
-use shared::store::{Claim, ClaimTerms, IntakeRecord, Store};
+use shared::store::{Claim, ClaimTerms, EpochSeconds, IntakeRecord, Store};
 use shared::validate::{self, ChatId};
 use shared::wire::{
     HandoverReason, HandoverRequest, HandoverResponse, HandoverStatus, IntakeField,
@@ -42,9 +43,11 @@ pub const CONTEXT_MAX_PAIRS: usize = 20;
 pub const CONTEXT_KEY_MAX_LEN: usize = 64;
 pub const CONTEXT_VALUE_MAX_LEN: usize = 500;
 /// Context keys that our own values fill; a request may not set them.
-pub const RESERVED_CONTEXT_KEYS: [&str; 7] = [
-    "name", "email", "phone", "question", "language", "skill", "webstore",
+pub const RESERVED_CONTEXT_KEYS: [&str; 8] = [
+    "name", "email", "phone", "question", "language", "skill", "webstore", "summary",
 ];
+/// The `summary` line's bound, in characters (a long question is cut with an ellipsis).
+pub const SUMMARY_MAX_CHARS: usize = 500;
 
 pub struct App {
     tokens: Refreshing<CalloutTokens>,
@@ -53,6 +56,8 @@ pub struct App {
     mutations: Vec<RoutingMutation>,
     dedup_seconds: u64,
     budget: Duration,
+    /// The zone of the time in the `summary` line (`HANDOVER_TIME_ZONE`, UTC by default).
+    time_zone: TimeZone,
     clock: Arc<dyn Clock>,
 }
 
@@ -80,6 +85,7 @@ impl App {
                 MAX_DEDUP_SECONDS,
             )?,
             budget: env.duration_ms(config::HANDOVER_BUDGET_MS, DEFAULT_BUDGET_MS)?,
+            time_zone: time_zone(env)?,
             clock: Arc::new(SystemClock),
         })
     }
@@ -87,6 +93,17 @@ impl App {
     /// The same app reading time from `clock` (tests, replays).
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
         Self { clock, ..self }
+    }
+
+    /// `now` as the agent reads it in the summary: `2026-11-24 15:05 CET`.
+    fn asked_at(&self, now: EpochSeconds) -> String {
+        let at = i64::try_from(now)
+            .ok()
+            .and_then(|s| jiff::Timestamp::from_second(s).ok())
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        at.to_zoned_datetime(self.time_zone.clone())
+            .strftime("%Y-%m-%d %H:%M %Z")
+            .to_string()
     }
 
     /// Hands the chat over within `budget` (the configured budget, or less when the Lambda
@@ -138,7 +155,7 @@ impl App {
         let body = RoutingMutationRequest {
             chat_id: order.chat.as_str().to_owned(),
             mutations: self.mutations.clone(),
-            context: handover_context(&intake, order),
+            context: handover_context(&intake, order, &self.asked_at(now)),
         };
         let deadline = started + budget.saturating_sub(FINISH_RESERVE);
         let outcome = self
@@ -231,10 +248,30 @@ fn optional_text(field: &str, raw: Option<&str>) -> Result<Option<String>, ApiEr
         .transpose()
 }
 
-/// The Context CM.com receives: the stored intake fields, skill, webstore and the request's
-/// own pairs (which cannot overwrite the others: see [`RESERVED_CONTEXT_KEYS`]).
-pub fn handover_context(intake: &IntakeRecord, order: &HandoverOrder) -> BTreeMap<String, String> {
+/// `HANDOVER_TIME_ZONE`: an IANA zone name, UTC when unset.
+fn time_zone(env: &Env) -> Result<TimeZone, ConfigError> {
+    match env.get(config::HANDOVER_TIME_ZONE) {
+        None => Ok(TimeZone::UTC),
+        Some(name) => TimeZone::get(name).map_err(|_| ConfigError::Invalid {
+            var: config::HANDOVER_TIME_ZONE,
+            problem: format!("`{name}` is not an IANA time zone name (like Europe/Amsterdam)"),
+        }),
+    }
+}
+
+/// The Context CM.com receives: the stored intake fields, skill, webstore, the `summary` line
+/// and the request's own pairs (which cannot overwrite the others: see
+/// [`RESERVED_CONTEXT_KEYS`]).
+pub fn handover_context(
+    intake: &IntakeRecord,
+    order: &HandoverOrder,
+    asked_at: &str,
+) -> BTreeMap<String, String> {
     let mut context = order.context.clone();
+    context.insert(
+        "summary".to_owned(),
+        summary(intake, order.skill.as_deref(), asked_at),
+    );
     for field in IntakeField::ALL {
         if let Some(value) = intake.get(&field) {
             context.insert(field.as_str().to_owned(), value.clone());
@@ -247,6 +284,40 @@ pub fn handover_context(intake: &IntakeRecord, order: &HandoverOrder) -> BTreeMa
         context.insert("webstore".to_owned(), webstore.clone());
     }
     context
+}
+
+/// One line an agent can act on without asking again: who, how to reach them, when they asked,
+/// in which language, for which skill, and their question, e.g.
+/// `Jan de Vries (jan@example.nl, +31 6 1234 5678) asked for an agent at 2026-11-24 15:05 CET,
+/// language nl, skill billing: "Where is my order?"`. At most [`SUMMARY_MAX_CHARS`] characters.
+pub fn summary(intake: &IntakeRecord, skill: Option<&str>, asked_at: &str) -> String {
+    let field = |f: IntakeField| intake.get(&f).map(String::as_str);
+    let mut line = field(IntakeField::Name)
+        .unwrap_or("The customer")
+        .to_owned();
+    let contact: Vec<&str> = [IntakeField::Email, IntakeField::Phone]
+        .into_iter()
+        .filter_map(field)
+        .collect();
+    if !contact.is_empty() {
+        line.push_str(&format!(" ({})", contact.join(", ")));
+    }
+    line.push_str(&format!(" asked for an agent at {asked_at}"));
+    if let Some(language) = field(IntakeField::Language) {
+        line.push_str(&format!(", language {language}"));
+    }
+    if let Some(skill) = skill {
+        line.push_str(&format!(", skill {skill}"));
+    }
+    match field(IntakeField::Question) {
+        Some(question) => line.push_str(&format!(": \"{question}\"")),
+        None => line.push('.'),
+    }
+    if line.chars().count() > SUMMARY_MAX_CHARS {
+        line = line.chars().take(SUMMARY_MAX_CHARS - 1).collect();
+        line.push('…');
+    }
+    line
 }
 
 /// Whether CM.com may have acted on a handover that failed this way: when the request may have
@@ -339,13 +410,17 @@ mod tests {
         let mut intake = IntakeRecord::new();
         intake.insert(IntakeField::Name, "Jan".into());
         intake.insert(IntakeField::Email, "jan@example.nl".into());
-        let context = order.map(|o| handover_context(&intake, &o));
+        let context = order.map(|o| handover_context(&intake, &o, "2026-11-24 15:05 CET"));
         let expected: BTreeMap<String, String> = [
             ("email", "jan@example.nl"),
             ("name", "Jan"),
             ("orderId", "A-17"),
             ("skill", "billing"),
             ("webstore", "shop-nl"),
+            (
+                "summary",
+                "Jan (jan@example.nl) asked for an agent at 2026-11-24 15:05 CET, skill billing.",
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -383,6 +458,39 @@ mod tests {
             order(json!({"chatId": "c", "context": many})).map(|_| ()),
             Err(ApiError::bad_request("context must hold at most 20 pairs"))
         );
+    }
+
+    #[test]
+    fn the_summary_says_what_the_customer_gave() {
+        let mut intake = IntakeRecord::new();
+        assert_eq!(
+            summary(&intake, None, "2026-11-24 14:05 UTC"),
+            "The customer asked for an agent at 2026-11-24 14:05 UTC."
+        );
+        intake.insert(IntakeField::Phone, "+31 6 1234 5678".into());
+        intake.insert(IntakeField::Question, "Where is my order?".into());
+        intake.insert(IntakeField::Language, "nl".into());
+        assert_eq!(
+            summary(&intake, None, "2026-11-24 15:05 CET"),
+            "The customer (+31 6 1234 5678) asked for an agent at 2026-11-24 15:05 CET, language nl: \"Where is my order?\""
+        );
+        intake.insert(IntakeField::Name, "Jan de Vries".into());
+        intake.insert(IntakeField::Email, "jan@example.nl".into());
+        assert_eq!(
+            summary(&intake, Some("billing"), "2026-11-24 15:05 CET"),
+            "Jan de Vries (jan@example.nl, +31 6 1234 5678) asked for an agent at 2026-11-24 15:05 CET, language nl, skill billing: \"Where is my order?\""
+        );
+    }
+
+    #[test]
+    fn a_long_question_is_cut_to_the_bound() {
+        let mut intake = IntakeRecord::new();
+        intake.insert(IntakeField::Name, "Zoë".into());
+        intake.insert(IntakeField::Question, "é".repeat(2000));
+        let line = summary(&intake, None, "2026-11-24 15:05 CET");
+        assert_eq!(line.chars().count(), SUMMARY_MAX_CHARS);
+        assert!(line.starts_with("Zoë asked for an agent at 2026-11-24 15:05 CET: \"éé"));
+        assert!(line.ends_with("é…"));
     }
 
     #[test]
