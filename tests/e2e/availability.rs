@@ -361,18 +361,22 @@ async fn a_body_that_is_not_utf8_is_a_400() {
 // ---------------------------------------------------------------------------------------------
 // Opening hours (BUSINESS_HOURS)
 
-/// The README's worked example: split shifts, a Saturday, closed at Christmas and New Year, and a
-/// Belgian webstore with its own hours.
-const SHOP_HOURS: &str = r#"{
-  "timezone": "Europe/Amsterdam",
-  "weekly": {
-    "mon": [["09:00","12:30"],["13:30","17:30"]], "tue": [["09:00","12:30"],["13:30","17:30"]],
-    "wed": [["09:00","12:30"],["13:30","17:30"]], "thu": [["09:00","12:30"],["13:30","17:30"]],
-    "fri": [["09:00","12:30"],["13:30","17:30"]], "sat": [["10:00","14:00"]], "sun": []
-  },
-  "closed": ["2026-12-25", "2026-12-26", {"from": "2026-12-31", "to": "2027-01-01"}],
-  "webstores": {"shop-be": {"timezone": "Europe/Brussels", "weekly": {"mon": [["08:00","20:00"]]}}}
-}"#;
+/// The README's worked example (the first JSON block of its "Opening hours" section): split
+/// shifts, a late Thursday, a Saturday, closed at Christmas and New Year, and a Belgian webstore
+/// with its own hours. Read from the README so that the documented example is the tested one.
+fn shop_hours() -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    let section = readme
+        .split_once("\n## Opening hours\n")
+        .map(|(_, rest)| rest)
+        .expect("an Opening hours section");
+    section
+        .split_once("```json\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(json, _)| json.to_owned())
+        .expect("a JSON block in it")
+}
 
 /// Epoch seconds of an RFC 3339 instant.
 fn at(instant: &str) -> u64 {
@@ -381,7 +385,7 @@ fn at(instant: &str) -> u64 {
 }
 
 async fn app_at(server: &MockServer, instant: &str) -> App {
-    app_for(server, &[("BUSINESS_HOURS", SHOP_HOURS)])
+    app_for(server, &[("BUSINESS_HOURS", &shop_hours())])
         .await
         .with_clock(std::sync::Arc::new(shared::clock::FixedClock(at(instant))))
 }
@@ -401,6 +405,7 @@ async fn untouchable_presence() -> MockServer {
 async fn outside_opening_hours_the_answer_is_offline_with_the_next_opening_and_presence_is_not_asked()
  {
     let server = untouchable_presence().await;
+    // the rows of the README's table
     let cases = [
         // Wednesday lunch break, in winter (+01:00)
         (
@@ -443,15 +448,23 @@ async fn outside_opening_hours_the_answer_is_offline_with_the_next_opening_and_p
 #[tokio::test]
 async fn within_opening_hours_the_presence_source_decides() {
     let server = presence_server(json!({"available": false})).await;
-    // Monday 28 December, 10:00 in Amsterdam
-    let app = app_at(&server, "2026-12-28T09:00:00Z").await;
-    assert_eq!(
-        call(&app, &event("availability")).await,
-        (
-            200,
-            json!({"agentStatus": "offline", "agentAvailable": false, "reason": "no_agents_available"})
-        )
-    );
+    // Wednesday 2 December 14:00 (the README's table), Monday 28 December 10:00, and Thursday
+    // 3 December 19:00 (Thursdays run late) in Amsterdam
+    for now in [
+        "2026-12-02T13:00:00Z",
+        "2026-12-28T09:00:00Z",
+        "2026-12-03T18:00:00Z",
+    ] {
+        let app = app_at(&server, now).await;
+        assert_eq!(
+            call(&app, &event("availability")).await,
+            (
+                200,
+                json!({"agentStatus": "offline", "agentAvailable": false, "reason": "no_agents_available"})
+            ),
+            "at {now}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -487,7 +500,7 @@ async fn opening_hours_apply_without_a_presence_source_too() {
         ("2026-12-27T12:00:00Z", "outside_business_hours"), // Sunday
         ("2026-12-28T10:00:00Z", "presence_check_disabled"), // Monday 11:00
     ] {
-        let hours_only = app(&[("BUSINESS_HOURS", SHOP_HOURS)])
+        let hours_only = app(&[("BUSINESS_HOURS", &shop_hours())])
             .await
             .with_clock(std::sync::Arc::new(shared::clock::FixedClock(at(now))));
         assert_eq!(
