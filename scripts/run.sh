@@ -33,6 +33,7 @@ The stack is running (Ctrl-C stops it). Try it:
   curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","webstore":"shop-nl"}' $FUNCTIONS_URL/availability/availability
   curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","name":"Ada Lovelace"}' $FUNCTIONS_URL/intake/intake
   curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","email":"ada@example.org"}' $FUNCTIONS_URL/intake/intake
+  curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","question":"Where is my order?"}' $FUNCTIONS_URL/intake/intake
   curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","skill":"billing"}' $FUNCTIONS_URL/handover/handover
   curl -s -H "\$T" -X DELETE -w '%{http_code}\\n' $FUNCTIONS_URL/intake/intake/my-chat
   curl -s -X POST $CM_STANDIN_URL/_standin/agents/offline     # or .../online
