@@ -36,6 +36,14 @@ impl ApiError {
         Self::BadRequest(format!("{field} {error}"))
     }
 
+    /// The metric that counts this answer.
+    pub fn metric(&self) -> &'static str {
+        match self {
+            Self::StoreUnavailable => "IntakeStoreUnavailable",
+            _ => crate::metrics::REQUEST_REFUSED,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,

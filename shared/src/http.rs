@@ -176,6 +176,48 @@ pub fn no_content() -> Response<Body> {
     response
 }
 
+/// The metric name of the answer a response carries (see [`serve`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome(pub &'static str);
+
+/// `response`, marked with the metric that counts it.
+pub fn with_outcome(metric: &'static str, mut response: Response<Body>) -> Response<Body> {
+    response.extensions_mut().insert(Outcome(metric));
+    response
+}
+
+/// Every function's entry point around its `respond`: an error becomes its HTTP answer, the
+/// answer's outcome is counted and logged with the status and the time taken (the runtime's span
+/// adds the request id), and the invocation's metrics are written.
+pub async fn serve(
+    route: &'static str,
+    req: &Request,
+    respond: impl Future<Output = Result<Response<Body>, ApiError>>,
+) -> Response<Body> {
+    let started = std::time::Instant::now();
+    let response = respond
+        .await
+        .unwrap_or_else(|error| with_outcome(error.metric(), error.into_response()));
+    let outcome = response
+        .extensions()
+        .get::<Outcome>()
+        .map_or("Unknown", |o| o.0);
+    crate::metrics::count(outcome);
+    tracing::info!(
+        route,
+        outcome,
+        status = response.status().as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "answered"
+    );
+    let request_id = req
+        .lambda_context_ref()
+        .map(|c| c.request_id.as_str())
+        .unwrap_or_default();
+    crate::metrics::flush(request_id);
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ pub mod cm;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod retry;
 pub mod secret;
 pub mod secrets;

@@ -73,6 +73,18 @@ impl AvailabilityResponse {
         }
     }
 
+    /// The metric that counts this answer.
+    pub fn metric(&self) -> &'static str {
+        match self.reason {
+            AvailabilityReason::AgentsAvailable => "AgentsOnline",
+            AvailabilityReason::NoAgentsAvailable => "AgentsOffline",
+            AvailabilityReason::UpstreamUnavailable => "PresenceUpstreamError",
+            AvailabilityReason::PresenceCheckDisabled => "PresenceCheckDisabled",
+            AvailabilityReason::OutsideBusinessHours => "OutsideBusinessHours",
+            AvailabilityReason::Closed => "ClosedDate",
+        }
+    }
+
     /// Offline because the opening hours say so.
     pub fn closed(reason: AvailabilityReason, next_opening: Option<String>) -> Self {
         Self {
@@ -173,6 +185,24 @@ pub enum IntakeReason {
     StoreUnavailable,
 }
 
+impl IntakeResponse {
+    /// The metric that counts this answer.
+    pub fn metric(&self) -> &'static str {
+        if self.reason == Some(IntakeReason::StoreUnavailable) {
+            "IntakeStoreUnavailable"
+        } else if !self.invalid.is_empty() {
+            "IntakeInvalid"
+        } else if self.stored {
+            "IntakeStored"
+        } else {
+            "IntakeRead"
+        }
+    }
+}
+
+/// The metric that counts an erasure (`DELETE /intake/{chatId}`).
+pub const INTAKE_ERASED: &str = "IntakeErased";
+
 // ---------------------------------------------------------------------------------------------
 // POST /handover
 
@@ -216,6 +246,20 @@ pub struct HandoverResponse {
     pub handover_status: HandoverStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<HandoverReason>,
+}
+
+impl HandoverResponse {
+    /// The metric that counts this answer.
+    pub fn metric(&self) -> &'static str {
+        match (self.handover_status, self.reason) {
+            (HandoverStatus::Success, Some(HandoverReason::AlreadyHandedOver)) => {
+                "HandoverDeduplicated"
+            }
+            (HandoverStatus::Success, _) => "HandoverSucceeded",
+            (HandoverStatus::Pending, _) => "HandoverInProgress",
+            (HandoverStatus::Failed, _) => "HandoverFailed",
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,6 +324,86 @@ mod tests {
                 json!({"agentStatus": "offline", "agentAvailable": false, "reason": "upstream_unavailable"})
             )
         );
+    }
+
+    #[test]
+    fn every_answer_has_its_own_metric() {
+        use AvailabilityReason as R;
+        let availability: Vec<&str> = [
+            R::AgentsAvailable,
+            R::NoAgentsAvailable,
+            R::UpstreamUnavailable,
+            R::PresenceCheckDisabled,
+            R::OutsideBusinessHours,
+            R::Closed,
+        ]
+        .into_iter()
+        .map(|r| AvailabilityResponse::new(AgentStatus::Offline, r).metric())
+        .collect();
+        assert_eq!(
+            availability,
+            [
+                "AgentsOnline",
+                "AgentsOffline",
+                "PresenceUpstreamError",
+                "PresenceCheckDisabled",
+                "OutsideBusinessHours",
+                "ClosedDate"
+            ]
+        );
+        let intake = |stored, invalid: Vec<IntakeField>, reason| {
+            IntakeResponse {
+                stored,
+                complete: false,
+                missing: vec![],
+                invalid,
+                reason,
+            }
+            .metric()
+        };
+        assert_eq!(intake(true, vec![], None), "IntakeStored");
+        assert_eq!(
+            intake(false, vec![IntakeField::Email], None),
+            "IntakeInvalid"
+        );
+        assert_eq!(intake(false, vec![], None), "IntakeRead");
+        assert_eq!(
+            intake(false, vec![], Some(IntakeReason::StoreUnavailable)),
+            "IntakeStoreUnavailable"
+        );
+        let handover = |status, reason| {
+            HandoverResponse {
+                handover_status: status,
+                reason,
+            }
+            .metric()
+        };
+        assert_eq!(handover(HandoverStatus::Success, None), "HandoverSucceeded");
+        assert_eq!(
+            handover(
+                HandoverStatus::Success,
+                Some(HandoverReason::AlreadyHandedOver)
+            ),
+            "HandoverDeduplicated"
+        );
+        assert_eq!(
+            handover(
+                HandoverStatus::Pending,
+                Some(HandoverReason::HandoverInProgress)
+            ),
+            "HandoverInProgress"
+        );
+        for reason in [
+            HandoverReason::UpstreamRejected,
+            HandoverReason::UpstreamTimeout,
+            HandoverReason::UpstreamUnreachable,
+            HandoverReason::StoreUnavailable,
+        ] {
+            assert_eq!(
+                handover(HandoverStatus::Failed, Some(reason)),
+                "HandoverFailed"
+            );
+        }
     }
 
     #[test]

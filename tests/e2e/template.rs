@@ -113,6 +113,8 @@ fn the_functions_read_only_configuration_the_code_knows() {
         HANDOVER_TIME_ZONE,
         BUSINESS_HOURS,
         BUSINESS_HOURS_PARAM,
+        METRICS_NAMESPACE,
+        METRICS_SERVICE,
         "AWS_ENDPOINT_URL_DYNAMODB",
     ]);
     let template = template();
@@ -151,4 +153,43 @@ fn the_functions_read_only_configuration_the_code_knows() {
             }
         }
     }
+}
+
+#[test]
+fn the_failed_handover_alarm_watches_the_metric_the_handover_writes() {
+    let template = template();
+    let alarm = &template["Resources"]["HandoverFailedAlarm"]["Properties"];
+    assert_eq!(
+        alarm["Namespace"].as_str(),
+        Some(shared::metrics::DEFAULT_NAMESPACE)
+    );
+    let failed = shared::wire::HandoverResponse {
+        handover_status: shared::wire::HandoverStatus::Failed,
+        reason: Some(shared::wire::HandoverReason::UpstreamTimeout),
+    };
+    assert_eq!(alarm["MetricName"].as_str(), Some(failed.metric()));
+    let dimensions: Vec<(String, String)> = alarm["Dimensions"]
+        .as_sequence()
+        .expect("dimensions")
+        .iter()
+        .map(|d| {
+            let value = match &d["Value"] {
+                serde_norway::Value::String(s) => s.clone(),
+                other => format!("{other:?}"),
+            };
+            (d["Name"].as_str().unwrap_or_default().to_owned(), value)
+        })
+        .collect();
+    assert_eq!(dimensions[0].0, "Service");
+    assert!(dimensions[0].1.contains("AWS::StackName"), "{dimensions:?}");
+    assert_eq!(
+        dimensions[1],
+        ("Function".to_owned(), "handover".to_owned())
+    );
+    // and the functions name their Service the same way
+    let service = format!(
+        "{:?}",
+        template["Globals"]["Function"]["Environment"]["Variables"]["METRICS_SERVICE"]
+    );
+    assert!(service.contains("AWS::StackName"), "{service}");
 }

@@ -165,8 +165,11 @@ impl App {
             Plan::Remembered(online) => answer(online),
             Plan::DoNotAsk { fallback } => fallback.map(answer).unwrap_or(unavailable),
             Plan::Ask { fallback } => {
-                let deadline = tokio::time::Instant::now() + budget.saturating_sub(MARGIN);
-                match presence.source.fetch(webstore, deadline).await {
+                let started = tokio::time::Instant::now();
+                let deadline = started + budget.saturating_sub(MARGIN);
+                let fetched = presence.source.fetch(webstore, deadline).await;
+                shared::metrics::latency(shared::metrics::PRESENCE_LATENCY, started.elapsed());
+                match fetched {
                     Ok(document) => {
                         let online = is_online(&document, &presence.online_pointer);
                         presence.remember(|m| m.succeeded(webstore, online, Instant::now()));
@@ -231,9 +234,7 @@ fn webstore_of(request: AvailabilityRequest) -> Result<Option<String>, ApiError>
 
 /// The lambda_http entry point: every outcome is a response.
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallible> {
-    Ok(respond(app, &req)
-        .await
-        .unwrap_or_else(ApiError::into_response))
+    Ok(http::serve("availability", &req, respond(app, &req)).await)
 }
 
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
@@ -248,8 +249,7 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let webstore = webstore_of(request)?;
     let budget = http::budget(req, app.budget);
     let answer = app.check(webstore.as_deref(), budget).await;
-    tracing::info!(reason = ?answer.reason, "availability answered");
-    Ok(http::ok_json(&answer))
+    Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
 }
 
 #[cfg(test)]

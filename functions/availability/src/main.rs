@@ -6,7 +6,9 @@ use shared::config::{Env, or_exit};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
+    let env = Env::from_process();
+    shared::metrics::init(&env, "availability");
     let sdk = shared::aws::sdk_config().await;
-    let app = or_exit(availability::App::from_env(&Env::from_process(), &sdk).await);
+    let app = or_exit(availability::App::from_env(&env, &sdk).await);
     run(service_fn(|req| availability::handle(&app, req))).await
 }

@@ -158,10 +158,12 @@ impl App {
             context: handover_context(&intake, order, &self.asked_at(now)),
         };
         let deadline = started + budget.saturating_sub(FINISH_RESERVE);
+        let calling = Instant::now();
         let outcome = self
             .routing
             .request_mutations(&order.chat, &body, deadline)
             .await;
+        shared::metrics::latency(shared::metrics::ROUTING_LATENCY, calling.elapsed());
 
         match outcome {
             Ok(()) => {
@@ -371,9 +373,7 @@ fn claim_id(req: &Request) -> String {
 
 /// The lambda_http entry point: every outcome is a response.
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallible> {
-    Ok(respond(app, &req)
-        .await
-        .unwrap_or_else(ApiError::into_response))
+    Ok(http::serve("handover", &req, respond(app, &req)).await)
 }
 
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
@@ -387,8 +387,8 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let order = HandoverOrder::parse(http::json_body(req, None)?)?;
     let budget = http::budget(req, app.budget);
     let answer = app.hand_over(&order, &claim_id(req), budget).await;
-    tracing::info!(status = ?answer.handover_status, reason = ?answer.reason, "handover answered");
-    Ok(http::ok_json(&answer))
+    tracing::info!(reason = ?answer.reason, "handover answered");
+    Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
 }
 
 #[cfg(test)]

@@ -157,9 +157,7 @@ pub fn missing(required: &[IntakeField], record: &IntakeRecord) -> Vec<IntakeFie
 
 /// The lambda_http entry point: every outcome is a response.
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallible> {
-    Ok(respond(app, &req)
-        .await
-        .unwrap_or_else(ApiError::into_response))
+    Ok(http::serve("intake", &req, respond(app, &req)).await)
 }
 
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
@@ -185,13 +183,8 @@ async fn store(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let request: IntakeRequest = http::json_body(req, None)?;
     let chat = ChatId::parse(&request.chat_id).map_err(|e| ApiError::invalid_field("chatId", e))?;
     let answer = app.merge(&chat, &request).await;
-    tracing::info!(
-        stored = answer.stored,
-        complete = answer.complete,
-        invalid = ?answer.invalid,
-        "intake answered"
-    );
-    Ok(http::ok_json(&answer))
+    tracing::info!(complete = answer.complete, invalid = ?answer.invalid, "intake answered");
+    Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
 }
 
 async fn erase(app: &App, raw_chat_id: &str) -> Result<Response<Body>, ApiError> {
@@ -203,8 +196,10 @@ async fn erase(app: &App, raw_chat_id: &str) -> Result<Response<Body>, ApiError>
         tracing::error!(%error, "intake not erased");
         ApiError::StoreUnavailable
     })?;
-    tracing::info!("intake erased");
-    Ok(http::no_content())
+    Ok(http::with_outcome(
+        shared::wire::INTAKE_ERASED,
+        http::no_content(),
+    ))
 }
 
 #[cfg(test)]

@@ -1,0 +1,88 @@
+//! CloudWatch metrics in Embedded Metric Format: every answer a CAIC dialog can see is counted,
+//! and the upstream calls are timed. One JSON document goes to stdout after each invocation;
+//! CloudWatch Logs turns it into metrics (no API call, no extra permission).
+//!
+//! Namespace `METRICS_NAMESPACE` (default `CmLivechatHandover`), dimensions `Service`
+//! (`METRICS_SERVICE`, the stack name when deployed) and `Function`. The answers' metric names
+//! come from the wire types (`metric()`), the latencies are below (README "Operations").
+
+use std::io::Write;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use metrics_cloudwatch_embedded::Collector;
+
+use crate::config::{self, Env};
+
+pub const DEFAULT_NAMESPACE: &str = "CmLivechatHandover";
+pub const DEFAULT_SERVICE: &str = "local";
+
+/// Milliseconds the presence source took to answer (availability).
+pub const PRESENCE_LATENCY: &str = "PresenceLatency";
+/// Milliseconds CM.com's Routing Control took to answer (handover).
+pub const ROUTING_LATENCY: &str = "RoutingLatency";
+
+/// Where each invocation's metrics go: stdout in Lambda (see [`init_with_sink`] for tests).
+pub type Sink = fn() -> Box<dyn Write>;
+
+static COLLECTOR: OnceLock<(&'static Collector, Sink)> = OnceLock::new();
+
+/// Installs the collector for `function` (once per process). Metrics never stop a function: a
+/// failure here is logged and the function runs without them.
+pub fn init(env: &Env, function: &'static str) {
+    init_with_sink(env, function, || Box::new(std::io::stdout()));
+}
+
+/// [`init`], writing each invocation's metrics to what `sink` gives.
+pub fn init_with_sink(env: &Env, function: &'static str, sink: Sink) {
+    let namespace = env
+        .get(config::METRICS_NAMESPACE)
+        .unwrap_or(DEFAULT_NAMESPACE)
+        .to_owned();
+    let service = env
+        .get(config::METRICS_SERVICE)
+        .unwrap_or(DEFAULT_SERVICE)
+        .to_owned();
+    let installed = metrics_cloudwatch_embedded::Builder::new()
+        .cloudwatch_namespace(namespace)
+        .with_dimension("Service", service)
+        .with_dimension("Function", function)
+        .init();
+    match installed {
+        Ok(collector) => {
+            metrics::describe_histogram!(PRESENCE_LATENCY, metrics::Unit::Milliseconds, "");
+            metrics::describe_histogram!(ROUTING_LATENCY, metrics::Unit::Milliseconds, "");
+            let _ = COLLECTOR.set((collector, sink));
+        }
+        Err(error) => tracing::warn!(%error, "metrics are off"),
+    }
+}
+
+/// A request refused with a 4xx (bad input, no token, wrong route).
+pub const REQUEST_REFUSED: &str = "RequestRefused";
+
+/// Counts one answer, by its metric name.
+pub fn count(metric: &'static str) {
+    metrics::counter!(metric).increment(1);
+}
+
+/// Records how long an upstream call took.
+pub fn latency(metric: &'static str, took: Duration) {
+    metrics::histogram!(metric).record(took.as_secs_f64() * 1000.0);
+}
+
+/// Writes this invocation's metrics, tagged with its request id, as one JSON line.
+pub fn flush(request_id: &str) {
+    let Some((collector, sink)) = COLLECTOR.get() else {
+        return;
+    };
+    let mut writer = sink();
+    if request_id.is_empty() {
+        collector.remove_property("RequestId");
+    } else {
+        collector.set_property("RequestId", request_id.to_owned());
+    }
+    if let Err(error) = collector.flush(&mut writer).and_then(|()| writer.flush()) {
+        tracing::warn!(%error, "metrics not written");
+    }
+}
