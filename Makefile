@@ -1,4 +1,4 @@
-.PHONY: run test fuzz
+.PHONY: run test fuzz bench
 # The local stack: DynamoDB Local, a CM.com stand-in, the three functions under cargo lambda watch.
 run:
 	scripts/run.sh
@@ -10,3 +10,7 @@ test:
 # Fuzz the request parsers and validators (cargo-fuzz, nightly): 60 s per target, or FUZZ_SECONDS=n.
 fuzz:
 	scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
+
+# Size, cold start, warm latency and memory next to a floor function: writes bench/results/.
+bench:
+	scripts/bench.sh

@@ -35,6 +35,8 @@ class State:
         self.agents_online = agents_online
         self.handovers = []
         self.lock = threading.Lock()
+        self.quiet = False
+        self.keep_last = 0
 
 
 def routing_body_problem(body, chat_id):
@@ -118,8 +120,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.respond(HTTPStatus.BAD_REQUEST, {"message": problem})
         with state.lock:
             state.handovers.append(body)
-        context = ", ".join(f"{k}={v!r}" for k, v in sorted(body["Context"].items()))
-        print(f"cm-standin: HANDOVER chat {body['ChatId']} to MSC; Context: {context or '(empty)'}", flush=True)
+            if state.keep_last:
+                del state.handovers[:-state.keep_last]
+        if not state.quiet:
+            context = ", ".join(f"{k}={v!r}" for k, v in sorted(body["Context"].items()))
+            print(f"cm-standin: HANDOVER chat {body['ChatId']} to MSC; Context: {context or '(empty)'}", flush=True)
         self.respond(HTTPStatus.OK, {})
 
 
@@ -129,8 +134,12 @@ def main():
     parser.add_argument("--product-token", required=True)
     parser.add_argument("--technical-link-id", required=True)
     parser.add_argument("--agents", choices=["online", "offline"], default="online")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print no line per handover and keep only the last 100 (for make bench)")
     args = parser.parse_args()
     Handler.state = State(args.product_token, args.technical_link_id, args.agents == "online")
+    if args.quiet:
+        Handler.state.quiet, Handler.state.keep_last = True, 100
     try:
         server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     except OSError as e:

@@ -67,6 +67,7 @@ ZIGLANG_VERSION="0.15.1"
 SAM_CLI_VERSION="1.170.0"
 CFN_LINT_VERSION="1.58.0"
 SCHEMATHESIS_VERSION="4.32.5"
+MATPLOTLIB_VERSION="3.11.2"
 ensure_venv_tool() {
   local tool=$1
   shift
@@ -83,6 +84,10 @@ ensure_zig() {
   "$LOCAL/venv/bin/python3" -c 'import ziglang' 2>/dev/null || ensure_venv_tool no-such-tool "ziglang==$ZIGLANG_VERSION"
 }
 ensure_schemathesis() { ensure_venv_tool schemathesis "schemathesis==$SCHEMATHESIS_VERSION"; }
+ensure_matplotlib() {
+  "$LOCAL/venv/bin/python3" -c 'import matplotlib' 2>/dev/null \
+    || ensure_venv_tool no-such-tool "matplotlib==$MATPLOTLIB_VERSION"
+}
 ensure_template_tools() {
   ensure_venv_tool sam "aws-sam-cli==$SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION"
   export SAM_CLI_TELEMETRY=0
@@ -97,18 +102,17 @@ LOCAL_TABLE="cm-handover-local"
 
 STACK_PIDS=()
 
-# Starts the CM.com stand-in and the three functions under `cargo lambda watch`, against the
-# DynamoDB Local on port $1 (which must be running): stand-in on port $2, functions on port $3.
-start_functions() {
-  local dynamodb_port=$1 cm_port=$2 lambda_port=$3
+# Creates the table in the DynamoDB Local on port $1 (which must be running), starts the CM.com
+# stand-in on port $2, and exports the functions' configuration for both.
+prepare_functions() {
+  local dynamodb_port=$1 cm_port=$2
   port_in_use "$cm_port" && die "port $cm_port (CM.com stand-in) is already in use: set CM_PORT to a free port"
-  port_in_use "$lambda_port" && die "port $lambda_port (functions) is already in use: set LAMBDA_PORT to a free port"
   export_local_aws "$dynamodb_port"
   cargo run --quiet --locked -p e2e --bin create-local-table -- "$LOCAL_TABLE" \
     || die "could not create table $LOCAL_TABLE in DynamoDB Local"
 
   setsid python3 "$ROOT/scripts/cm_standin.py" --port "$cm_port" --product-token "$LOCAL_PRODUCT_TOKEN" \
-    --technical-link-id "$LOCAL_TECHNICAL_LINK_ID" &
+    --technical-link-id "$LOCAL_TECHNICAL_LINK_ID" "${@:3}" &
   STACK_PIDS+=($!)
   wait_for_port "$cm_port" 10 "the CM.com stand-in"
 
@@ -123,6 +127,14 @@ start_functions() {
   export HANDOVER_TIME_ZONE="${HANDOVER_TIME_ZONE:-Europe/Amsterdam}"
   # locally, switching the stand-in's agents on or off shows at once
   export AVAILABILITY_CACHE_SECONDS=0
+}
+
+# Starts the CM.com stand-in and the three functions under `cargo lambda watch`, against the
+# DynamoDB Local on port $1 (which must be running): stand-in on port $2, functions on port $3.
+start_functions() {
+  local dynamodb_port=$1 cm_port=$2 lambda_port=$3
+  port_in_use "$lambda_port" && die "port $lambda_port (functions) is already in use: set LAMBDA_PORT to a free port"
+  prepare_functions "$dynamodb_port" "$cm_port"
   # our functions log at info; cargo-lambda itself and the runtime only when something is wrong
   export RUST_LOG="${RUST_LOG:-warn,availability=info,intake=info,handover=info,shared=info,lambda_runtime=error}"
   log "building the three functions"

@@ -21,6 +21,9 @@ ensure_template_tools
 cfn-lint template.yaml
 sam validate --lint --region eu-west-1 --template template.yaml
 
+log "the Python scripts compile (the stand-in, the dialog, the benchmark)"
+python3 -m py_compile scripts/*.py
+
 log "cargo fmt --check"
 cargo fmt --all --check
 log "cargo clippy (warnings are errors)"

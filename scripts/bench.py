@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""Measures the release binaries against a local Lambda Runtime API (`cargo lambda watch
+--only-lambda-apis`), with DynamoDB Local and the CM.com stand-in, next to the floor (a bare
+lambda_runtime echo function built the same way) and the raw dependency round trips.
+
+Writes bench/results/README.md (the table), results.json and chart.png. Run through `make bench`,
+which starts what this needs; see scripts/bench.sh.
+"""
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+
+FUNCTIONS = ["availability", "intake", "handover"]
+EVENTS = {"floor": "availability", "availability": "availability", "intake": "intake-name", "handover": "handover"}
+
+
+def load_event(root, name):
+    with open(os.path.join(root, "events", name + ".json")) as f:
+        return json.load(f)
+
+
+class Invoker:
+    """Invokes the function behind the runtime API over one kept-alive connection."""
+
+    def __init__(self, port):
+        self.port = port
+        self.connection = None
+
+    def invoke(self, event):
+        body = json.dumps(event).encode()
+        for attempt in range(2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                self.connection.connect()
+                # no Nagle delay on our side: what remains is the emulator's and the function's
+                self.connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                self.connection.request("POST", "/2015-03-31/functions/_/invocations", body,
+                                        {"Content-Type": "application/json"})
+                response = self.connection.getresponse()
+                data = response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"invoke answered {response.status}: {data[:200]!r}")
+                return json.loads(data)
+            except (ConnectionError, http.client.HTTPException):
+                self.connection.close()
+                self.connection = None
+                if attempt:
+                    raise
+        raise RuntimeError("unreachable")
+
+
+def expect_ok(name, answer):
+    """Every measured invocation must be a real answer, not an error that happens to be fast."""
+    if name == "floor":
+        return
+    status = answer.get("statusCode")
+    if status != 200:
+        raise RuntimeError(f"{name} answered {status}: {str(answer)[:300]}")
+    body = json.loads(answer.get("body") or "{}")
+    wanted = {"availability": ("agentStatus", "online"), "intake": ("stored", True),
+              "handover": ("handoverStatus", "success")}[name]
+    if body.get(wanted[0]) != wanted[1]:
+        raise RuntimeError(f"{name} answered {body}")
+
+
+def events_for(root, name):
+    """The event of invocation i: handover gets a fresh chat each time (else it is deduplicated)."""
+    base = load_event(root, EVENTS[name])
+    if name != "handover":
+        return lambda i: base
+    body = json.loads(base["body"])
+
+    def event(i):
+        e = dict(base)
+        e["body"] = json.dumps({**body, "chatId": f"bench-{os.getpid()}-{i}"})
+        return e
+    return event
+
+
+def start(binary, env):
+    return subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop(process):
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def memory_kib(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no {field} for {pid}")
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    index = max(1, min(len(ordered), int(-(-len(ordered) * q // 1)))) - 1
+    return ordered[index]
+
+
+def measure(name, binary, env, invoker, event_of, starts, invocations):
+    cold = []
+    for i in range(starts):
+        began = time.perf_counter()
+        process = start(binary, env)
+        try:
+            expect_ok(name, invoker.invoke(event_of(10_000_000 + i)))
+            cold.append((time.perf_counter() - began) * 1000)
+        finally:
+            stop(process)
+    process = start(binary, env)
+    warm, rss_at_1000 = [], None
+    try:
+        expect_ok(name, invoker.invoke(event_of(20_000_000)))  # the cold one, not counted
+        for i in range(1, invocations + 1):
+            began = time.perf_counter()
+            answer = invoker.invoke(event_of(i))
+            warm.append((time.perf_counter() - began) * 1000)
+            if i <= 3 or i % 1000 == 0:
+                expect_ok(name, answer)
+            if i == 1000:
+                rss_at_1000 = memory_kib(process.pid, "VmRSS")
+        rss_end = memory_kib(process.pid, "VmRSS")
+        peak = memory_kib(process.pid, "VmHWM")
+    finally:
+        stop(process)
+    return {
+        "cold_median_ms": statistics.median(cold),
+        "cold_starts": len(cold),
+        "warm_p50_ms": percentile(warm, 0.50),
+        "warm_p99_ms": percentile(warm, 0.99),
+        "warm_max_ms": max(warm),
+        "invocations": len(warm),
+        "rss_1000_kib": rss_at_1000,
+        "rss_end_kib": rss_end,
+        "peak_rss_kib": peak,
+    }
+
+
+def raw_round_trips(raw_binary, env, count):
+    out = {"floor": {"p50_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0}}
+    for name in FUNCTIONS:
+        result = subprocess.run([raw_binary, name, str(count)], env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise RuntimeError(f"raw {name} failed: {result.stderr[-500:]}")
+        out[name] = json.loads(result.stdout)
+    return out
+
+
+def zip_sizes(root):
+    sizes = {}
+    for name in FUNCTIONS:
+        path = os.path.join(root, "target", "lambda", name, "bootstrap.zip")
+        if os.path.exists(path):
+            with zipfile.ZipFile(path) as z:
+                sizes[name] = {"zip_bytes": os.path.getsize(path), "bootstrap_bytes": z.getinfo("bootstrap").file_size}
+    return sizes
+
+
+TARGETS = {"zip_mb": {"availability": 3.0, "intake": 4.0, "handover": 4.0}, "cold_ratio": 5.0,
+           "overhead_p50_ms": 0.3, "overhead_p99_ms": 1.0, "peak_rss_mib": 16.0}
+
+
+def verdict(ok):
+    return "yes" if ok else "**no**"
+
+
+def write_results(out_dir, results):
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+        f.write("\n")
+    floor = results["runs"]["floor"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"`make bench` on {results['machine']}, {results['date']}. Release builds (x86_64 here; the",
+        "deployed arm64 zips are measured for size only). Times are wall clock through `cargo lambda",
+        "watch --only-lambda-apis`; ratios and overheads are what to compare across machines.",
+        "",
+        "| function | zip (arm64) | cold start (median of "
+        f"{floor['cold_starts']}) | × floor | warm p50 / p99 / max ({floor['invocations']} calls) "
+        "| raw dependencies p50 / p99 | overhead p50 / p99 | peak RSS | RSS 1,000 → 10,000 calls |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name in ["floor"] + FUNCTIONS:
+        run = results["runs"][name]
+        raw = results["raw"][name]
+        size = results["sizes"].get(name)
+        zip_mb = f"{size['zip_bytes'] / 1e6:.2f} MB" if size else "-"
+        if size:
+            zip_mb += "" if size["zip_bytes"] / 1e6 <= TARGETS["zip_mb"][name] else " (over target)"
+        ratio = run["cold_median_ms"] / floor["cold_median_ms"]
+        o50, o99 = run["overhead_p50_ms"], run["overhead_p99_ms"]
+        lines.append(
+            f"| {name} | {zip_mb} | {run['cold_median_ms']:.1f} ms | {ratio:.1f} | "
+            f"{run['warm_p50_ms']:.2f} / {run['warm_p99_ms']:.2f} / {run['warm_max_ms']:.1f} ms | "
+            f"{raw['p50_ms']:.2f} / {raw['p99_ms']:.2f} ms | "
+            + ("-" if name == "floor" else f"{o50:+.2f} / {o99:+.2f} ms")
+            + f" | {run['peak_rss_kib'] / 1024:.1f} MiB | "
+            f"{run['rss_1000_kib'] / 1024:.1f} → {run['rss_end_kib'] / 1024:.1f} MiB |")
+    lines += ["", "Targets (issue 7): zip ≤ 3 MB availability, ≤ 4 MB intake and handover; cold start ≤ 5× the",
+              "floor; overhead above floor + raw dependencies ≤ 0.3 ms p50 and ≤ 1 ms p99; peak RSS ≤ 16 MiB;",
+              "no RSS growth.", "", "| target | met |", "|---|---|"]
+    for name in FUNCTIONS:
+        run, size = results["runs"][name], results["sizes"].get(name)
+        lines.append(f"| {name}: zip | {verdict(bool(size) and size['zip_bytes'] / 1e6 <= TARGETS['zip_mb'][name])} |")
+        lines.append(f"| {name}: cold start ≤ 5× floor | "
+                     f"{verdict(run['cold_median_ms'] <= TARGETS['cold_ratio'] * floor['cold_median_ms'])} |")
+        lines.append(f"| {name}: overhead p50 / p99 | {verdict(run['overhead_p50_ms'] <= TARGETS['overhead_p50_ms'])}"
+                     f" / {verdict(run['overhead_p99_ms'] <= TARGETS['overhead_p99_ms'])} |")
+        lines.append(f"| {name}: peak RSS | {verdict(run['peak_rss_kib'] / 1024 <= TARGETS['peak_rss_mib'])} |")
+    lines += ["", "![cold start and warm overhead](chart.png)", ""]
+    with open(os.path.join(out_dir, "README.md"), "w") as f:
+        f.write("\n".join(lines))
+    chart(out_dir, results)
+
+
+def chart(out_dir, results):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = ["floor"] + FUNCTIONS
+    runs = results["runs"]
+    fig, (cold_ax, warm_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    cold_ax.bar(names, [runs[n]["cold_median_ms"] for n in names], color=["#999999"] + ["#1f77b4"] * 3)
+    cold_ax.axhline(5 * runs["floor"]["cold_median_ms"], color="#d62728", linestyle="--", label="5× floor")
+    cold_ax.set_title("cold start, median (ms)")
+    cold_ax.legend()
+    x = range(len(FUNCTIONS))
+    warm_ax.bar([i - 0.2 for i in x], [runs[n]["overhead_p50_ms"] for n in FUNCTIONS], 0.4, label="p50")
+    warm_ax.bar([i + 0.2 for i in x], [runs[n]["overhead_p99_ms"] for n in FUNCTIONS], 0.4, label="p99")
+    warm_ax.axhline(0.3, color="#1f77b4", linestyle="--", linewidth=1)
+    warm_ax.axhline(1.0, color="#ff7f0e", linestyle="--", linewidth=1)
+    warm_ax.set_xticks(list(x), FUNCTIONS)
+    warm_ax.set_title("warm overhead above floor + dependencies (ms)")
+    warm_ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(out_dir, "chart.png"), dpi=110)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--port", type=int, required=True, help="the runtime API's port")
+    parser.add_argument("--bin-dir", required=True, help="where the release binaries are")
+    parser.add_argument("--starts", type=int, default=20)
+    parser.add_argument("--invocations", type=int, default=10_000)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+
+    env = dict(os.environ)
+    env.update({"AWS_LAMBDA_FUNCTION_VERSION": "1", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+                "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{args.port}/.rt", "AWS_LAMBDA_FUNCTION_NAME": "_",
+                "AWS_LAMBDA_LOG_FORMAT": "JSON"})
+    invoker = Invoker(args.port)
+    runs = {}
+    for name in ["floor"] + FUNCTIONS:
+        print(f"bench: {name}: {args.starts} cold starts, {args.invocations} warm invocations", flush=True)
+        runs[name] = measure(name, os.path.join(args.bin_dir, name), env, invoker, events_for(args.root, name),
+                             args.starts, args.invocations)
+    print("bench: raw dependency round trips", flush=True)
+    raw = raw_round_trips(os.path.join(args.bin_dir, "raw"), env, min(args.invocations, 5000))
+    for name in ["floor"] + FUNCTIONS:
+        run = runs[name]
+        run["overhead_p50_ms"] = run["warm_p50_ms"] - runs["floor"]["warm_p50_ms"] - raw[name]["p50_ms"]
+        run["overhead_p99_ms"] = run["warm_p99_ms"] - runs["floor"]["warm_p99_ms"] - raw[name]["p99_ms"]
+    results = {
+        "date": datetime.date.today().isoformat(),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}",
+        "runs": runs, "raw": raw, "sizes": zip_sizes(args.root),
+    }
+    write_results(args.out, results)
+    print(open(os.path.join(args.out, "README.md")).read())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
