@@ -8,6 +8,15 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> EpochSeconds;
 }
 
+/// Epoch seconds as a calendar-aware timestamp (for opening hours and the handover summary);
+/// a value past year 9999 reads as the latest timestamp there is.
+pub fn timestamp(epoch_seconds: EpochSeconds) -> jiff::Timestamp {
+    i64::try_from(epoch_seconds)
+        .ok()
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .unwrap_or(jiff::Timestamp::MAX)
+}
+
 /// The real clock.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;

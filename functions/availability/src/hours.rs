@@ -308,14 +308,6 @@ impl Period {
     }
 }
 
-/// Epoch seconds (as the [`shared::clock::Clock`] tells them) as a timestamp.
-pub fn timestamp(epoch_seconds: u64) -> Timestamp {
-    i64::try_from(epoch_seconds)
-        .ok()
-        .and_then(|s| Timestamp::from_second(s).ok())
-        .unwrap_or(Timestamp::MAX)
-}
-
 fn second_of_day(time: Time) -> u32 {
     let seconds =
         i32::from(time.hour()) * 3600 + i32::from(time.minute()) * 60 + i32::from(time.second());

@@ -130,7 +130,7 @@ impl App {
     async fn closed_now(&self, webstore: Option<&str>) -> Option<AvailabilityResponse> {
         let hours = self.hours.as_ref()?.get().await;
         let schedule = hours.schedule_for(webstore);
-        match schedule.verdict(hours::timestamp(self.clock.now())) {
+        match schedule.verdict(shared::clock::timestamp(self.clock.now())) {
             Verdict::Open => None,
             Verdict::Closed {
                 reason,

@@ -97,11 +97,8 @@ impl App {
 
     /// `now` as the agent reads it in the summary: `2026-11-24 15:05 CET`.
     fn asked_at(&self, now: EpochSeconds) -> String {
-        let at = i64::try_from(now)
-            .ok()
-            .and_then(|s| jiff::Timestamp::from_second(s).ok())
-            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        at.to_zoned_datetime(self.time_zone.clone())
+        shared::clock::timestamp(now)
+            .to_zoned_datetime(self.time_zone.clone())
             .strftime("%Y-%m-%d %H:%M %Z")
             .to_string()
     }
