@@ -24,6 +24,7 @@ pub async fn sdk_config() -> SdkConfig {
 /// The loader behind [`sdk_config`], for callers that add settings (tests point it elsewhere).
 pub fn sdk_loader() -> aws_config::ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(crate::tls::sdk_http_client())
         .timeout_config(
             TimeoutConfig::builder()
                 .operation_timeout(OPERATION_TIMEOUT)

@@ -46,9 +46,15 @@ pub enum UpstreamError {
     InvalidToken,
 }
 
-/// The one outbound HTTP client of a function: rustls, no redirects, a connect timeout.
+/// The one outbound HTTP client of a function: rustls (see [`crate::tls`]), no redirects, a
+/// connect timeout.
 pub fn http_client() -> Result<Client, ConfigError> {
+    let tls = crate::tls::client_config().map_err(|e| ConfigError::Invalid {
+        var: "HTTP client",
+        problem: e.to_string(),
+    })?;
     Client::builder()
+        .tls_backend_preconfigured(tls)
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(CONNECT_TIMEOUT)
         .user_agent(concat!("cm-livechat-handover/", env!("CARGO_PKG_VERSION")))
@@ -64,6 +70,20 @@ fn token_header(token: &Secret) -> Result<HeaderValue, UpstreamError> {
         HeaderValue::from_str(token.expose()).map_err(|_| UpstreamError::InvalidToken)?;
     value.set_sensitive(true);
     Ok(value)
+}
+
+/// A `HEAD /` on `url`'s host, without credentials: opens the connection (TCP, TLS) during init
+/// (see [`crate::warm`]). Any HTTP answer counts: the connection is in the pool now.
+async fn open_connection(http: &Client, url: &Url) -> Result<(), UpstreamError> {
+    let mut root = url.clone();
+    root.set_path("/");
+    root.set_query(None);
+    root.set_fragment(None);
+    http.head(root)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify(&e))
 }
 
 fn classify(error: &reqwest::Error) -> UpstreamError {
@@ -118,6 +138,11 @@ impl RoutingControl {
             ]);
         }
         url
+    }
+
+    /// Opens the connection to the Routing Control API's host (see [`open_connection`]).
+    pub async fn warm_up(&self) -> Result<(), UpstreamError> {
+        open_connection(&self.http, &self.base_url).await
     }
 
     /// Sends the routing mutation request, by `deadline`. `Ok` only for a 2xx answer. It is
@@ -190,6 +215,13 @@ impl PresenceSource {
     pub fn url_for(&self, webstore: Option<&str>) -> String {
         let encoded = utf8_percent_encode(webstore.unwrap_or_default(), COMPONENT).to_string();
         self.url_template.replace(WEBSTORE_PLACEHOLDER, &encoded)
+    }
+
+    /// Opens the connection to the presence source's host (see [`open_connection`]).
+    pub async fn warm_up(&self) -> Result<(), UpstreamError> {
+        let url =
+            Url::parse(&self.url_for(Some("warm-up"))).map_err(|_| UpstreamError::NotConnected)?;
+        open_connection(&self.http, &url).await
     }
 
     /// The presence document as JSON, read by `deadline` and at most 64 KiB. Retried where a

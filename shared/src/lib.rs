@@ -15,7 +15,9 @@ pub mod secret;
 pub mod secrets;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 pub mod validate;
+pub mod warm;
 pub mod wire;
 
 pub use error::ApiError;
