@@ -100,6 +100,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.respond(HTTPStatus.OK, {"available": online})
         self.respond(HTTPStatus.NOT_FOUND, {"message": "no such endpoint"})
 
+    def do_HEAD(self):
+        # the functions' connection warm-up at start-up (a HEAD / without credentials): like
+        # CM.com, any answer will do; this one has no body, and the connection stays open
+        self.wfile.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+        self.wfile.flush()
+
     def do_POST(self):
         state = self.state
         if self.path in ("/_standin/agents/online", "/_standin/agents/offline"):

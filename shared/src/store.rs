@@ -27,6 +27,8 @@ const STATUS: &str = "handoverStatus";
 const CLAIM_ID: &str = "claimId";
 const LEASE_EXPIRES_AT: &str = "leaseExpiresAt";
 const HANDED_OVER_AT: &str = "handedOverAt";
+/// The key [`Store::warm_up`] reads: no item kind has it (theirs start `intake#`/`handover#`).
+const WARM_UP_KEY: &str = "warm-up";
 const PENDING: &str = "pending";
 const SUCCEEDED: &str = "success";
 
@@ -99,6 +101,20 @@ impl Store {
 
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// One read of a key that is never written, to open the connection during init (see
+    /// [`crate::warm`]); needs no permission beyond the functions' `GetItem`.
+    pub async fn warm_up(&self) -> Result<(), StoreError> {
+        self.client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY_ATTRIBUTE, AttributeValue::S(WARM_UP_KEY.to_owned()))
+            .projection_expression(KEY_ATTRIBUTE)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::from_sdk("GetItem", e))
     }
 
     /// Merges `fields` into the chat's intake record and refreshes its expiry; returns the whole

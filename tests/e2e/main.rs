@@ -11,3 +11,4 @@ mod openapi;
 mod privacy;
 mod store;
 mod template;
+mod warm;

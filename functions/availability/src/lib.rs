@@ -19,6 +19,7 @@ use shared::cm::PresenceSource;
 use shared::config::{self, ConfigError, Env};
 use shared::secrets::{self, Refreshing};
 use shared::validate::{self, ChatId};
+use shared::warm;
 use shared::wire::{AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse};
 use shared::{auth::CalloutTokens, http};
 
@@ -38,6 +39,8 @@ pub struct App {
     tokens: Refreshing<CalloutTokens>,
     hours: Option<Refreshing<BusinessHours>>,
     presence: Option<Presence>,
+    /// How long init may spend opening the presence source's connection (`WARM_UP_MS`).
+    warm_up: Duration,
     budget: Duration,
     clock: Arc<dyn Clock>,
 }
@@ -117,12 +120,20 @@ impl App {
             presence,
             budget,
             clock: Arc::new(SystemClock),
+            warm_up: warm::limit(env)?,
         })
     }
 
     /// The same app reading time from `clock` (tests, replays).
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
         Self { clock, ..self }
+    }
+
+    /// Opens the presence source's connection before the first request (see [`shared::warm`]).
+    pub async fn warm_up(&self) {
+        if let Some(presence) = &self.presence {
+            warm::warm_up("presence", self.warm_up, presence.source.warm_up()).await;
+        }
     }
 
     /// Offline with the next opening when the opening hours say closed; `None` when open (or

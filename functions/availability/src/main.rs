@@ -1,4 +1,5 @@
-//! Composition root of the `availability` function: configuration and clients, built once.
+//! Composition root of the `availability` function: configuration and clients, built once; connections
+//! opened before the first request.
 
 use lambda_http::{Error, run, service_fn};
 use shared::config::{Env, or_exit};
@@ -10,5 +11,6 @@ async fn main() -> Result<(), Error> {
     shared::metrics::init(&env, "availability");
     let sdk = shared::aws::sdk_config().await;
     let app = or_exit(availability::App::from_env(&env, &sdk).await);
+    app.warm_up().await;
     run(service_fn(|req| availability::handle(&app, req))).await
 }

@@ -24,6 +24,7 @@ use shared::http;
 use shared::secrets::{self, Refreshing};
 use shared::store::{Claim, ClaimTerms, EpochSeconds, IntakeRecord, Store};
 use shared::validate::{self, ChatId};
+use shared::warm;
 use shared::wire::{
     HandoverReason, HandoverRequest, HandoverResponse, HandoverStatus, IntakeField,
     RoutingMutation, RoutingMutationRequest,
@@ -59,6 +60,8 @@ pub struct App {
     /// The zone of the time in the `summary` line (`HANDOVER_TIME_ZONE`, UTC by default).
     time_zone: TimeZone,
     clock: Arc<dyn Clock>,
+    /// How long init may spend opening each connection (`WARM_UP_MS`).
+    warm_up: Duration,
 }
 
 impl App {
@@ -87,12 +90,22 @@ impl App {
             budget: env.duration_ms(config::HANDOVER_BUDGET_MS, DEFAULT_BUDGET_MS)?,
             time_zone: time_zone(env)?,
             clock: Arc::new(SystemClock),
+            warm_up: warm::limit(env)?,
         })
     }
 
     /// The same app reading time from `clock` (tests, replays).
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
         Self { clock, ..self }
+    }
+
+    /// Opens the DynamoDB and Routing Control connections before the first request, side by
+    /// side (see [`shared::warm`]).
+    pub async fn warm_up(&self) {
+        tokio::join!(
+            warm::warm_up("dynamodb", self.warm_up, self.store.warm_up()),
+            warm::warm_up("routing-control", self.warm_up, self.routing.warm_up()),
+        );
     }
 
     /// `now` as the agent reads it in the summary: `2026-11-24 15:05 CET`.

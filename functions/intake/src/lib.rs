@@ -6,6 +6,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
@@ -17,6 +18,7 @@ use shared::http;
 use shared::secrets::{self, Refreshing};
 use shared::store::{IntakeRecord, Store};
 use shared::validate::{self, ChatId, FieldError};
+use shared::warm;
 use shared::wire::{IntakeField, IntakeReason, IntakeRequest, IntakeResponse};
 
 pub const DEFAULT_TTL_SECONDS: u64 = 86_400;
@@ -32,6 +34,8 @@ pub struct App {
     required: Vec<IntakeField>,
     ttl_seconds: u64,
     clock: Arc<dyn Clock>,
+    /// How long init may spend opening the DynamoDB connection (`WARM_UP_MS`).
+    warm_up: Duration,
 }
 
 impl App {
@@ -48,12 +52,18 @@ impl App {
                 MAX_TTL_SECONDS,
             )?,
             clock: Arc::new(SystemClock),
+            warm_up: warm::limit(env)?,
         })
     }
 
     /// The same app reading time from `clock` (tests, replays).
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
         Self { clock, ..self }
+    }
+
+    /// Opens the DynamoDB connection before the first request (see [`shared::warm`]).
+    pub async fn warm_up(&self) {
+        warm::warm_up("dynamodb", self.warm_up, self.store.warm_up()).await;
     }
 
     async fn merge(&self, chat: &ChatId, request: &IntakeRequest) -> IntakeResponse {

@@ -1,0 +1,122 @@
+//! Connection warm-up at start-up: one cheap round trip to each dependency, bounded, never a
+//! reason not to start.
+
+use std::time::{Duration, Instant};
+
+use e2e::{closed_port_url, fresh_table, items, sdk, sdk_at};
+use shared::cm::{PresenceSource, RoutingControl, http_client};
+use shared::config::outbound_url;
+use shared::secret::Secret;
+use shared::secrets::Refreshing;
+use shared::store::Store;
+use shared::warm::warm_up;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const LIMIT: Duration = Duration::from_millis(300);
+
+#[tokio::test]
+async fn the_store_warm_up_reads_one_absent_key_and_writes_nothing() {
+    let sdk = sdk().await;
+    let table = fresh_table(&sdk).await;
+    let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone());
+    assert_eq!(store.warm_up().await.map_err(|e| e.to_string()), Ok(()));
+    assert!(warm_up("dynamodb", Duration::from_secs(2), store.warm_up()).await);
+    assert_eq!(items(&sdk, &table).await.len(), 0);
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_be_reached_costs_at_most_the_limit() {
+    let sdk = sdk_at(&closed_port_url()).await;
+    let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), "any");
+    let started = Instant::now();
+    let warmed = warm_up("dynamodb", LIMIT, store.warm_up()).await;
+    let elapsed = started.elapsed();
+    assert!(!warmed);
+    assert!(elapsed < LIMIT + Duration::from_millis(200), "{elapsed:?}");
+}
+
+/// The one request the server saw: (method, path, whether it carried the product token).
+async fn only_request(server: &MockServer) -> (String, String, bool) {
+    let received = server.received_requests().await.unwrap_or_default();
+    assert_eq!(received.len(), 1, "{received:?}");
+    let request = &received[0];
+    (
+        request.method.to_string(),
+        request.url.path().to_owned(),
+        request.headers.contains_key("x-cm-producttoken"),
+    )
+}
+
+#[tokio::test]
+async fn routing_control_is_warmed_with_a_head_to_the_host_root_without_the_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("HEAD"))
+        .and(path("/"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let base = format!("{}/some/prefix", server.uri());
+    let routing = RoutingControl::new(
+        http_client().expect("client"),
+        outbound_url("test", &base).expect("loopback url"),
+        "link-1".into(),
+        std::sync::Arc::new(Refreshing::fixed(Secret::new("pt-123".into()))),
+    );
+    // any HTTP answer opens the connection, a 404 included
+    assert!(warm_up("routing-control", LIMIT, routing.warm_up()).await);
+    assert_eq!(
+        only_request(&server).await,
+        ("HEAD".into(), "/".into(), false)
+    );
+}
+
+#[tokio::test]
+async fn the_presence_source_is_warmed_at_its_host_root() {
+    let server = MockServer::start().await;
+    Mock::given(method("HEAD"))
+        .respond_with(ResponseTemplate::new(405))
+        .mount(&server)
+        .await;
+    let template = format!("{}/presence/{{webstore}}?detail=1", server.uri());
+    let token = Some(std::sync::Arc::new(Refreshing::fixed(Secret::new(
+        "pt-123".into(),
+    ))));
+    let source = PresenceSource::new(http_client().expect("client"), "test", &template, token)
+        .expect("valid template");
+    assert!(warm_up("presence", LIMIT, source.warm_up()).await);
+    assert_eq!(
+        only_request(&server).await,
+        ("HEAD".into(), "/".into(), false)
+    );
+}
+
+#[tokio::test]
+async fn an_upstream_that_never_answers_costs_the_limit_and_no_failure() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    // accepts and then says nothing
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let routing = RoutingControl::new(
+        http_client().expect("client"),
+        outbound_url("test", &format!("http://{address}")).expect("loopback url"),
+        "link-1".into(),
+        std::sync::Arc::new(Refreshing::fixed(Secret::new("pt-123".into()))),
+    );
+    let started = Instant::now();
+    let warmed = warm_up("routing-control", LIMIT, routing.warm_up()).await;
+    let elapsed = started.elapsed();
+    silent.abort();
+    assert!(!warmed);
+    assert!(
+        elapsed >= LIMIT && elapsed < LIMIT + Duration::from_millis(200),
+        "{elapsed:?}"
+    );
+}
