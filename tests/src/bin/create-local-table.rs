@@ -8,9 +8,8 @@ async fn main() -> std::process::ExitCode {
         eprintln!("usage: create-local-table <table name>");
         return std::process::ExitCode::from(2);
     };
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
+    // the functions' own SDK set-up (its HTTP client and TLS included)
+    let sdk = shared::aws::sdk_loader().load().await;
     match e2e::create_table(&sdk, &name).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(aws_sdk_dynamodb::Error::ResourceInUseException(_)) => {
