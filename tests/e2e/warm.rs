@@ -36,6 +36,15 @@ async fn a_store_that_cannot_be_reached_costs_at_most_the_limit() {
     assert!(elapsed < LIMIT + Duration::from_millis(200), "{elapsed:?}");
 }
 
+fn routing_at(base: &str) -> RoutingControl {
+    RoutingControl::new(
+        http_client().expect("client"),
+        outbound_url("test", base).expect("loopback url"),
+        "link-1".into(),
+        std::sync::Arc::new(Refreshing::fixed(Secret::new("pt-123".into()))),
+    )
+}
+
 /// The one request the server saw: (method, path, whether it carried the product token).
 async fn only_request(server: &MockServer) -> (String, String, bool) {
     let received = server.received_requests().await.unwrap_or_default();
@@ -56,13 +65,7 @@ async fn routing_control_is_warmed_with_a_head_to_the_host_root_without_the_toke
         .respond_with(ResponseTemplate::new(404))
         .mount(&server)
         .await;
-    let base = format!("{}/some/prefix", server.uri());
-    let routing = RoutingControl::new(
-        http_client().expect("client"),
-        outbound_url("test", &base).expect("loopback url"),
-        "link-1".into(),
-        std::sync::Arc::new(Refreshing::fixed(Secret::new("pt-123".into()))),
-    );
+    let routing = routing_at(&format!("{}/some/prefix", server.uri()));
     // any HTTP answer opens the connection, a 404 included
     assert!(warm_up("routing-control", LIMIT, routing.warm_up()).await);
     assert_eq!(
@@ -104,12 +107,7 @@ async fn an_upstream_that_never_answers_costs_the_limit_and_no_failure() {
             held.push(socket);
         }
     });
-    let routing = RoutingControl::new(
-        http_client().expect("client"),
-        outbound_url("test", &format!("http://{address}")).expect("loopback url"),
-        "link-1".into(),
-        std::sync::Arc::new(Refreshing::fixed(Secret::new("pt-123".into()))),
-    );
+    let routing = routing_at(&format!("http://{address}"));
     let started = Instant::now();
     let warmed = warm_up("routing-control", LIMIT, routing.warm_up()).await;
     let elapsed = started.elapsed();
