@@ -35,6 +35,8 @@ pub const HANDOVER_TIME_ZONE: &str = "HANDOVER_TIME_ZONE";
 pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
 pub const METRICS_SERVICE: &str = "METRICS_SERVICE";
 pub const WARM_UP_MS: &str = "WARM_UP_MS";
+pub const CHAT_LOG_KEY: &str = "CHAT_LOG_KEY";
+pub const CHAT_LOG_KEY_PARAM: &str = "CHAT_LOG_KEY_PARAM";
 
 pub const DEFAULT_CM_API_BASE_URL: &str = "https://api.conversational.cm.com";
 pub const DEFAULT_ONLINE_POINTER: &str = "/available";

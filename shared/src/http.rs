@@ -187,11 +187,33 @@ pub fn with_outcome(metric: &'static str, mut response: Response<Body>) -> Respo
 }
 
 /// Every function's entry point around its `respond`: an error becomes its HTTP answer, the
-/// answer's outcome is counted and logged with the status and the time taken (the runtime's span
-/// adds the request id), and the invocation's metrics are written.
+/// answer's outcome is counted and logged with the status and the time taken, and the
+/// invocation's metrics are written. `respond` runs in a `request` span carrying the request id
+/// (so JSON lines have `span.requestId`, as the runtime's own span gives them outside ours);
+/// once the chat id is known, the handler records the chat's tag on it (see
+/// [`crate::telemetry::ChatTagger::record`]), so the lines that follow carry `span.chat`.
 pub async fn serve(
     route: &'static str,
     req: &Request,
+    respond: impl Future<Output = Result<Response<Body>, ApiError>>,
+) -> Response<Body> {
+    use tracing::Instrument;
+    let request_id = req
+        .lambda_context_ref()
+        .map(|c| c.request_id.as_str())
+        .unwrap_or_default();
+    let span = tracing::info_span!(
+        "request",
+        requestId = request_id,
+        chat = tracing::field::Empty
+    );
+    let answer = answer(route, respond).instrument(span).await;
+    crate::metrics::flush(request_id);
+    answer
+}
+
+async fn answer(
+    route: &'static str,
     respond: impl Future<Output = Result<Response<Body>, ApiError>>,
 ) -> Response<Body> {
     let started = std::time::Instant::now();
@@ -210,11 +232,6 @@ pub async fn serve(
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
         "answered"
     );
-    let request_id = req
-        .lambda_context_ref()
-        .map(|c| c.request_id.as_str())
-        .unwrap_or_default();
-    crate::metrics::flush(request_id);
     response
 }
 

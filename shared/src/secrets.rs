@@ -1,5 +1,6 @@
-//! Secrets that may live in SSM (the callout tokens, the product token; availability reads its
-//! opening hours the same way, though they are no secret): read at start-up, and
+//! Secrets that may live in SSM (the callout tokens, the product token, the chat log key;
+//! availability reads its opening hours the same way, though they are no secret): read at
+//! start-up, and
 //! when they come from SSM, read again after `SECRETS_REFRESH_SECONDS` so that a rotation reaches
 //! running execution environments. A refresh that fails (or takes over 500 ms) keeps the last
 //! good value and is tried again 30 s later, not on every request. A plain variable wins over
@@ -192,4 +193,28 @@ pub async fn product_token(
         |token| Ok(token.clone()),
     )
     .await
+}
+
+/// The key that tags log lines with their chat (see [`crate::telemetry::ChatTagger`]), from
+/// `CHAT_LOG_KEY` or the SSM parameter named by `CHAT_LOG_KEY_PARAM`; neither set: no tags.
+/// Read once at start-up: a new key would split one chat's lines across two tags anyway.
+pub async fn chat_tagger(
+    env: &Env,
+    sdk: &aws_config::SdkConfig,
+) -> Result<crate::telemetry::ChatTagger, ConfigError> {
+    use crate::config::{CHAT_LOG_KEY, CHAT_LOG_KEY_PARAM};
+    use crate::telemetry::ChatTagger;
+    if env.get(CHAT_LOG_KEY).is_none() && env.get(CHAT_LOG_KEY_PARAM).is_none() {
+        return Ok(ChatTagger::off());
+    }
+    let loaded = Refreshing::load(
+        env,
+        CHAT_LOG_KEY,
+        CHAT_LOG_KEY_PARAM,
+        sdk,
+        Duration::MAX,
+        ChatTagger::with_key,
+    )
+    .await?;
+    Ok(ChatTagger::clone(&*loaded.get().await))
 }

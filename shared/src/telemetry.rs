@@ -7,8 +7,14 @@
 
 use std::str::FromStr;
 
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
+
+use crate::secret::Secret;
+use crate::validate::ChatId;
 
 /// The crates whose log lines we write ourselves, and so know to be free of personal data.
 const OWN_CRATES: [&str; 4] = ["availability", "intake", "handover", "shared"];
@@ -43,6 +49,51 @@ pub fn init() {
         collector.json().init();
     } else {
         collector.init();
+    }
+}
+
+/// The shortest chat log key accepted: 32 characters (`openssl rand -hex 32` gives 64).
+pub const MIN_CHAT_LOG_KEY_LEN: usize = 32;
+
+/// Turns a chat id into the tag its log lines carry (`chat`): the first 16 hex digits of
+/// HMAC-SHA256 keyed with `CHAT_LOG_KEY`. Lines of one chat share a tag across the three
+/// functions, and an operator holding the key and a chat id can find them; without the key a
+/// tag says nothing about the chat id. No key configured: no tag at all.
+#[derive(Clone)]
+pub struct ChatTagger {
+    key: Option<Hmac<Sha256>>,
+}
+
+impl ChatTagger {
+    /// Tags nothing (no key configured).
+    pub fn off() -> Self {
+        Self { key: None }
+    }
+
+    /// Tags with `key`, which must be at least [`MIN_CHAT_LOG_KEY_LEN`] characters.
+    pub fn with_key(key: &Secret) -> Result<Self, String> {
+        let key = key.expose().as_bytes();
+        if key.len() < MIN_CHAT_LOG_KEY_LEN {
+            return Err(format!("is shorter than {MIN_CHAT_LOG_KEY_LEN} characters"));
+        }
+        let mac = Hmac::<Sha256>::new_from_slice(key).map_err(|e| e.to_string())?;
+        Ok(Self { key: Some(mac) })
+    }
+
+    /// The tag of `chat`, if a key is configured.
+    pub fn tag(&self, chat: &ChatId) -> Option<String> {
+        let mut mac = self.key.clone()?;
+        mac.update(chat.as_str().as_bytes());
+        let digest = mac.finalize().into_bytes();
+        Some(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Puts the tag of `chat` on the request's span (see [`crate::http::serve`]), so that every
+    /// line logged for the request from here on carries it.
+    pub fn record(&self, chat: &ChatId) {
+        if let Some(tag) = self.tag(chat) {
+            tracing::Span::current().record("chat", tag.as_str());
+        }
     }
 }
 
@@ -116,5 +167,39 @@ mod tests {
                 "{absent} must not be logged: {logs}"
             );
         }
+    }
+
+    #[test]
+    fn a_chat_tag_is_the_keyed_hash_an_operator_can_compute_with_openssl() {
+        // printf %s 'chat-7f3a9c' | openssl dgst -sha256 -hmac 'a-log-key-of-at-least-32-characters!'
+        let key = Secret::new("a-log-key-of-at-least-32-characters!".to_owned());
+        let chat = ChatId::parse("chat-7f3a9c").map_err(|e| e.to_string());
+        let tagger = ChatTagger::with_key(&key).map_err(|e| e.to_string());
+        let tag = chat.and_then(|chat| tagger.map(|t| t.tag(&chat)));
+        assert_eq!(tag, Ok(Some("ee56bb59215dab6d".to_owned())));
+    }
+
+    #[test]
+    fn tags_differ_by_key_and_by_chat_and_need_a_key() {
+        let tag = |key: &str, chat: &str| {
+            let tagger = ChatTagger::with_key(&Secret::new(key.to_owned())).ok()?;
+            tagger.tag(&ChatId::parse(chat).ok()?)
+        };
+        let key = "k".repeat(MIN_CHAT_LOG_KEY_LEN);
+        let other_key = "j".repeat(MIN_CHAT_LOG_KEY_LEN);
+        let a = tag(&key, "chat-a");
+        assert_eq!(a.as_ref().map(String::len), Some(16));
+        assert_eq!(tag(&key, "chat-a"), a);
+        assert_ne!(tag(&key, "chat-b"), a);
+        assert_ne!(tag(&other_key, "chat-a"), a);
+        let chat = ChatId::parse("chat-a").map_err(|e| e.to_string());
+        assert_eq!(chat.map(|c| ChatTagger::off().tag(&c)), Ok(None));
+    }
+
+    #[test]
+    fn a_short_key_is_refused_without_repeating_it() {
+        let short = "s".repeat(MIN_CHAT_LOG_KEY_LEN - 1);
+        let refused = ChatTagger::with_key(&Secret::new(short.clone())).map(|_| ());
+        assert_eq!(refused, Err("is shorter than 32 characters".to_owned()));
     }
 }

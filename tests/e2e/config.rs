@@ -38,6 +38,8 @@ async fn callout_tokens_and_product_token_come_from_ssm_securestrings() {
     let tokens = "ssm-token-aaaaaaaaaaaa,ssm-token-bbbbbbbbbbbb";
     serve_parameter(&ssm, "/handover/callout-tokens", tokens, 2).await;
     serve_parameter(&ssm, "/handover/product-token", "pt-from-ssm", 1).await;
+    let chat_log_key = "ssm-chat-log-key-0123456789abcdef01";
+    serve_parameter(&ssm, "/handover/chat-log-key", chat_log_key, 1).await;
     let sdk = sdk_at(&ssm.uri()).await;
     let environment = Env::from_pairs([
         ("CALLOUT_TOKEN_PARAM", "/handover/callout-tokens"),
@@ -45,6 +47,7 @@ async fn callout_tokens_and_product_token_come_from_ssm_securestrings() {
         ("CM_TECHNICAL_LINK_ID", "link"),
         ("CM_ROUTING_MUTATIONS", MUTATIONS),
         ("CM_PRODUCT_TOKEN_PARAM", "/handover/product-token"),
+        ("CHAT_LOG_KEY_PARAM", "/handover/chat-log-key"),
     ]);
     assert!(handover::App::from_env(&environment, &sdk).await.is_ok());
     // the tokens read from SSM are the ones accepted
@@ -134,6 +137,13 @@ async fn each_missing_or_invalid_variable_is_named_and_no_secret_is_printed() {
                 ("HANDOVER_TIME_ZONE", "CET+1"),
             ]),
             "configuration: HANDOVER_TIME_ZONE `CET+1` is not an IANA time zone name (like Europe/Amsterdam)",
+        ),
+        (
+            handover_env(&[
+                ("CM_PRODUCT_TOKEN", "pt-secret-value"),
+                ("CHAT_LOG_KEY", "a-secret-but-short-key"),
+            ]),
+            "configuration: CHAT_LOG_KEY is shorter than 32 characters",
         ),
     ];
     for (environment, expected) in cases {

@@ -18,6 +18,10 @@ const QUESTION: &str = "Sentinelquestion about parcel";
 const CHAT: &str = "sentinel-chat-id-q9w8e7";
 const PRODUCT_TOKEN: &str = "sentinel-product-token-k2j3h4";
 const WRONG_TOKEN: &str = "sentinel-wrong-callout-token-z1";
+const CHAT_LOG_KEY: &str = "sentinel-chat-log-key-0123456789abcdef";
+/// CHAT's tag under CHAT_LOG_KEY, computed apart from our code:
+/// `printf %s "$CHAT" | openssl dgst -sha256 -hmac "$CHAT_LOG_KEY" | cut -c1-16` (the digest part)
+const CHAT_TAG: &str = "c41a47212a7427d5";
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -85,9 +89,15 @@ async fn no_personal_data_or_secret_reaches_the_logs() {
     let base = cm.uri();
     let presence = format!("{base}/presence/{{webstore}}");
 
-    let intake = intake::App::from_env(&env(&[("TABLE_NAME", table.as_str())]), &sdk)
-        .await
-        .expect("config");
+    let intake = intake::App::from_env(
+        &env(&[
+            ("TABLE_NAME", table.as_str()),
+            ("CHAT_LOG_KEY", CHAT_LOG_KEY),
+        ]),
+        &sdk,
+    )
+    .await
+    .expect("config");
     let handover = handover::App::from_env(
         // the sentinel product token overrides the helper's
         &e2e::handover_env(
@@ -96,6 +106,7 @@ async fn no_personal_data_or_secret_reaches_the_logs() {
             &[
                 ("HANDOVER_BUDGET_MS", "700"),
                 ("CM_PRODUCT_TOKEN", PRODUCT_TOKEN),
+                ("CHAT_LOG_KEY", CHAT_LOG_KEY),
             ],
         ),
         &sdk,
@@ -106,6 +117,7 @@ async fn no_personal_data_or_secret_reaches_the_logs() {
         &env(&[
             ("AVAILABILITY_URL", presence.as_str()),
             ("CM_PRODUCT_TOKEN", PRODUCT_TOKEN),
+            ("CHAT_LOG_KEY", CHAT_LOG_KEY),
         ]),
         &sdk,
     )
@@ -193,6 +205,7 @@ async fn no_personal_data_or_secret_reaches_the_logs() {
         CHAT,
         PRODUCT_TOKEN,
         WRONG_TOKEN,
+        CHAT_LOG_KEY,
         e2e::TOKEN,
     ] {
         let leaks: Vec<&str> = logs
@@ -205,4 +218,21 @@ async fn no_personal_data_or_secret_reaches_the_logs() {
             leaks.join("\n")
         );
     }
+    // the chat's lines carry its keyed tag instead, in every function that saw the chat id
+    for route in ["intake", "handover", "availability"] {
+        let tagged = logs.lines().any(|line| {
+            line.contains(&format!("route=\"{route}\""))
+                && line.contains(&format!("chat=\"{CHAT_TAG}\""))
+        });
+        assert!(tagged, "no {route} answer tagged with {CHAT_TAG}: {logs}");
+    }
+    // and a request refused before its chat id was read carries no tag
+    let refused = logs
+        .lines()
+        .find(|line| line.contains("status=401"))
+        .unwrap_or_default();
+    assert!(
+        refused.contains("route=\"intake\"") && !refused.contains("chat="),
+        "{refused}"
+    );
 }

@@ -90,6 +90,33 @@ fn intake_and_handover_use_only_the_item_operations_the_store_calls() {
 }
 
 #[test]
+fn every_function_may_read_the_chat_log_key_when_one_is_configured() {
+    let template = template();
+    assert_eq!(
+        format!(
+            "{:?}",
+            template["Globals"]["Function"]["Environment"]["Variables"]
+                [shared::config::CHAT_LOG_KEY_PARAM]
+        ),
+        format!(
+            "{:?}",
+            serde_norway::from_str::<Value>(
+                "!If [HasChatLogKey, !Ref ChatLogKeyParameter, !Ref AWS::NoValue]"
+            )
+            .expect("YAML")
+        ),
+    );
+    for function in ["AvailabilityFunction", "IntakeFunction", "HandoverFunction"] {
+        let readable = permissions(function).into_iter().any(|(action, resource)| {
+            action == "ssm:GetParameter"
+                && resource.contains("HasChatLogKey")
+                && resource.contains("parameter${ChatLogKeyParameter}")
+        });
+        assert!(readable, "{function} cannot read the chat log key");
+    }
+}
+
+#[test]
 fn the_functions_read_only_configuration_the_code_knows() {
     use shared::config::*;
     let known = set(&[
@@ -113,6 +140,8 @@ fn the_functions_read_only_configuration_the_code_knows() {
         HANDOVER_TIME_ZONE,
         BUSINESS_HOURS,
         BUSINESS_HOURS_PARAM,
+        CHAT_LOG_KEY,
+        CHAT_LOG_KEY_PARAM,
         METRICS_NAMESPACE,
         METRICS_SERVICE,
         "AWS_ENDPOINT_URL_DYNAMODB",
@@ -143,7 +172,7 @@ fn the_functions_read_only_configuration_the_code_knows() {
         &template["Globals"]["Function"],
         &template["Resources"]["HandoverFunction"]["Properties"],
     ] {
-        for secret in [CALLOUT_TOKENS, CM_PRODUCT_TOKEN] {
+        for secret in [CALLOUT_TOKENS, CM_PRODUCT_TOKEN, CHAT_LOG_KEY] {
             if let Some(value) = scope["Environment"]["Variables"].get(secret) {
                 assert_eq!(
                     value.as_str(),

@@ -18,6 +18,7 @@ use shared::clock::{Clock, SystemClock};
 use shared::cm::PresenceSource;
 use shared::config::{self, ConfigError, Env};
 use shared::secrets::{self, Refreshing};
+use shared::telemetry::ChatTagger;
 use shared::validate::{self, ChatId};
 use shared::warm;
 use shared::wire::{AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse};
@@ -43,6 +44,8 @@ pub struct App {
     warm_up: Duration,
     budget: Duration,
     clock: Arc<dyn Clock>,
+    /// Tags the request's log lines with its chat (`CHAT_LOG_KEY`; off when unset).
+    chats: ChatTagger,
 }
 
 struct Presence {
@@ -120,6 +123,7 @@ impl App {
             presence,
             budget,
             clock: Arc::new(SystemClock),
+            chats: secrets::chat_tagger(env, sdk).await?,
             warm_up: warm::limit(env)?,
         })
     }
@@ -220,11 +224,16 @@ pub fn is_online(document: &Value, pointer: &str) -> bool {
     }
 }
 
-/// The webstore a request asks about, with every field checked (400 otherwise).
-fn webstore_of(request: AvailabilityRequest) -> Result<Option<String>, ApiError> {
-    if let Some(chat_id) = &request.chat_id {
-        ChatId::parse(chat_id).map_err(|e| ApiError::invalid_field("chatId", e))?;
-    }
+/// The chat (when given) and the webstore a request asks about, with every field checked (400
+/// otherwise).
+fn chat_and_webstore(
+    request: AvailabilityRequest,
+) -> Result<(Option<ChatId>, Option<String>), ApiError> {
+    let chat = request
+        .chat_id
+        .as_deref()
+        .map(|chat_id| ChatId::parse(chat_id).map_err(|e| ApiError::invalid_field("chatId", e)))
+        .transpose()?;
     let optional_text =
         |name: &str, value: &Option<String>, max: usize| -> Result<Option<String>, ApiError> {
             value
@@ -240,7 +249,7 @@ fn webstore_of(request: AvailabilityRequest) -> Result<Option<String>, ApiError>
     }
     let webstore = optional_text("webstore", &request.webstore, 128)?;
     let context = optional_text("data.context", &request.data.and_then(|d| d.context), 128)?;
-    Ok(webstore.or(context))
+    Ok((chat, webstore.or(context)))
 }
 
 /// The lambda_http entry point: every outcome is a response.
@@ -257,7 +266,10 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         "POST",
     )?;
     let request: AvailabilityRequest = http::json_body(req, Some(AvailabilityRequest::default()))?;
-    let webstore = webstore_of(request)?;
+    let (chat, webstore) = chat_and_webstore(request)?;
+    if let Some(chat) = &chat {
+        app.chats.record(chat);
+    }
     let budget = http::budget(req, app.budget);
     let answer = app.check(webstore.as_deref(), budget).await;
     Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))

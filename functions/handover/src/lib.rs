@@ -23,6 +23,7 @@ use shared::config::{self, ConfigError, Env};
 use shared::http;
 use shared::secrets::{self, Refreshing};
 use shared::store::{Claim, ClaimTerms, EpochSeconds, IntakeRecord, Store};
+use shared::telemetry::ChatTagger;
 use shared::validate::{self, ChatId};
 use shared::warm;
 use shared::wire::{
@@ -60,6 +61,8 @@ pub struct App {
     /// The zone of the time in the `summary` line (`HANDOVER_TIME_ZONE`, UTC by default).
     time_zone: TimeZone,
     clock: Arc<dyn Clock>,
+    /// Tags the request's log lines with its chat (`CHAT_LOG_KEY`; off when unset).
+    chats: ChatTagger,
     /// How long init may spend opening each connection (`WARM_UP_MS`).
     warm_up: Duration,
 }
@@ -90,6 +93,7 @@ impl App {
             budget: env.duration_ms(config::HANDOVER_BUDGET_MS, DEFAULT_BUDGET_MS)?,
             time_zone: time_zone(env)?,
             clock: Arc::new(SystemClock),
+            chats: secrets::chat_tagger(env, sdk).await?,
             warm_up: warm::limit(env)?,
         })
     }
@@ -395,6 +399,7 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         "POST",
     )?;
     let order = HandoverOrder::parse(http::json_body(req, None)?)?;
+    app.chats.record(&order.chat);
     let budget = http::budget(req, app.budget);
     let answer = app.hand_over(&order, &claim_id(req), budget).await;
     tracing::info!(reason = ?answer.reason, "handover answered");

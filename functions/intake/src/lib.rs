@@ -17,6 +17,7 @@ use shared::config::{self, ConfigError, Env};
 use shared::http;
 use shared::secrets::{self, Refreshing};
 use shared::store::{IntakeRecord, Store};
+use shared::telemetry::ChatTagger;
 use shared::validate::{self, ChatId, FieldError};
 use shared::warm;
 use shared::wire::{IntakeField, IntakeReason, IntakeRequest, IntakeResponse};
@@ -34,6 +35,8 @@ pub struct App {
     required: Vec<IntakeField>,
     ttl_seconds: u64,
     clock: Arc<dyn Clock>,
+    /// Tags the request's log lines with its chat (`CHAT_LOG_KEY`; off when unset).
+    chats: ChatTagger,
     /// How long init may spend opening the DynamoDB connection (`WARM_UP_MS`).
     warm_up: Duration,
 }
@@ -52,6 +55,7 @@ impl App {
                 MAX_TTL_SECONDS,
             )?,
             clock: Arc::new(SystemClock),
+            chats: secrets::chat_tagger(env, sdk).await?,
             warm_up: warm::limit(env)?,
         })
     }
@@ -192,6 +196,7 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
 async fn store(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let request: IntakeRequest = http::json_body(req, None)?;
     let chat = ChatId::parse(&request.chat_id).map_err(|e| ApiError::invalid_field("chatId", e))?;
+    app.chats.record(&chat);
     let answer = app.merge(&chat, &request).await;
     tracing::info!(complete = answer.complete, invalid = ?answer.invalid, "intake answered");
     Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
@@ -202,6 +207,7 @@ async fn erase(app: &App, raw_chat_id: &str) -> Result<Response<Body>, ApiError>
         .decode_utf8()
         .map_err(|_| ApiError::bad_request("chatId is not valid UTF-8"))?;
     let chat = ChatId::parse(&decoded).map_err(|e| ApiError::invalid_field("chatId", e))?;
+    app.chats.record(&chat);
     app.store.erase_intake(&chat).await.map_err(|error| {
         tracing::error!(%error, "intake not erased");
         ApiError::StoreUnavailable
