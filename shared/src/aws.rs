@@ -8,6 +8,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
+use crate::config::ConfigError;
+
 /// DynamoDB answers in milliseconds; these bound how long a sick one can hold a request.
 const OPERATION_TIMEOUT: Duration = Duration::from_millis(2000);
 const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(800);
@@ -17,14 +19,14 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 const INITIAL_BACKOFF: Duration = Duration::from_millis(25);
 const MAX_BACKOFF: Duration = Duration::from_millis(250);
 
-pub async fn sdk_config() -> SdkConfig {
-    sdk_loader().load().await
+pub async fn sdk_config() -> Result<SdkConfig, ConfigError> {
+    Ok(sdk_loader()?.load().await)
 }
 
 /// The loader behind [`sdk_config`], for callers that add settings (tests point it elsewhere).
-pub fn sdk_loader() -> aws_config::ConfigLoader {
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(crate::tls::sdk_http_client())
+pub fn sdk_loader() -> Result<aws_config::ConfigLoader, ConfigError> {
+    Ok(aws_config::defaults(BehaviorVersion::latest())
+        .http_client(crate::tls::sdk_http_client()?)
         .timeout_config(
             TimeoutConfig::builder()
                 .operation_timeout(OPERATION_TIMEOUT)
@@ -37,5 +39,5 @@ pub fn sdk_loader() -> aws_config::ConfigLoader {
                 .with_max_attempts(3)
                 .with_initial_backoff(INITIAL_BACKOFF)
                 .with_max_backoff(MAX_BACKOFF),
-        )
+        ))
 }

@@ -49,8 +49,8 @@ pub enum UpstreamError {
 /// The one outbound HTTP client of a function: rustls (see [`crate::tls`]), no redirects, a
 /// connect timeout.
 pub fn http_client() -> Result<Client, ConfigError> {
-    let tls = crate::tls::client_config().map_err(|e| ConfigError::Invalid {
-        var: "HTTP client",
+    let tls = crate::tls::client_config().map_err(|e| ConfigError::Tls {
+        client: "CM.com client",
         problem: e.to_string(),
     })?;
     Client::builder()

@@ -54,6 +54,11 @@ pub enum ConfigError {
     Invalid { var: &'static str, problem: String },
     #[error("configuration: SSM parameter named by {var} could not be read: {problem}")]
     Ssm { var: &'static str, problem: String },
+    #[error("configuration: the TLS set-up of the {client} was refused: {problem}")]
+    Tls {
+        client: &'static str,
+        problem: String,
+    },
 }
 
 fn invalid(var: &'static str, problem: impl Into<String>) -> ConfigError {

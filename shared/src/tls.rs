@@ -17,6 +17,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rustls::{ClientConfig, RootCertStore};
 
+use crate::config::ConfigError;
+
 /// The trusted roots, as rustls holds them.
 pub fn root_store() -> RootCertStore {
     let mut roots = RootCertStore::empty();
@@ -34,24 +36,24 @@ pub fn client_config() -> Result<ClientConfig, rustls::Error> {
 }
 
 /// The AWS SDK's HTTP client: the SDK's own hyper client on rustls with ring, trusting the same
-/// compiled-in roots and nothing from the file system.
-pub fn sdk_http_client() -> SharedHttpClient {
+/// compiled-in roots and nothing from the file system. A refused TLS set-up stops start-up rather
+/// than falling back to the SDK's defaults (the platform's store) unnoticed.
+pub fn sdk_http_client() -> Result<SharedHttpClient, ConfigError> {
     let trust = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().fold(
         TrustStore::empty().with_native_roots(false),
         |trust, der| trust.with_pem_certificate(pem(der)),
     );
-    let context = match TlsContext::builder().with_trust_store(trust).build() {
-        Ok(context) => context,
-        // building only fails for settings we do not use (no additional server names)
-        Err(error) => {
-            tracing::error!(%error, "TLS context rejected; the SDK falls back to its defaults");
-            TlsContext::default()
-        }
-    };
-    Builder::new()
+    let context = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .map_err(|e| ConfigError::Tls {
+            client: "AWS SDK",
+            problem: e.to_string(),
+        })?;
+    Ok(Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .tls_context(context)
-        .build_https()
+        .build_https())
 }
 
 /// One DER certificate as PEM, the form the SDK's trust store takes.
@@ -78,6 +80,12 @@ mod tests {
         let roots = root_store();
         assert_eq!(roots.len(), webpki_root_certs::TLS_SERVER_ROOT_CERTS.len());
         assert!(roots.len() > 100, "only {} roots", roots.len());
+    }
+
+    #[test]
+    fn both_clients_accept_the_compiled_in_roots() {
+        assert_eq!(sdk_http_client().err().map(|e| e.to_string()), None);
+        assert_eq!(client_config().err().map(|e| e.to_string()), None);
     }
 
     #[test]

@@ -23,7 +23,7 @@ async fn main() -> Result<(), Failure> {
     let function = args.next().unwrap_or_default();
     let count: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1000);
     let env = Env::from_process();
-    let sdk = shared::aws::sdk_config().await;
+    let sdk = shared::aws::sdk_config().await?;
     let store = Store::new(
         aws_sdk_dynamodb::Client::new(&sdk),
         env.required(config::TABLE_NAME)

@@ -9,7 +9,7 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let env = Env::from_process();
     shared::metrics::init(&env, "availability");
-    let sdk = shared::aws::sdk_config().await;
+    let sdk = or_exit(shared::aws::sdk_config().await);
     let app = or_exit(availability::App::from_env(&env, &sdk).await);
     app.warm_up().await;
     run(service_fn(|req| availability::handle(&app, req))).await

@@ -9,7 +9,13 @@ async fn main() -> std::process::ExitCode {
         return std::process::ExitCode::from(2);
     };
     // the functions' own SDK set-up (its HTTP client and TLS included)
-    let sdk = shared::aws::sdk_loader().load().await;
+    let sdk = match shared::aws::sdk_config().await {
+        Ok(sdk) => sdk,
+        Err(error) => {
+            eprintln!("{error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     match e2e::create_table(&sdk, &name).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(aws_sdk_dynamodb::Error::ResourceInUseException(_)) => {

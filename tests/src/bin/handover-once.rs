@@ -19,7 +19,13 @@ async fn main() -> ExitCode {
         eprintln!("usage: START_AT_MS=<epoch ms> handover-once <event.json>");
         return ExitCode::from(2);
     };
-    let sdk = shared::aws::sdk_config().await;
+    let sdk = match shared::aws::sdk_config().await {
+        Ok(sdk) => sdk,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let app = match handover::App::from_env(&Env::from_process(), &sdk).await {
         Ok(app) => app,
         Err(error) => {
