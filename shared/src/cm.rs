@@ -46,23 +46,9 @@ pub enum UpstreamError {
     InvalidToken,
 }
 
-/// The one outbound HTTP client of a function: rustls (see [`crate::tls`]), no redirects, a
-/// connect timeout.
+/// The HTTP client of the CM.com adapters (see [`crate::tls::http_client`]).
 pub fn http_client() -> Result<Client, ConfigError> {
-    let tls = crate::tls::client_config().map_err(|e| ConfigError::Tls {
-        client: "CM.com client",
-        problem: e.to_string(),
-    })?;
-    Client::builder()
-        .tls_backend_preconfigured(tls)
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(CONNECT_TIMEOUT)
-        .user_agent(concat!("cm-livechat-handover/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| ConfigError::Invalid {
-            var: "HTTP client",
-            problem: e.to_string(),
-        })
+    crate::tls::http_client(CONNECT_TIMEOUT)
 }
 
 fn token_header(token: &Secret) -> Result<HeaderValue, UpstreamError> {

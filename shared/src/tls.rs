@@ -1,6 +1,9 @@
-//! The one TLS configuration of both outbound clients (the AWS SDK's and reqwest's): rustls on
-//! ring, trusting Mozilla's root certificates as compiled into the binary (`webpki-root-certs`).
+//! The one outbound HTTP set-up, for CM.com and the AWS SDK alike: reqwest over HTTP/1.1, with
+//! rustls on ring trusting Mozilla's root certificates as compiled into the binary
+//! (`webpki-root-certs`).
 //!
+//! Why not the SDK's own hyper client: it always compiles an HTTP/2 stack (h2, over half a
+//! megabyte of code) that DynamoDB and SSM calls never use, and a second TLS set-up.
 //! Why not the platform's store: reading it costs every cold start file I/O and parsing (on this
 //! project's benchmark machine ~6 ms of an availability cold start: `SSL_CERT_DIR` makes
 //! rustls-native-certs read a few hundred files), and `provided.al2023` has no store we need:
@@ -9,12 +12,8 @@
 //! root would need that root added here.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use aws_sdk_dynamodb::config::SharedHttpClient;
-use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
-use aws_smithy_http_client::{Builder, tls::rustls_provider::CryptoMode};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use rustls::{ClientConfig, RootCertStore};
 
 use crate::config::ConfigError;
@@ -35,45 +34,26 @@ pub fn client_config() -> Result<ClientConfig, rustls::Error> {
         .with_no_client_auth())
 }
 
-/// The AWS SDK's HTTP client: the SDK's own hyper client on rustls with ring, trusting the same
-/// compiled-in roots and nothing from the file system. A refused TLS set-up stops start-up rather
-/// than falling back to the SDK's defaults (the platform's store) unnoticed.
-pub fn sdk_http_client() -> Result<SharedHttpClient, ConfigError> {
-    let trust = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().fold(
-        TrustStore::empty().with_native_roots(false),
-        |trust, der| trust.with_pem_certificate(pem(der)),
-    );
-    let context = TlsContext::builder()
-        .with_trust_store(trust)
+/// An HTTPS client on [`client_config`]: HTTP/1.1, no redirects followed, connections given up
+/// after `connect_timeout`. The CM.com adapters and the AWS SDK (see [`crate::aws`]) each get one.
+pub fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, ConfigError> {
+    let refused = |problem: String| ConfigError::Tls {
+        client: "HTTP client",
+        problem,
+    };
+    let tls = client_config().map_err(|e| refused(e.to_string()))?;
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(connect_timeout)
+        .user_agent(concat!("cm-livechat-handover/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| ConfigError::Tls {
-            client: "AWS SDK",
-            problem: e.to_string(),
-        })?;
-    Ok(Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .tls_context(context)
-        .build_https())
-}
-
-/// One DER certificate as PEM, the form the SDK's trust store takes.
-fn pem(der: &[u8]) -> Vec<u8> {
-    let body = STANDARD.encode(der);
-    let mut out = Vec::with_capacity(body.len() + body.len() / 64 + 64);
-    out.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
-    for line in body.as_bytes().chunks(64) {
-        out.extend_from_slice(line);
-        out.push(b'\n');
-    }
-    out.extend_from_slice(b"-----END CERTIFICATE-----\n");
-    out
+        .map_err(|e| refused(e.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
 
     #[test]
     fn every_compiled_in_root_is_a_trust_anchor() {
@@ -83,21 +63,9 @@ mod tests {
     }
 
     #[test]
-    fn both_clients_accept_the_compiled_in_roots() {
-        assert_eq!(sdk_http_client().err().map(|e| e.to_string()), None);
+    fn the_client_accepts_the_compiled_in_roots() {
         assert_eq!(client_config().err().map(|e| e.to_string()), None);
-    }
-
-    #[test]
-    fn pem_round_trips_to_the_same_der() {
-        for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
-            let text = pem(der);
-            let back: Vec<CertificateDer<'_>> = CertificateDer::pem_slice_iter(&text)
-                .collect::<Result<_, _>>()
-                .unwrap_or_default();
-            assert_eq!(back.len(), 1);
-            assert_eq!(back[0].as_ref(), der.as_ref());
-            assert!(text.split(|b| *b == b'\n').all(|line| line.len() <= 64));
-        }
+        let client = http_client(Duration::from_millis(500)).map_err(|e| e.to_string());
+        assert_eq!(client.err(), None);
     }
 }
