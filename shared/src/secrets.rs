@@ -1,8 +1,7 @@
 //! Secrets that may live in SSM (the callout tokens, the product token, the chat log key;
 //! availability reads its opening hours the same way, though they are no secret): read at
-//! start-up, and
-//! when they come from SSM, read again after `SECRETS_REFRESH_SECONDS` so that a rotation reaches
-//! running execution environments. A refresh that fails (or takes over 500 ms) keeps the last
+//! start-up, and when they come from SSM, read again after `SECRETS_REFRESH_SECONDS` (the chat
+//! log key excepted) so that a rotation reaches running execution environments. A refresh that fails (or takes over 500 ms) keeps the last
 //! good value and is tried again 30 s later, not on every request. A plain variable wins over
 //! its SSM twin and is never refreshed; then SSM is never called.
 
