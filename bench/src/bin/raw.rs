@@ -17,7 +17,7 @@ use shared::wire::{IntakeField, RoutingMutationRequest};
 
 type Failure = Box<dyn std::error::Error>;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Failure> {
     let mut args = std::env::args().skip(1);
     let function = args.next().unwrap_or_default();

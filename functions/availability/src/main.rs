@@ -1,10 +1,11 @@
-//! Composition root of the `availability` function: configuration and clients, built once; connections
-//! opened before the first request.
+//! Composition root of the `availability` function: configuration and clients, built once; one
+//! thread, as Lambda sends one request at a time (README "Performance"); connections opened
+//! before the first request.
 
 use lambda_http::{Error, run, service_fn};
 use shared::config::{Env, or_exit};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let env = Env::from_process();
