@@ -1,78 +1,138 @@
 //! The raw dependency round trips of one invocation of each function, made directly through the
-//! same adapters and clients (no Lambda runtime, no lambda_http, no request checks), so that
+//! same adapters and clients (no lambda_http, no request checks, no logs or metrics), so that
 //! `make bench` can show what our own code adds on top.
 //!
-//! `raw <availability|intake|handover> <count>` with the functions' environment; prints
-//! `{"p50_ms", "p99_ms", "max_ms"}`.
+//! `raw <availability|intake|handover> <count>` with the functions' environment: `count` rounds
+//! in a loop; prints `{"p50_ms", "p99_ms", "max_ms"}`.
+//!
+//! `raw <availability|intake|handover> lambda`: the same round per invocation, behind the Lambda
+//! Runtime API like the floor (one round, then the floor's echo). Measured there, the calls run
+//! in the same rhythm as the functions' (the runtime API's round trip between them), which a
+//! tight loop does not.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
 use shared::cm::{PresenceSource, RoutingControl};
 use shared::config::{self, Env};
 use shared::secrets::Refreshing;
 use shared::store::{ClaimTerms, Store};
 use shared::validate::ChatId;
-use shared::wire::{IntakeField, RoutingMutationRequest};
+use shared::wire::{IntakeField, RoutingMutation, RoutingMutationRequest};
 
-type Failure = Box<dyn std::error::Error>;
+type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Failure> {
     let mut args = std::env::args().skip(1);
     let function = args.next().unwrap_or_default();
-    let count: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1000);
-    let env = Env::from_process();
-    let sdk = shared::aws::sdk_config().await?;
-    let store = Store::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        env.required(config::TABLE_NAME)
-            .unwrap_or("cm-handover-local"),
-    );
-    let token = Arc::new(Refreshing::fixed(shared::secret::Secret::new(
-        env.get(config::CM_PRODUCT_TOKEN)
-            .unwrap_or_default()
-            .to_owned(),
-    )));
-    let deadline = || tokio::time::Instant::now() + Duration::from_secs(5);
+    let mode = args.next().unwrap_or_else(|| "1000".to_owned());
+    let round = Round::new(&function).await?;
+    if mode == "lambda" {
+        let round = &round;
+        return lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
+            round.once().await?;
+            Ok::<Value, Failure>(event.payload)
+        }))
+        .await;
+    }
+    let count: usize = mode
+        .parse()
+        .map_err(|_| format!("`{mode}` is neither a count nor `lambda`"))?;
     let mut samples = Vec::with_capacity(count);
-    match function.as_str() {
-        "availability" => {
-            let presence = PresenceSource::new(
+    for _ in 0..count {
+        let started = Instant::now();
+        round.once().await?;
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    let at = |q: f64| {
+        let index = ((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1;
+        samples[index].as_secs_f64() * 1000.0
+    };
+    println!(
+        "{}",
+        serde_json::json!({"p50_ms": at(0.50), "p99_ms": at(0.99), "max_ms": at(1.0)})
+    );
+    Ok(())
+}
+
+/// The dependency calls one invocation of `function` makes, nothing else.
+enum Round {
+    Availability(PresenceSource),
+    Intake(Store),
+    Handover {
+        store: Store,
+        routing: RoutingControl,
+        mutations: Vec<RoutingMutation>,
+        rounds: AtomicU64,
+    },
+}
+
+impl Round {
+    async fn new(function: &str) -> Result<Self, Failure> {
+        let env = Env::from_process();
+        let sdk = shared::aws::sdk_config().await?;
+        let store = || {
+            Store::new(
+                aws_sdk_dynamodb::Client::new(&sdk),
+                env.required(config::TABLE_NAME)
+                    .unwrap_or("cm-handover-local"),
+            )
+        };
+        let token = Arc::new(Refreshing::fixed(shared::secret::Secret::new(
+            env.get(config::CM_PRODUCT_TOKEN)
+                .unwrap_or_default()
+                .to_owned(),
+        )));
+        Ok(match function {
+            "availability" => Self::Availability(PresenceSource::new(
                 shared::cm::http_client()?,
                 config::AVAILABILITY_URL,
                 env.required(config::AVAILABILITY_URL)?,
                 Some(token),
-            )?;
-            for _ in 0..count {
-                let started = Instant::now();
-                presence.fetch(Some("shop-nl"), deadline()).await?;
-                samples.push(started.elapsed());
+            )?),
+            "intake" => Self::Intake(store()),
+            "handover" => Self::Handover {
+                store: store(),
+                routing: RoutingControl::new(
+                    shared::cm::http_client()?,
+                    config::cm_api_base_url(&env)?,
+                    config::technical_link_id(&env)?,
+                    token,
+                ),
+                mutations: config::routing_mutations(&env)?,
+                rounds: AtomicU64::new(0),
+            },
+            other => return Err(format!("unknown function `{other}`").into()),
+        })
+    }
+
+    async fn once(&self) -> Result<(), Failure> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        match self {
+            Self::Availability(presence) => {
+                presence.fetch(Some("shop-nl"), deadline).await?;
             }
-        }
-        "intake" => {
-            let chat = ChatId::parse("bench-raw-intake")?;
-            let fields = [(IntakeField::Name, "Jan de Vries".to_owned())];
-            for _ in 0..count {
-                let started = Instant::now();
+            Self::Intake(store) => {
+                let chat = ChatId::parse("bench-raw-intake")?;
+                let fields = [(IntakeField::Name, "Jan de Vries".to_owned())];
                 store
                     .merge_intake(&chat, &fields, now(), now() + 3600)
                     .await?;
-                samples.push(started.elapsed());
             }
-        }
-        "handover" => {
-            let routing = RoutingControl::new(
-                shared::cm::http_client()?,
-                config::cm_api_base_url(&env)?,
-                config::technical_link_id(&env)?,
-                token,
-            );
-            let mutations = config::routing_mutations(&env)?;
-            for i in 0..count {
+            Self::Handover {
+                store,
+                routing,
+                mutations,
+                rounds,
+            } => {
+                let i = rounds.fetch_add(1, Ordering::Relaxed);
                 let chat =
                     ChatId::parse(&format!("bench-raw-handover-{}-{i}", std::process::id()))?;
-                let started = Instant::now();
                 let intake = store.intake(&chat, now()).await?;
                 let terms = ClaimTerms {
                     now: now(),
@@ -89,25 +149,14 @@ async fn main() -> Result<(), Failure> {
                         .map(|(k, v)| (k.as_str().to_owned(), v))
                         .collect(),
                 };
-                routing.request_mutations(&chat, &body, deadline()).await?;
+                routing.request_mutations(&chat, &body, deadline).await?;
                 store
                     .record_handover_success(&chat, "raw", now(), now() + 900)
                     .await?;
-                samples.push(started.elapsed());
             }
         }
-        other => return Err(format!("unknown function `{other}`").into()),
+        Ok(())
     }
-    samples.sort();
-    let at = |q: f64| {
-        let index = ((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1;
-        samples[index].as_secs_f64() * 1000.0
-    };
-    println!(
-        "{}",
-        serde_json::json!({"p50_ms": at(0.50), "p99_ms": at(0.99), "max_ms": at(1.0)})
-    );
-    Ok(())
 }
 
 fn now() -> u64 {
