@@ -9,7 +9,7 @@ use e2e::{
     resetting_server, sdk, sdk_at,
 };
 use serde_json::{Value, json};
-use wiremock::matchers::path;
+use wiremock::matchers::{header, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const BUDGET_MS: u64 = 800;
@@ -283,6 +283,75 @@ async fn an_unreachable_dynamodb_never_yields_stored_or_an_upstream_call() {
     );
     assert!(took < Duration::from_secs(4), "handover took {took:?}");
     assert!(cm.received_requests().await.unwrap_or_default().is_empty());
+}
+
+/// A fake DynamoDB that cannot read (GetItem answers 500, also on the SDK's retries) but accepts
+/// writes: the claim (PutItem) succeeds while the intake read fails.
+async fn dynamodb_that_cannot_read() -> MockServer {
+    let dynamodb = MockServer::start().await;
+    let operation =
+        |name: &str| header("x-amz-target", format!("DynamoDB_20120810.{name}").as_str());
+    Mock::given(operation("GetItem"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({
+            "__type": "com.amazonaws.dynamodb.v20120810#InternalServerError",
+            "message": "read failed"
+        })))
+        .mount(&dynamodb)
+        .await;
+    for write in ["PutItem", "DeleteItem"] {
+        Mock::given(operation(write))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+            .mount(&dynamodb)
+            .await;
+    }
+    dynamodb
+}
+
+#[tokio::test]
+async fn an_unread_intake_releases_the_claim_and_sends_nothing() {
+    let dynamodb = dynamodb_that_cannot_read().await;
+    let cm = MockServer::start().await;
+    let handover = handover::App::from_env(
+        &e2e::handover_env("t", cm.uri().as_str(), &[]),
+        &sdk_at(&dynamodb.uri()).await,
+    )
+    .await
+    .expect("config");
+    let response = handover::handle(&handover, request(&event("handover")))
+        .await
+        .expect("infallible");
+    assert_eq!(
+        conforming("post", "/handover", &response),
+        (
+            200,
+            json!({"handoverStatus": "failed", "reason": "store_unavailable"})
+        )
+    );
+    assert!(cm.received_requests().await.unwrap_or_default().is_empty());
+    // the claim written is the claim released: the dialog's retry can claim again at once
+    let sent = |name: &'static str| {
+        let dynamodb = &dynamodb;
+        async move {
+            dynamodb
+                .received_requests()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|r| {
+                    r.headers.get("x-amz-target").and_then(|v| v.to_str().ok())
+                        == Some(format!("DynamoDB_20120810.{name}").as_str())
+                })
+                .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap_or_default())
+                .collect::<Vec<_>>()
+        }
+    };
+    let (claims, releases) = (sent("PutItem").await, sent("DeleteItem").await);
+    assert_eq!((claims.len(), releases.len()), (1, 1));
+    assert_eq!(
+        releases[0]["ExpressionAttributeValues"][":claim"],
+        claims[0]["Item"]["claimId"]
+    );
+    assert_eq!(releases[0]["Key"], json!({"pk": claims[0]["Item"]["pk"]}));
 }
 
 /// The request as Lambda would hand it over with `left` to go before the invocation's deadline.

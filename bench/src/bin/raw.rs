@@ -133,13 +133,18 @@ impl Round {
                 let i = rounds.fetch_add(1, Ordering::Relaxed);
                 let chat =
                     ChatId::parse(&format!("bench-raw-handover-{}-{i}", std::process::id()))?;
-                let intake = store.intake(&chat, now()).await?;
                 let terms = ClaimTerms {
                     now: now(),
                     lease_until: now() + 10,
                     dedup_until: now() + 900,
                 };
-                store.claim_handover(&chat, "raw", terms).await?;
+                // side by side, as the handover does
+                let (claim, intake) = tokio::join!(
+                    store.claim_handover(&chat, "raw", terms),
+                    store.intake(&chat, now()),
+                );
+                claim?;
+                let intake = intake?;
                 let body = RoutingMutationRequest {
                     chat_id: chat.as_str().to_owned(),
                     mutations: mutations.clone(),

@@ -1,9 +1,10 @@
 //! Step 4 of the seed's handover dialog: hand the chat to an MSC agent, exactly once.
 //!
-//! `POST /handover` claims the chat's handover with a conditional DynamoDB write, then sends one
-//! routing mutation request to CM.com with everything the customer already told the bot in its
-//! Context. A duplicate while that runs answers `pending`; after a success, `success` is replayed
-//! without a call for `HANDOVER_DEDUP_SECONDS`; a failure releases the claim so a retry may run.
+//! `POST /handover` claims the chat's handover with a conditional DynamoDB write (reading its
+//! intake meanwhile), then sends one routing mutation request to CM.com with everything the
+//! customer already told the bot in its Context. A duplicate while that runs answers `pending`;
+//! after a success, `success` is replayed without a call for `HANDOVER_DEDUP_SECONDS`; a failure
+//! releases the claim so a retry may run.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -120,6 +121,14 @@ impl App {
             .to_string()
     }
 
+    /// Gives the claim up, so that the dialog's retry can hand the chat over; if that fails
+    /// too, the claim ends with its lease.
+    async fn release(&self, chat: &ChatId, claim_id: &str) {
+        if let Err(error) = self.store.release_handover(chat, claim_id).await {
+            tracing::error!(%error, "claim not released; it ends with its lease");
+        }
+    }
+
     /// Hands the chat over within `budget` (the configured budget, or less when the Lambda
     /// invocation ends sooner).
     async fn hand_over(
@@ -130,23 +139,18 @@ impl App {
     ) -> HandoverResponse {
         let started = Instant::now();
         let now = self.clock.now();
-        let intake = match self.store.intake(&order.chat, now).await {
-            Ok(record) => record.unwrap_or_default(),
-            Err(error) => {
-                tracing::error!(%error, "intake not read; nothing claimed, nothing sent");
-                return failed(HandoverReason::StoreUnavailable);
-            }
-        };
         let terms = ClaimTerms {
             now,
             lease_until: now + budget.as_millis().div_ceil(1000) as u64 + LEASE_MARGIN_SECONDS,
             dedup_until: now + self.dedup_seconds,
         };
-        match self
-            .store
-            .claim_handover(&order.chat, claim_id, terms)
-            .await
-        {
+        // The claim and the intake read are independent: side by side, the handover waits for
+        // one DynamoDB round trip instead of two. An unread intake releases the claim.
+        let (claim, intake) = tokio::join!(
+            self.store.claim_handover(&order.chat, claim_id, terms),
+            self.store.intake(&order.chat, now),
+        );
+        match claim {
             Ok(Claim::Claimed) => {}
             Ok(Claim::InProgress) => {
                 return answer(
@@ -165,6 +169,14 @@ impl App {
                 return failed(HandoverReason::StoreUnavailable);
             }
         }
+        let intake = match intake {
+            Ok(record) => record.unwrap_or_default(),
+            Err(error) => {
+                tracing::error!(%error, "intake not read; claim released, nothing sent");
+                self.release(&order.chat, claim_id).await;
+                return failed(HandoverReason::StoreUnavailable);
+            }
+        };
 
         let body = RoutingMutationRequest {
             chat_id: order.chat.as_str().to_owned(),
@@ -200,9 +212,7 @@ impl App {
             }
             Err(error) => {
                 tracing::warn!(%error, "routing control refused; claim released");
-                if let Err(error) = self.store.release_handover(&order.chat, claim_id).await {
-                    tracing::error!(%error, "claim not released; it ends with its lease");
-                }
+                self.release(&order.chat, claim_id).await;
                 failed(upstream_reason(&error))
             }
         }
