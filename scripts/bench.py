@@ -165,6 +165,7 @@ def measure(name, binary, env, invoker, event_of, starts, invocations):
         "warm_max_ms": max(warm),
         "invocations": len(warm),
         "rss_1000_kib": rss_at_1000,
+        "growth_bytes_per_call": (rss_end - rss_at_1000) * 1024 / (invocations - 1000),
         "rss_halfway_kib": rss_halfway,
         "rss_end_kib": rss_end,
         "peak_rss_kib": peak,
@@ -172,8 +173,23 @@ def measure(name, binary, env, invoker, event_of, starts, invocations):
 
 
 def floor_and_raw(raw_binary, name, env, invoker, invocations):
-    """Warm p50/p99/max of the floor plus `name`'s raw dependency calls, behind the runtime API
-    (`raw NAME lambda`): what the function's warm call would cost if our code took no time."""
+    """Warm p50/p99/max of `name`'s raw dependency calls behind the runtime API (`raw NAME
+    lambda`, a floor that makes them): what the function's warm call would cost if our code took
+    no time.
+
+    Once, every call of such a run took ~47 ms: the local emulator's stall that the floor's p99
+    shows for one call in a hundred, on every call. A run in that state measures the emulator,
+    not the calls: it is made again once, in a new process, and the bench stops if that one
+    stalls too."""
+    for attempt in range(2):
+        result = floor_and_raw_once(raw_binary, name, env, invoker, invocations)
+        if result["p50_ms"] < STALLED_P50_MS:
+            return result
+        print(f"bench: floor + raw {name}: p50 {result['p50_ms']:.1f} ms, the emulator stalled; again", flush=True)
+    raise RuntimeError(f"floor + raw {name} stalled twice (p50 {result['p50_ms']:.1f} ms): run make bench again")
+
+
+def floor_and_raw_once(raw_binary, name, env, invoker, invocations):
     process = subprocess.Popen([raw_binary, name, "lambda"], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     event = load_event(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), EVENTS["floor"])
@@ -184,7 +200,7 @@ def floor_and_raw(raw_binary, name, env, invoker, invocations):
             began = time.perf_counter()
             answer = invoker.invoke(event)
             warm.append((time.perf_counter() - began) * 1000)
-            if answer != event:  # a failed round answers with the runtime's error, not the echo
+            if answer.get("body") != '{"raw":true}':  # a failed round answers the runtime's error
                 raise RuntimeError(f"raw {name} answered {str(answer)[:300]}")
     finally:
         stop(process)
@@ -212,9 +228,11 @@ def zip_sizes(root):
 
 
 DEPENDENCY_WARM_UP = 3000
+# a warm p50 above this is the emulator's ~45 ms stall on every call, not a measurement
+STALLED_P50_MS = 20.0
 
 TARGETS = {"zip_mb": {"availability": 3.0, "intake": 4.0, "handover": 4.0}, "cold_ratio": 5.0,
-           "overhead_p50_ms": 0.3, "overhead_p99_ms": 1.0, "peak_rss_mib": 16.0}
+           "overhead_p50_ms": 0.3, "overhead_p99_ms": 1.0, "peak_rss_mib": 16.0, "growth_beyond_floor_bytes": 10}
 
 
 def verdict(ok):
@@ -237,9 +255,10 @@ def write_results(out_dir, results):
         "with `WARM_UP_MS=0`. Locally there is no TLS, so the warm-up is one extra round trip; on",
         "Lambda it moves the TLS handshakes into init.",
         "",
-        "\"floor + raw calls\" is the floor function making, per invocation, the same DynamoDB and",
-        "CM.com calls through the same clients as the function, and nothing else (`bench/src/bin/raw.rs`);",
-        "the overhead is the function's warm time above it. The same calls in a tight loop (raw loop",
+        "\"floor + raw calls\" is a bare lambda_runtime function like the floor making, per invocation,",
+        "the same DynamoDB and CM.com calls through the same clients as the function and answering as",
+        "briefly, nothing else (`bench/src/bin/raw.rs`); the overhead is the function's warm time above",
+        "it, so a negative one is noise. The same calls in a tight loop (raw loop",
         "p50 " + ", ".join(f"{n} {results['raw'][n]['p50_ms']:.2f} ms" for n in FUNCTIONS) + ") run faster than",
         "behind the runtime API, where other processes run between them, so adding the loop's times to",
         "the floor's would count that difference as ours.",
@@ -247,8 +266,8 @@ def write_results(out_dir, results):
         "| function | zip (arm64) | cold start (median of "
         f"{floor['cold_starts']}) | × floor | without warm-up | warm p50 / p99 / max ({floor['invocations']} calls) "
         "| floor + raw calls p50 / p99 | overhead p50 / p99 | peak RSS | RSS after 1,000 → "
-        f"{floor['invocations'] // 2:,} → {floor['invocations']:,} calls |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"{floor['invocations'] // 2:,} → {floor['invocations']:,} calls | RSS growth per call |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in ["floor"] + FUNCTIONS:
         run = results["runs"][name]
@@ -268,10 +287,17 @@ def write_results(out_dir, results):
                f"{run['overhead_p50_ms']:+.2f} / {run['overhead_p99_ms']:+.2f} ms")
             + f" | {run['peak_rss_kib'] / 1024:.1f} MiB | "
             f"{run['rss_1000_kib'] / 1024:.1f} → {run['rss_halfway_kib'] / 1024:.1f} → "
-            f"{run['rss_end_kib'] / 1024:.1f} MiB |")
+            f"{run['rss_end_kib'] / 1024:.1f} MiB | {run['growth_bytes_per_call']:.0f} B"
+            + ("" if name == "floor" else f" ({beyond_floor(results, name):+.0f} B beyond the floor's)") + " |")
     lines += ["", "Targets (issue 7): zip ≤ 3 MB availability, ≤ 4 MB intake and handover; cold start ≤ 5× the",
               "floor; overhead above floor + raw dependencies ≤ 0.3 ms p50 and ≤ 1 ms p99; peak RSS ≤ 16 MiB;",
-              "no RSS growth.", "", "| target | met |", "|---|---|"]
+              "no RSS growth.", "",
+              "The floor's own growth is lambda_runtime's: for each invocation it sets `_X_AMZN_TRACE_ID` with",
+              "`std::env::set_var`, and glibc's `setenv` keeps every value it was given; setting that many",
+              f"distinct trace ids alone grows RSS by {results['trace_env_bytes_per_call']:.0f} B a call (`bench/src/bin/trace_env.rs`).",
+              "So growth is judged beyond the floor's, within "
+              f"{TARGETS['growth_beyond_floor_bytes']} B a call (RSS moves in 4 KiB pages).",
+              "", "| target | met |", "|---|---|"]
     for name in FUNCTIONS:
         run, size = results["runs"][name], results["sizes"].get(name)
         lines.append(f"| {name}: zip | {verdict(bool(size) and size['zip_bytes'] / 1e6 <= TARGETS['zip_mb'][name])} |")
@@ -280,10 +306,17 @@ def write_results(out_dir, results):
         lines.append(f"| {name}: overhead p50 / p99 | {verdict(run['overhead_p50_ms'] <= TARGETS['overhead_p50_ms'])}"
                      f" / {verdict(run['overhead_p99_ms'] <= TARGETS['overhead_p99_ms'])} |")
         lines.append(f"| {name}: peak RSS | {verdict(run['peak_rss_kib'] / 1024 <= TARGETS['peak_rss_mib'])} |")
+        lines.append(f"| {name}: no RSS growth beyond the floor's | "
+                     f"{verdict(beyond_floor(results, name) <= TARGETS['growth_beyond_floor_bytes'])} |")
     lines += ["", "![cold start and warm overhead](chart.png)", ""]
     with open(os.path.join(out_dir, "README.md"), "w") as f:
         f.write("\n".join(lines))
     chart(out_dir, results)
+
+
+def beyond_floor(results, name):
+    runs = results["runs"]
+    return runs[name]["growth_bytes_per_call"] - runs["floor"]["growth_bytes_per_call"]
 
 
 def chart(out_dir, results):
@@ -319,6 +352,8 @@ def main():
     parser.add_argument("--invocations", type=int, default=10_000)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+    if args.invocations < 2000:
+        parser.error("--invocations must be at least 2000: memory is first read after 1,000")
 
     env = dict(os.environ)
     env.update({"AWS_LAMBDA_FUNCTION_VERSION": "1", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
@@ -344,7 +379,11 @@ def main():
         run["baseline_p50_ms"], run["baseline_p99_ms"] = baseline["p50_ms"], baseline["p99_ms"]
         run["overhead_p50_ms"] = run["warm_p50_ms"] - baseline["p50_ms"]
         run["overhead_p99_ms"] = run["warm_p99_ms"] - baseline["p99_ms"]
+    print("bench: what lambda_runtime's trace-id set_var costs in memory on its own", flush=True)
+    trace_env = subprocess.run([os.path.join(args.bin_dir, "trace_env"), "100000"], capture_output=True, text=True,
+                               check=True)
     results = {
+        "trace_env_bytes_per_call": json.loads(trace_env.stdout)["bytes_per_call"],
         "date": datetime.date.today().isoformat(),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}",
         "runs": runs, "raw": raw, "sizes": zip_sizes(args.root),
