@@ -347,6 +347,14 @@ async fn an_unread_intake_releases_the_claim_and_sends_nothing() {
     };
     let (claims, releases) = (sent("PutItem").await, sent("DeleteItem").await);
     assert_eq!((claims.len(), releases.len()), (1, 1));
+    let claim_id = claims[0]["Item"]["claimId"]["S"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(!claim_id.is_empty(), "no claim id in {}", claims[0]);
+    assert_eq!(
+        claims[0]["Item"]["pk"],
+        json!({"S": format!("handover#{}", e2e::CHAT)})
+    );
     assert_eq!(
         releases[0]["ExpressionAttributeValues"][":claim"],
         claims[0]["Item"]["claimId"]
