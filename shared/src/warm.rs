@@ -1,9 +1,10 @@
 //! Connection warm-up during init. A function's first request would otherwise open its
 //! connections (TCP, TLS, the SDK's credential and endpoint set-up) while the customer waits;
 //! Lambda runs init before that request and, at small memory sizes, with more CPU than the
-//! request gets. So each function makes one cheap round trip to each dependency while it starts,
-//! bounded by `WARM_UP_MS`, and starts anyway when a dependency is slow or down: a failed
-//! warm-up is logged and the first request connects by itself, as it would have without.
+//! request gets. So each function makes one cheap round trip on each connection its first
+//! request uses (handover: two to DynamoDB) while it starts, bounded by `WARM_UP_MS`, and starts
+//! anyway when a dependency is slow or down: a failed warm-up is logged and the first request
+//! connects by itself, as it would have without.
 
 use std::fmt::Display;
 use std::future::Future;

@@ -104,10 +104,12 @@ impl App {
         Self { clock, ..self }
     }
 
-    /// Opens the DynamoDB and Routing Control connections before the first request, side by
-    /// side (see [`shared::warm`]).
+    /// Opens the connections the first handover uses before it arrives, side by side (see
+    /// [`shared::warm`]): two to DynamoDB, as a handover claims the chat and reads its intake at
+    /// the same time, each on a connection of its own, and one to Routing Control.
     pub async fn warm_up(&self) {
         tokio::join!(
+            warm::warm_up("dynamodb", self.warm_up, self.store.warm_up()),
             warm::warm_up("dynamodb", self.warm_up, self.store.warm_up()),
             warm::warm_up("routing-control", self.warm_up, self.routing.warm_up()),
         );
