@@ -1,11 +1,12 @@
-//! Connection warm-up at start-up: one cheap round trip to each dependency, bounded, never a
-//! reason not to start.
+//! Connection warm-up at start-up: one cheap round trip on each connection the first request
+//! uses, bounded, never a reason not to start.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use e2e::{closed_port_url, conforming, event, fresh_table, items, request, sdk, sdk_at};
+use e2e::{
+    closed_port_url, conforming, counting_relay, event, fresh_table, items, request, sdk, sdk_at,
+};
 use serde_json::json;
 use shared::cm::{PresenceSource, RoutingControl, http_client};
 use shared::config::outbound_url;
@@ -37,30 +38,6 @@ async fn a_store_that_cannot_be_reached_costs_at_most_the_limit() {
     let elapsed = started.elapsed();
     assert!(!warmed);
     assert!(elapsed < LIMIT + Duration::from_millis(200), "{elapsed:?}");
-}
-
-/// A TCP relay to `upstream` (`http://host:port`) that counts the connections made through it;
-/// returns its URL. It runs until the test's runtime ends.
-async fn counting_relay(upstream: &str) -> (String, Arc<AtomicUsize>) {
-    let target = upstream.trim_start_matches("http://").to_owned();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    let connections = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&connections);
-    tokio::spawn(async move {
-        while let Ok((mut inbound, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::SeqCst);
-            let target = target.clone();
-            tokio::spawn(async move {
-                if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
-                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                }
-            });
-        }
-    });
-    (url, connections)
 }
 
 #[tokio::test]

@@ -354,6 +354,43 @@ pub async fn resetting_server() -> String {
 /// [`resetting_server`], with the number of connections it has accepted.
 pub async fn counting_resetting_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>)
 {
+    counting_server(|stream| async move {
+        let mut buffer = [0u8; 1024];
+        let _ = stream.readable().await;
+        let _ = stream.try_read(&mut buffer);
+        // linger 0: closing sends RST instead of FIN
+        let std_stream = stream.into_std().expect("std stream");
+        let socket = socket2::SockRef::from(&std_stream);
+        let _ = socket.set_linger(Some(std::time::Duration::ZERO));
+        drop(std_stream);
+    })
+    .await
+}
+
+/// A TCP relay to `upstream` (`http://host:port`, e.g. DynamoDB Local) that counts the
+/// connections made through it; returns its URL. It runs until the test's runtime ends.
+pub async fn counting_relay(
+    upstream: &str,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let target = upstream.trim_start_matches("http://").to_owned();
+    counting_server(move |mut inbound| {
+        let target = target.clone();
+        async move {
+            if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            }
+        }
+    })
+    .await
+}
+
+/// A loopback server that counts the connections it accepts and hands each to `serve`; returns
+/// its base URL and the count. It runs until the test's runtime ends.
+async fn counting_server<S, F>(serve: S) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>)
+where
+    S: Fn(tokio::net::TcpStream) -> F + Send + 'static,
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -363,14 +400,7 @@ pub async fn counting_resetting_server() -> (String, std::sync::Arc<std::sync::a
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let mut buffer = [0u8; 1024];
-            let _ = stream.readable().await;
-            let _ = stream.try_read(&mut buffer);
-            // linger 0: closing sends RST instead of FIN
-            let std_stream = stream.into_std().expect("std stream");
-            let socket = socket2::SockRef::from(&std_stream);
-            let _ = socket.set_linger(Some(std::time::Duration::ZERO));
-            drop(std_stream);
+            tokio::spawn(serve(stream));
         }
     });
     (url, connections)
