@@ -140,13 +140,13 @@ def cold_starts(name, binary, env, invoker, event_of, starts, first, floor=None)
     return cold, floor_cold
 
 
-def measure(name, binary, env, invoker, event_of, starts, invocations, floor=None):
+def measure(name, binary, event_of, *, env, invoker, starts, invocations, floor=None):
     """Cold starts (with `floor`, each after one of the floor's), then warm invocations and memory."""
     cold, floor_cold = cold_starts(name, binary, env, invoker, event_of, starts, 10_000_000, floor)
     # the same without the connection warm-up during init (WARM_UP_MS=0): here, without TLS, it
     # shows what the warm-up's extra round trip costs; on Lambda it moves the TLS handshake
     # into init instead
-    cold_unwarmed, floor_cold_unwarmed = ([], []) if name == "floor" else cold_starts(
+    cold_unwarmed, floor_cold_unwarmed = ([], []) if floor is None else cold_starts(
         name, binary, {**env, "WARM_UP_MS": "0"}, invoker, event_of, starts, 30_000_000, floor)
     process = start(binary, env)
     warm, rss_at_1000, rss_halfway = [], None, None
@@ -269,7 +269,7 @@ def write_results(out_dir, results):
         "deployed arm64 zips are measured for size only). Times are wall clock through `cargo lambda",
         "watch --only-lambda-apis`; ratios and overheads are what to compare across machines. Cold",
         "start runs with the default connection warm-up during init; \"without warm-up\" is the same",
-        "with `WARM_UP_MS=0`. Locally there is no TLS, so the warm-up is one extra round trip; on",
+        "with `WARM_UP_MS=0`. Locally there is no TLS, so the warm-up is an extra round trip; on",
         "Lambda it moves the TLS handshakes into init.",
         "",
         "\"floor + raw calls\" is a bare lambda_runtime function like the floor making, per invocation,",
@@ -396,26 +396,26 @@ def main():
     # always warm, so warm the local stand-ins first with the raw round trips (not counted).
     print("bench: warming DynamoDB Local and the CM.com stand-in (raw round trips, not counted)", flush=True)
     raw_round_trips(os.path.join(args.bin_dir, "raw"), env, DEPENDENCY_WARM_UP)
-    runs = {}
     raw_binary = os.path.join(args.bin_dir, "raw")
+    floor = (os.path.join(args.bin_dir, "floor"), events_for(args.root, "floor"))
+    print(f"bench: floor: {args.starts} cold starts, {args.invocations} warm invocations", flush=True)
+    runs = {"floor": measure("floor", *floor, env=env, invoker=invoker, starts=args.starts,
+                             invocations=args.invocations)}
     half = args.invocations // 2
-    for name in ["floor"] + FUNCTIONS:
+    for name in FUNCTIONS:
         # the raw calls' baseline is measured half before and half after the function, so that
         # a drift of the machine or of DynamoDB Local during the run weighs on both alike
-        if name != "floor":
-            print(f"bench: floor + raw calls of {name}: {half} invocations", flush=True)
-            baseline = floor_and_raw(raw_binary, name, env, invoker, half)
-        print(f"bench: {name}: {args.starts} cold starts, {args.invocations} warm invocations", flush=True)
-        floor = None if name == "floor" else (os.path.join(args.bin_dir, "floor"), events_for(args.root, "floor"))
-        runs[name] = measure(name, os.path.join(args.bin_dir, name), env, invoker, events_for(args.root, name),
-                             args.starts, args.invocations, floor)
-        if name != "floor":
-            print(f"bench: floor + raw calls of {name}: {args.invocations - half} more invocations", flush=True)
-            baseline += floor_and_raw(raw_binary, name, env, invoker, args.invocations - half)
-            run = runs[name]
-            run["baseline_p50_ms"], run["baseline_p99_ms"] = percentile(baseline, 0.50), percentile(baseline, 0.99)
-            run["overhead_p50_ms"] = run["warm_p50_ms"] - run["baseline_p50_ms"]
-            run["overhead_p99_ms"] = run["warm_p99_ms"] - run["baseline_p99_ms"]
+        print(f"bench: floor + raw calls of {name}: {half} invocations", flush=True)
+        baseline = floor_and_raw(raw_binary, name, env, invoker, half)
+        print(f"bench: {name}: {args.starts} cold starts (each after one of the floor's), "
+              f"{args.invocations} warm invocations", flush=True)
+        run = runs[name] = measure(name, os.path.join(args.bin_dir, name), events_for(args.root, name), env=env,
+                                   invoker=invoker, starts=args.starts, invocations=args.invocations, floor=floor)
+        print(f"bench: floor + raw calls of {name}: {args.invocations - half} more invocations", flush=True)
+        baseline += floor_and_raw(raw_binary, name, env, invoker, args.invocations - half)
+        run["baseline_p50_ms"], run["baseline_p99_ms"] = percentile(baseline, 0.50), percentile(baseline, 0.99)
+        run["overhead_p50_ms"] = run["warm_p50_ms"] - run["baseline_p50_ms"]
+        run["overhead_p99_ms"] = run["warm_p99_ms"] - run["baseline_p99_ms"]
     print("bench: raw dependency round trips, in a loop", flush=True)
     raw = raw_round_trips(raw_binary, env, min(args.invocations, 5000))
     print("bench: what lambda_runtime's trace-id set_var costs in memory on its own", flush=True)
