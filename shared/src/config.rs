@@ -37,6 +37,10 @@ pub const METRICS_SERVICE: &str = "METRICS_SERVICE";
 pub const WARM_UP_MS: &str = "WARM_UP_MS";
 pub const CHAT_LOG_KEY: &str = "CHAT_LOG_KEY";
 pub const CHAT_LOG_KEY_PARAM: &str = "CHAT_LOG_KEY_PARAM";
+pub const MSC_API_KEY: &str = "MSC_API_KEY";
+pub const MSC_API_KEY_PARAM: &str = "MSC_API_KEY_PARAM";
+pub const MSC_PRESENCE_URL: &str = "MSC_PRESENCE_URL";
+pub const MSC_CHANNEL: &str = "MSC_CHANNEL";
 
 pub const DEFAULT_CM_API_BASE_URL: &str = "https://api.conversational.cm.com";
 pub const DEFAULT_ONLINE_POINTER: &str = "/available";
@@ -196,24 +200,74 @@ pub fn technical_link_id(env: &Env) -> Result<String, ConfigError> {
     }
 }
 
-/// `CM_ROUTING_MUTATIONS`: a non-empty JSON array of rule mutations.
+/// `CM_ROUTING_MUTATIONS`: a non-empty JSON array of routing mutations, each checked by the
+/// rules of its `$type` (see [`RoutingMutation`]); a bad entry is named by its position.
 pub fn routing_mutations(env: &Env) -> Result<Vec<RoutingMutation>, ConfigError> {
     let raw = env.required(CM_ROUTING_MUTATIONS)?;
-    let mutations: Vec<RoutingMutation> = serde_json::from_str(raw).map_err(|e| {
+    let entries: Vec<serde_json::Value> = serde_json::from_str(raw).map_err(|e| {
         invalid(
             CM_ROUTING_MUTATIONS,
-            format!(
-                "must be a JSON array of {{\"$type\":\"ruleMutation\",\"action\":\"Enable\"|\"Disable\",\"operator\":\"And\"|\"Or\",\"sourceAdapterId\"?,\"targetAdapterId\"?}} ({e})"
-            ),
+            format!("must be a JSON array of mutations ({e})"),
         )
     })?;
-    if mutations.is_empty() {
+    if entries.is_empty() {
         return Err(invalid(
             CM_ROUTING_MUTATIONS,
             "must hold at least one mutation",
         ));
     }
-    Ok(mutations)
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            let position = index + 1;
+            let mutation: RoutingMutation = serde_json::from_value(entry).map_err(|e| {
+                invalid(
+                    CM_ROUTING_MUTATIONS,
+                    format!(
+                        "entry {position}: {e}; expected {}",
+                        RoutingMutation::SHAPES
+                    ),
+                )
+            })?;
+            mutation.check().map_err(|problem| {
+                invalid(CM_ROUTING_MUTATIONS, format!("entry {position}: {problem}"))
+            })?;
+            Ok(mutation)
+        })
+        .collect()
+}
+
+/// `MSC_PRESENCE_URL`, default `https://presence.robinhq.com/api/v1`: https (http only for
+/// loopback hosts), no query (the query is ours to build) and no fragment.
+pub fn msc_presence_url(env: &Env) -> Result<Url, ConfigError> {
+    let raw = env
+        .get(MSC_PRESENCE_URL)
+        .unwrap_or(crate::cm::presence::DEFAULT_MSC_PRESENCE_URL);
+    let url = outbound_url(MSC_PRESENCE_URL, raw)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            MSC_PRESENCE_URL,
+            "must not have a query or fragment (apikey, Channel and referrer are added to it)",
+        ));
+    }
+    Ok(url)
+}
+
+/// `MSC_CHANNEL`, default `WebChat`: one of the channel names MSC's presence page lists (any
+/// case; sent in the page's spelling).
+pub fn msc_channel(env: &Env) -> Result<&'static str, ConfigError> {
+    use crate::cm::presence::{DEFAULT_MSC_CHANNEL, MSC_CHANNELS, channel};
+    let raw = env.get(MSC_CHANNEL).unwrap_or(DEFAULT_MSC_CHANNEL);
+    channel(raw).ok_or_else(|| {
+        invalid(
+            MSC_CHANNEL,
+            format!(
+                "names `{raw}`, not one of the channels MSC's presence API lists: {}",
+                MSC_CHANNELS.join(", ")
+            ),
+        )
+    })
 }
 
 /// `INTAKE_REQUIRED_FIELDS`: comma-separated intake field names, default `name,email`.
@@ -334,7 +388,14 @@ mod tests {
                 var: CM_ROUTING_MUTATIONS
             })
         ));
-        for bad in ["[]", "{}", r#"[{"action":"Enable","operator":"And"}]"#] {
+        for bad in [
+            "[]",
+            "{}",
+            r#"[{"action":"Enable","operator":"And"}]"#,
+            r#"[{"$type":"disableComponent"}]"#,
+            r#"[{"$type":"disableComponent","ComponentId":" "}]"#,
+            r#"[{"$type":"otherMutation"}]"#,
+        ] {
             assert!(
                 matches!(
                     routing_mutations(&env(&[(CM_ROUTING_MUTATIONS, bad)])),
@@ -346,6 +407,72 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_bad_mutation_is_named_by_its_position_and_type() {
+        let message = |raw: &str| {
+            routing_mutations(&env(&[(CM_ROUTING_MUTATIONS, raw)]))
+                .map(|m| m.len())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            message(
+                r#"[{"$type":"ruleMutation","action":"Enable","operator":"And"},{"$type":"disableComponent","ComponentId":"CMBot"}]"#
+            ),
+            Ok(2)
+        );
+        let missing = message(
+            r#"[{"$type":"ruleMutation","action":"Enable","operator":"And"},{"$type":"disableComponent"}]"#,
+        );
+        assert!(
+            matches!(&missing, Err(m) if m.starts_with("configuration: CM_ROUTING_MUTATIONS entry 2: missing field `ComponentId`")),
+            "{missing:?}"
+        );
+        let unknown = message(r#"[{"$type":"enableComponent","ComponentId":"x"}]"#);
+        assert!(
+            matches!(&unknown, Err(m) if m.starts_with("configuration: CM_ROUTING_MUTATIONS entry 1: unknown variant `enableComponent`")),
+            "{unknown:?}"
+        );
+        assert_eq!(
+            message(r#"[{"$type":"disableComponent","ComponentId":""}]"#),
+            Err("configuration: CM_ROUTING_MUTATIONS entry 1: ComponentId must be 1-128 characters, not blank".to_owned())
+        );
+    }
+
+    #[test]
+    fn msc_presence_url_and_channel_have_defaults_and_rules() {
+        assert_eq!(
+            msc_presence_url(&Env::default())
+                .map(|u| u.to_string())
+                .ok(),
+            Some("https://presence.robinhq.com/api/v1".to_owned())
+        );
+        assert!(
+            msc_presence_url(&env(&[(MSC_PRESENCE_URL, "http://127.0.0.1:9001/api/v1")])).is_ok()
+        );
+        for bad in [
+            "http://presence.robinhq.com/api/v1",
+            "https://presence.robinhq.com/api/v1?apikey=x",
+            "https://presence.robinhq.com/api/v1#x",
+            "not a url",
+        ] {
+            let err = msc_presence_url(&env(&[(MSC_PRESENCE_URL, bad)])).map_err(|e| e.to_string());
+            assert!(
+                matches!(&err, Err(m) if m.starts_with("configuration: MSC_PRESENCE_URL")),
+                "{bad}: {err:?}"
+            );
+        }
+        assert_eq!(msc_channel(&Env::default()).ok(), Some("WebChat"));
+        assert_eq!(
+            msc_channel(&env(&[(MSC_CHANNEL, "whatsapp")])).ok(),
+            Some("WhatsApp")
+        );
+        let bad = msc_channel(&env(&[(MSC_CHANNEL, "Web Chat")])).map_err(|e| e.to_string());
+        assert_eq!(
+            bad,
+            Err("configuration: MSC_CHANNEL names `Web Chat`, not one of the channels MSC's presence API lists: Email, Chat, WhatsApp, SMS, WebChat, Facebook Messenger, Instagram, Apple Business Chat, Twitter, Google Business Messages, RCS".to_owned())
+        );
     }
 
     #[test]

@@ -12,6 +12,12 @@ use serde::Serialize;
 pub enum ApiError {
     #[error("missing or invalid X-Callout-Token header")]
     Unauthorized,
+    /// A callout token in the URL, with a body that is not CAIC's presence-check webhook: only
+    /// that caller, which cannot send headers, may put its token there.
+    #[error(
+        "a callout token in the URL is accepted only with CAIC's presence-check body; send the X-Callout-Token header"
+    )]
+    TokenInUrlRefused,
     #[error("no such endpoint")]
     NotFound,
     #[error("method not allowed; allowed: {allow}")]
@@ -46,7 +52,7 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::TokenInUrlRefused => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -59,7 +65,7 @@ impl ApiError {
     /// The machine-readable code in the `error` field.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unauthorized => "unauthorized",
+            Self::Unauthorized | Self::TokenInUrlRefused => "unauthorized",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::UnsupportedMediaType => "unsupported_media_type",

@@ -16,6 +16,7 @@ pub mod secrets;
 pub mod store;
 pub mod telemetry;
 pub mod tls;
+pub mod upstream;
 pub mod validate;
 pub mod warm;
 pub mod wire;

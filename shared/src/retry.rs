@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::cm::UpstreamError;
+use crate::upstream::UpstreamError;
 
 /// Kept back from a Lambda invocation's own deadline, to answer before Lambda cuts us off.
 pub const DEADLINE_MARGIN: Duration = Duration::from_millis(250);

@@ -1,9 +1,10 @@
-//! Secrets that may live in SSM (the callout tokens, the product token, the chat log key;
-//! availability reads its opening hours the same way, though they are no secret): read at
-//! start-up, and when they come from SSM, read again after `SECRETS_REFRESH_SECONDS` (the chat
-//! log key excepted) so that a rotation reaches running execution environments. A refresh that fails (or takes over 500 ms) keeps the last
-//! good value and is tried again 30 s later, not on every request. A plain variable wins over
-//! its SSM twin and is never refreshed; then SSM is never called.
+//! Secrets that may live in SSM (the callout tokens, the product token, MSC's API key, the chat
+//! log key; availability reads its opening hours the same way, though they are no secret): read
+//! at start-up, and when they come from SSM, read again after `SECRETS_REFRESH_SECONDS` (the chat
+//! log key excepted) so that a rotation reaches running execution environments. A refresh that
+//! fails (or takes over 500 ms) keeps the last good value and is tried again 30 s later, not on
+//! every request. A plain variable wins over its SSM twin and is never refreshed; then SSM is
+//! never called.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -190,6 +191,24 @@ pub async fn product_token(
         sdk,
         refresh_interval(env)?,
         |token| Ok(token.clone()),
+    )
+    .await
+}
+
+/// MSC's presence API key (Agent Inbox), from `MSC_API_KEY` or the SSM parameter named by
+/// `MSC_API_KEY_PARAM`.
+pub async fn msc_api_key(
+    env: &Env,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Refreshing<Secret>, ConfigError> {
+    use crate::config::{MSC_API_KEY, MSC_API_KEY_PARAM};
+    Refreshing::load(
+        env,
+        MSC_API_KEY,
+        MSC_API_KEY_PARAM,
+        sdk,
+        refresh_interval(env)?,
+        |key| Ok(key.clone()),
     )
     .await
 }

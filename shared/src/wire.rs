@@ -23,6 +23,19 @@ pub struct AvailabilityRequest {
     pub data: Option<PresenceCheckData>,
 }
 
+impl AvailabilityRequest {
+    /// Whether this is CAIC's presence-check shape: some of `url`, `channel`, `data`, and none of
+    /// our own fields.
+    pub fn is_presence_check(&self) -> bool {
+        let ours = self.chat_id.is_some()
+            || self.webstore.is_some()
+            || self.skill.is_some()
+            || self.language.is_some();
+        let caics = self.url.is_some() || self.channel.is_some() || self.data.is_some();
+        caics && !ours
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PresenceCheckData {
@@ -274,25 +287,57 @@ pub struct RoutingMutationRequest {
     pub context: BTreeMap<String, String>,
 }
 
-/// One routing rule change, as configured in `CM_ROUTING_MUTATIONS`.
+/// One routing mutation, as configured in `CM_ROUTING_MUTATIONS`, tagged by `$type`:
+/// `ruleMutation` is the one CM.com's Routing Control page documents; `disableComponent` is
+/// what CM.com's own bot builder (HALO) is seen to send to take the bot out of the chat (not in
+/// CM.com's public docs: observed practice, README "The handover").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "$type")]
+pub enum RoutingMutation {
+    #[serde(rename = "ruleMutation")]
+    Rule(RuleMutation),
+    #[serde(rename = "disableComponent")]
+    DisableComponent(DisableComponent),
+}
+
+impl RoutingMutation {
+    /// The accepted shapes, for configuration errors.
+    pub const SHAPES: &str = r#"{"$type":"ruleMutation","action":"Enable"|"Disable","operator":"And"|"Or","sourceAdapterId"?,"targetAdapterId"?} or {"$type":"disableComponent","ComponentId":"<component id>"}"#;
+
+    /// The rules serde's shape check cannot say: a component id is 1-128 characters, not blank.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            Self::Rule(_) => Ok(()),
+            Self::DisableComponent(DisableComponent { component_id }) => {
+                if component_id.trim().is_empty() || component_id.chars().count() > 128 {
+                    Err("ComponentId must be 1-128 characters, not blank".to_owned())
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+/// `{"$type":"ruleMutation", "action", "operator", "sourceAdapterId"?, "targetAdapterId"?}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RoutingMutation {
-    #[serde(rename = "$type")]
-    pub kind: RoutingMutationKind,
+pub struct RuleMutation {
     pub action: RoutingAction,
     pub operator: RoutingOperator,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_adapter_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_adapter_id: Option<String>,
 }
 
-/// `$type` is always `ruleMutation`: the only kind CM.com documents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RoutingMutationKind {
-    #[serde(rename = "ruleMutation")]
-    RuleMutation,
+/// `{"$type":"disableComponent", "ComponentId"}`: switches a component (e.g. `CMBot`) off for the
+/// chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisableComponent {
+    #[serde(rename = "ComponentId")]
+    pub component_id: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -408,10 +453,15 @@ mod tests {
 
     #[test]
     fn routing_mutation_round_trips_cm_field_names() {
-        let raw = json!({"$type": "ruleMutation", "action": "Enable", "operator": "Or", "targetAdapterId": "msc"});
-        let parsed: Result<RoutingMutation, _> = serde_json::from_value(raw.clone());
-        let back = parsed.ok().and_then(|m| serde_json::to_value(m).ok());
-        assert_eq!(back, Some(raw));
+        for raw in [
+            json!({"$type": "ruleMutation", "action": "Enable", "operator": "Or", "targetAdapterId": "msc"}),
+            json!({"$type": "ruleMutation", "action": "Disable", "operator": "And", "sourceAdapterId": "web"}),
+            json!({"$type": "disableComponent", "ComponentId": "CMBot"}),
+        ] {
+            let parsed: Result<RoutingMutation, _> = serde_json::from_value(raw.clone());
+            let back = parsed.ok().and_then(|m| serde_json::to_value(m).ok());
+            assert_eq!(back, Some(raw));
+        }
     }
 
     #[test]
@@ -420,6 +470,11 @@ mod tests {
             json!({"$type": "otherMutation", "action": "Enable", "operator": "And"}),
             json!({"$type": "ruleMutation", "action": "enable", "operator": "And"}),
             json!({"$type": "ruleMutation", "action": "Enable", "operator": "And", "extra": 1}),
+            json!({"$type": "ruleMutation", "action": "Enable"}),
+            json!({"$type": "disableComponent"}),
+            json!({"$type": "disableComponent", "componentId": "CMBot"}),
+            json!({"$type": "disableComponent", "ComponentId": "CMBot", "action": "Enable"}),
+            json!({"action": "Enable", "operator": "And"}),
         ] {
             assert!(
                 serde_json::from_value::<RoutingMutation>(bad.clone()).is_err(),

@@ -74,7 +74,14 @@ const ASKED_AT: u64 = 1_795_529_100;
 
 #[tokio::test]
 async fn the_handover_sends_one_exact_request_carrying_the_intake() {
-    let s = setup(&[("HANDOVER_TIME_ZONE", "Europe/Amsterdam")]).await;
+    let s = setup(&[
+        ("HANDOVER_TIME_ZONE", "Europe/Amsterdam"),
+        (
+            "CM_ROUTING_MUTATIONS",
+            r#"[{"$type":"ruleMutation","action":"Enable","operator":"And","targetAdapterId":"msc-adapter"},{"$type":"disableComponent","ComponentId":"CMBot"}]"#,
+        ),
+    ])
+    .await;
     intake_as_the_dialog_does(&s).await;
     let app = s
         .app
@@ -85,13 +92,19 @@ async fn the_handover_sends_one_exact_request_carrying_the_intake() {
         .and(header("content-type", "application/json"))
         .and(body_json(json!({
             "ChatId": CHAT,
-            "Mutations": [{"$type": "ruleMutation", "action": "Enable", "operator": "And", "targetAdapterId": "msc-adapter"}],
+            "Mutations": [
+                {"$type": "ruleMutation", "action": "Enable", "operator": "And", "targetAdapterId": "msc-adapter"},
+                {"$type": "disableComponent", "ComponentId": "CMBot"}
+            ],
             "Context": {
                 "name": "Jan de Vries",
                 "email": "jan.devries@example.nl",
                 "question": "Where is my order NL-2026-0042? It was due on Friday.",
                 "skill": "billing",
                 "webstore": "shop-nl",
+                "RoutingKeywords": "billing",
+                "WebStoreReferrer": "shop-nl",
+                "CustomerInfo": "{\"name\":\"Jan de Vries\",\"email\":\"jan.devries@example.nl\"}",
                 "orderId": "NL-2026-0042",
                 "summary": "Jan de Vries (jan.devries@example.nl) asked for an agent at 2026-11-24 15:05 CET, skill billing: \"Where is my order NL-2026-0042? It was due on Friday.\""
             }
@@ -123,7 +136,10 @@ async fn without_intake_the_context_holds_the_request_values_and_the_time() {
         .and(body_json(json!({
             "ChatId": CHAT,
             "Mutations": [{"$type": "ruleMutation", "action": "Enable", "operator": "And", "targetAdapterId": "msc-adapter"}],
-            "Context": {"summary": "The customer asked for an agent at 2026-11-24 14:05 UTC."}
+            "Context": {
+                "summary": "The customer asked for an agent at 2026-11-24 14:05 UTC.",
+                "RoutingKeywords": ""
+            }
         })))
         .respond_with(ResponseTemplate::new(204))
         .expect(1)
@@ -137,6 +153,22 @@ async fn without_intake_the_context_holds_the_request_values_and_the_time() {
         call(&app, &staged).await,
         (200, json!({"handoverStatus": "success"}))
     );
+}
+
+#[tokio::test]
+async fn a_request_context_pair_cannot_set_the_keys_msc_routes_on() {
+    let s = setup(&[]).await;
+    routing_answers(&s.cm, ResponseTemplate::new(200)).await;
+    for key in ["RoutingKeywords", "webStoreReferrer", "CUSTOMERINFO"] {
+        let body = json!({"chatId": CHAT, "skill": "billing", "context": {key: "sales"}});
+        let (status, answer) = call(&s.app, &event_with_body("handover", body)).await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (400, Some("bad_request")),
+            "{key}: {answer}"
+        );
+    }
+    assert_eq!(received(&s.cm).await, 0);
 }
 
 #[tokio::test]

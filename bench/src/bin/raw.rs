@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
-use shared::cm::{PresenceSource, RoutingControl};
+use shared::cm::{MscPresence, RoutingControl};
 use shared::config::{self, Env};
 use shared::secrets::Refreshing;
 use shared::store::{ClaimTerms, Store};
@@ -62,7 +62,7 @@ async fn main() -> Result<(), Failure> {
 
 /// The dependency calls one invocation of `function` makes, nothing else.
 enum Round {
-    Availability(PresenceSource),
+    Availability(MscPresence),
     Intake(Store),
     Handover {
         store: Store,
@@ -89,12 +89,14 @@ impl Round {
                 .to_owned(),
         )));
         Ok(match function {
-            "availability" => Self::Availability(PresenceSource::new(
+            "availability" => Self::Availability(MscPresence::new(
                 shared::cm::http_client()?,
-                config::AVAILABILITY_URL,
-                env.required(config::AVAILABILITY_URL)?,
-                Some(token),
-            )?),
+                config::msc_presence_url(&env)?,
+                config::msc_channel(&env)?,
+                Arc::new(Refreshing::fixed(shared::secret::Secret::new(
+                    env.required(config::MSC_API_KEY)?.to_owned(),
+                ))),
+            )),
             "intake" => Self::Intake(store()),
             "handover" => Self::Handover {
                 store: store(),
@@ -115,7 +117,7 @@ impl Round {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         match self {
             Self::Availability(presence) => {
-                presence.fetch(Some("shop-nl"), deadline).await?;
+                presence.agents_online(Some("shop-nl"), deadline).await?;
             }
             Self::Intake(store) => {
                 let chat = ChatId::parse("bench-raw-intake")?;

@@ -1,8 +1,11 @@
 //! Step 1 of the seed's handover dialog: are MSC agents available?
 //!
 //! `POST /availability` answers `{"agentStatus","agentAvailable","reason"}` in a 200 whatever the
-//! presence source does, within the time budget. The same endpoint serves as CAIC's Third-Party
-//! presence-check webhook (`{"url","channel","data":{"context"}}`, webstore = `data.context`).
+//! presence source does, within the time budget. The presence source is MSC's presence API, the
+//! guide's own (`MSC_API_KEY`), or a third-party one that answers JSON (`AVAILABILITY_URL`).
+//! The same endpoint serves as CAIC's Third-Party presence-check webhook
+//! (`{"url","channel","data":{"context"}}`, webstore = `data.context`), which cannot send
+//! headers: for that shape only, the callout token may ride in the URL (`?calloutToken=`).
 //! With `BUSINESS_HOURS` set, a request outside the opening hours is answered offline with the
 //! next opening, and the presence source is not asked (see [`hours`]).
 
@@ -11,11 +14,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lambda_http::http::Method;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::Value;
 use shared::ApiError;
 use shared::clock::{Clock, SystemClock};
-use shared::cm::PresenceSource;
+use shared::cm::{MscPresence, PresenceSource, UpstreamError};
 use shared::config::{self, ConfigError, Env};
 use shared::secrets::{self, Refreshing};
 use shared::telemetry::ChatTagger;
@@ -23,6 +26,10 @@ use shared::validate::{self, ChatId};
 use shared::warm;
 use shared::wire::{AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse};
 use shared::{auth::CalloutTokens, http};
+
+/// The query parameter that may carry the callout token where the caller cannot send headers
+/// (CAIC's presence-check webhook; see [`admit`]).
+pub const URL_TOKEN_PARAMETER: &str = "calloutToken";
 
 pub mod hours;
 pub mod memory;
@@ -49,9 +56,70 @@ pub struct App {
 }
 
 struct Presence {
-    source: PresenceSource,
-    online_pointer: String,
+    source: Source,
     memory: Mutex<PresenceMemory>,
+}
+
+/// Where the answer comes from.
+enum Source {
+    /// MSC's presence API (`MSC_API_KEY`): plain text `Online`/`Offline` per referrer.
+    Msc(MscPresence),
+    /// A third-party presence system answering JSON (`AVAILABILITY_URL`), read at a pointer.
+    Json {
+        source: PresenceSource,
+        online_pointer: String,
+    },
+}
+
+impl Source {
+    /// What this source is asked about for `subject`, which is also what its answers are
+    /// remembered by: MSC's referrer (the webstore, else the page URL), or the webstore.
+    fn key<'a>(&self, subject: &'a Subject) -> Option<&'a str> {
+        match self {
+            Self::Msc(_) => subject.referrer(),
+            Self::Json { .. } => subject.webstore.as_deref(),
+        }
+    }
+
+    async fn agents_online(
+        &self,
+        key: Option<&str>,
+        deadline: tokio::time::Instant,
+    ) -> Result<bool, UpstreamError> {
+        match self {
+            Self::Msc(msc) => msc.agents_online(key, deadline).await,
+            Self::Json {
+                source,
+                online_pointer,
+            } => source
+                .fetch(key, deadline)
+                .await
+                .map(|document| is_online(&document, online_pointer)),
+        }
+    }
+
+    async fn warm_up(&self) -> Result<(), UpstreamError> {
+        match self {
+            Self::Msc(msc) => msc.warm_up().await,
+            Self::Json { source, .. } => source.warm_up().await,
+        }
+    }
+}
+
+/// What a request asks about: its webstore (`webstore`, or `data.context` in CAIC's shape) and,
+/// in CAIC's shape, the page the customer is on (`url`).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Subject {
+    pub webstore: Option<String>,
+    pub page_url: Option<String>,
+}
+
+impl Subject {
+    /// MSC's `referrer`: the webstore, else the page URL (URL-based routing, as CAIC does when
+    /// `mscWebstore` is empty), else none.
+    pub fn referrer(&self) -> Option<&str> {
+        self.webstore.as_deref().or(self.page_url.as_deref())
+    }
 }
 
 impl Presence {
@@ -86,22 +154,9 @@ impl App {
         } else {
             None
         };
-        let presence = match env.get(config::AVAILABILITY_URL) {
+        let presence = match presence_source(env, sdk).await? {
             None => None,
-            Some(url) => {
-                let has_token = env.get(config::CM_PRODUCT_TOKEN).is_some()
-                    || env.get(config::CM_PRODUCT_TOKEN_PARAM).is_some();
-                let token = if has_token {
-                    Some(std::sync::Arc::new(secrets::product_token(env, sdk).await?))
-                } else {
-                    None
-                };
-                let source = PresenceSource::new(
-                    shared::cm::http_client()?,
-                    config::AVAILABILITY_URL,
-                    url,
-                    token,
-                )?;
+            Some(source) => {
                 let cache_seconds = env.u64_in(
                     config::AVAILABILITY_CACHE_SECONDS,
                     DEFAULT_CACHE_SECONDS,
@@ -110,7 +165,6 @@ impl App {
                 )?;
                 Some(Presence {
                     source,
-                    online_pointer: config::online_pointer(env)?,
                     memory: Mutex::new(PresenceMemory::new(MemorySettings::with_fresh_for(
                         Duration::from_secs(cache_seconds),
                     ))),
@@ -162,8 +216,8 @@ impl App {
 
     /// Answers from memory or asks the presence source (see [`memory`]) within the budget;
     /// never fails.
-    async fn check(&self, webstore: Option<&str>, budget: Duration) -> AvailabilityResponse {
-        if let Some(closed) = self.closed_now(webstore).await {
+    async fn check(&self, subject: &Subject, budget: Duration) -> AvailabilityResponse {
+        if let Some(closed) = self.closed_now(subject.webstore.as_deref()).await {
             return closed;
         }
         let Some(presence) = &self.presence else {
@@ -176,18 +230,18 @@ impl App {
             AgentStatus::Offline,
             AvailabilityReason::UpstreamUnavailable,
         );
-        match presence.remember(|m| m.plan(webstore, Instant::now())) {
+        let key = presence.source.key(subject);
+        match presence.remember(|m| m.plan(key, Instant::now())) {
             Plan::Remembered(online) => answer(online),
             Plan::DoNotAsk { fallback } => fallback.map(answer).unwrap_or(unavailable),
             Plan::Ask { fallback } => {
                 let started = tokio::time::Instant::now();
                 let deadline = started + budget.saturating_sub(MARGIN);
-                let fetched = presence.source.fetch(webstore, deadline).await;
+                let asked = presence.source.agents_online(key, deadline).await;
                 shared::metrics::latency(shared::metrics::PRESENCE_LATENCY, started.elapsed());
-                match fetched {
-                    Ok(document) => {
-                        let online = is_online(&document, &presence.online_pointer);
-                        presence.remember(|m| m.succeeded(webstore, online, Instant::now()));
+                match asked {
+                    Ok(online) => {
+                        presence.remember(|m| m.succeeded(key, online, Instant::now()));
                         answer(online)
                     }
                     Err(error) => {
@@ -209,6 +263,58 @@ fn answer(online: bool) -> AvailabilityResponse {
     }
 }
 
+/// The presence source the environment configures: MSC's presence API (`MSC_API_KEY` or
+/// `MSC_API_KEY_PARAM`), a JSON one (`AVAILABILITY_URL`), or none (the check is off). Both at
+/// once is a start-up error naming both.
+async fn presence_source(
+    env: &Env,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Option<Source>, ConfigError> {
+    let msc =
+        env.get(config::MSC_API_KEY).is_some() || env.get(config::MSC_API_KEY_PARAM).is_some();
+    match (msc, env.get(config::AVAILABILITY_URL)) {
+        (true, Some(_)) => Err(ConfigError::Invalid {
+            var: config::AVAILABILITY_URL,
+            problem: format!(
+                "and {} (or {}) are both set: choose one presence source (MSC's presence API, or a JSON one at {})",
+                config::MSC_API_KEY,
+                config::MSC_API_KEY_PARAM,
+                config::AVAILABILITY_URL
+            ),
+        }),
+        (true, None) => {
+            let url = config::msc_presence_url(env)?;
+            let channel = config::msc_channel(env)?;
+            let key = Arc::new(secrets::msc_api_key(env, sdk).await?);
+            Ok(Some(Source::Msc(MscPresence::new(
+                shared::cm::http_client()?,
+                url,
+                channel,
+                key,
+            ))))
+        }
+        (false, Some(url)) => {
+            let has_token = env.get(config::CM_PRODUCT_TOKEN).is_some()
+                || env.get(config::CM_PRODUCT_TOKEN_PARAM).is_some();
+            let token = if has_token {
+                Some(Arc::new(secrets::product_token(env, sdk).await?))
+            } else {
+                None
+            };
+            Ok(Some(Source::Json {
+                source: PresenceSource::new(
+                    shared::cm::http_client()?,
+                    config::AVAILABILITY_URL,
+                    url,
+                    token,
+                )?,
+                online_pointer: config::online_pointer(env)?,
+            }))
+        }
+        (false, None) => Ok(None),
+    }
+}
+
 /// The presence rule: the value at `pointer` means "agents online" when it is `true`, a number
 /// above 0, or the string "online" or "available" (any case). Anything else, a missing value
 /// included, means offline.
@@ -224,32 +330,69 @@ pub fn is_online(document: &Value, pointer: &str) -> bool {
     }
 }
 
-/// The chat (when given) and the webstore a request asks about, with every field checked (400
-/// otherwise).
-fn chat_and_webstore(
-    request: AvailabilityRequest,
-) -> Result<(Option<ChatId>, Option<String>), ApiError> {
+/// The chat (when given) and what a request asks about, with every field checked (400
+/// otherwise). In CAIC's presence-check shape (`url`, `channel`, `data.context`) an empty value
+/// means absent: CAIC sends `data.context` empty when `mscWebstore` is unset.
+fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Subject), ApiError> {
     let chat = request
         .chat_id
         .as_deref()
         .map(|chat_id| ChatId::parse(chat_id).map_err(|e| ApiError::invalid_field("chatId", e)))
         .transpose()?;
     let optional_text =
-        |name: &str, value: &Option<String>, max: usize| -> Result<Option<String>, ApiError> {
+        |name: &str, value: Option<&str>, max: usize| -> Result<Option<String>, ApiError> {
             value
-                .as_deref()
                 .map(|v| validate::text(v, max).map_err(|e| ApiError::invalid_field(name, e)))
                 .transpose()
         };
-    optional_text("skill", &request.skill, 128)?;
-    optional_text("url", &request.url, 2048)?;
-    optional_text("channel", &request.channel, 64)?;
+    optional_text("skill", request.skill.as_deref(), 128)?;
+    optional_text("channel", caic_field(&request.channel), 64)?;
     if let Some(language) = &request.language {
         validate::language(language).map_err(|e| ApiError::invalid_field("language", e))?;
     }
-    let webstore = optional_text("webstore", &request.webstore, 128)?;
-    let context = optional_text("data.context", &request.data.and_then(|d| d.context), 128)?;
-    Ok((chat, webstore.or(context)))
+    let page_url = optional_text("url", caic_field(&request.url), 2048)?;
+    let webstore = optional_text("webstore", request.webstore.as_deref(), 128)?;
+    let context = request.data.and_then(|d| d.context);
+    let context = optional_text("data.context", caic_field(&context), 128)?;
+    Ok((
+        chat,
+        Subject {
+            webstore: webstore.or(context),
+            page_url,
+        },
+    ))
+}
+
+/// The token check, in the contract's order (401 before 404 before 405). The token comes in
+/// `X-Callout-Token`, or, where the caller cannot send headers, in the `calloutToken` query
+/// parameter; then the request must be CAIC's presence-check webhook (checked by [`respond`]
+/// once the body is read). Returns whether the token came in the URL.
+fn admit(req: &Request, tokens: &CalloutTokens) -> Result<bool, ApiError> {
+    let url_token = req
+        .query_string_parameters_ref()
+        .and_then(|query| query.first(URL_TOKEN_PARAMETER));
+    match url_token {
+        Some(token)
+            if !req
+                .headers()
+                .contains_key(shared::auth::CALLOUT_TOKEN_HEADER) =>
+        {
+            if !tokens.accepts(token.as_bytes()) {
+                return Err(ApiError::Unauthorized);
+            }
+            if !http::is_resource(&http::path_segments(req), "availability") {
+                return Err(ApiError::NotFound);
+            }
+            http::require_method(req, Method::POST, "POST")?;
+            Ok(true)
+        }
+        _ => http::admit(req, tokens, "availability", Method::POST, "POST").map(|()| false),
+    }
+}
+
+/// A field of CAIC's presence-check shape: empty (or blank) means absent.
+fn caic_field(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.trim().is_empty())
 }
 
 /// The lambda_http entry point: every outcome is a response.
@@ -258,20 +401,17 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallibl
 }
 
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    http::admit(
-        req,
-        &*app.tokens.get().await,
-        "availability",
-        Method::POST,
-        "POST",
-    )?;
+    let token_in_url = admit(req, &*app.tokens.get().await)?;
     let request: AvailabilityRequest = http::json_body(req, Some(AvailabilityRequest::default()))?;
-    let (chat, webstore) = chat_and_webstore(request)?;
+    if token_in_url && !request.is_presence_check() {
+        return Err(ApiError::TokenInUrlRefused);
+    }
+    let (chat, subject) = chat_and_subject(request)?;
     if let Some(chat) = &chat {
         app.chats.record(chat);
     }
     let budget = http::budget(req, app.budget);
-    let answer = app.check(webstore.as_deref(), budget).await;
+    let answer = app.check(&subject, budget).await;
     Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
 }
 

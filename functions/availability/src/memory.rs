@@ -12,6 +12,11 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+/// The most answers remembered at once. MSC's referrer may be the customer's page URL, so the
+/// keys are as many as the shop's pages: past this, answers too old to serve even as a fallback
+/// are dropped first, then the oldest.
+pub const MAX_REMEMBERED: usize = 1024;
+
 #[derive(Debug, Clone, Copy)]
 pub struct MemorySettings {
     pub fresh_for: Duration,
@@ -80,8 +85,23 @@ impl PresenceMemory {
     }
 
     pub fn succeeded(&mut self, webstore: Option<&str>, online: bool, now: Instant) {
-        self.answers
-            .insert(webstore.map(str::to_owned), (online, now));
+        let key = webstore.map(str::to_owned);
+        if self.answers.len() >= MAX_REMEMBERED && !self.answers.contains_key(&key) {
+            let stale_for = self.settings.stale_for;
+            self.answers
+                .retain(|_, (_, at)| now.saturating_duration_since(*at) < stale_for);
+            if self.answers.len() >= MAX_REMEMBERED {
+                let oldest = self
+                    .answers
+                    .iter()
+                    .min_by_key(|(_, (_, at))| *at)
+                    .map(|(k, _)| k.clone());
+                if let Some(oldest) = oldest {
+                    self.answers.remove(&oldest);
+                }
+            }
+        }
+        self.answers.insert(key, (online, now));
         self.failures_in_a_row = 0;
         self.open_until = None;
     }
@@ -123,6 +143,33 @@ mod tests {
             m.plan(Some("nl"), t0 + 300 * S),
             Plan::Ask { fallback: None }
         );
+    }
+
+    #[test]
+    fn memory_is_bounded_dropping_the_oldest_answer() {
+        let t0 = Instant::now();
+        let mut m = memory();
+        for i in 0..MAX_REMEMBERED {
+            m.succeeded(
+                Some(&format!("https://shop.example/p/{i}")),
+                true,
+                t0 + (i as u32) * Duration::from_millis(1),
+            );
+        }
+        m.succeeded(Some("new"), false, t0 + S);
+        assert_eq!(m.answers.len(), MAX_REMEMBERED);
+        assert_eq!(
+            m.plan(Some("https://shop.example/p/0"), t0 + S),
+            Plan::Ask { fallback: None }
+        );
+        assert_eq!(
+            m.plan(Some("https://shop.example/p/1"), t0 + S),
+            Plan::Remembered(true)
+        );
+        assert_eq!(m.plan(Some("new"), t0 + S), Plan::Remembered(false));
+        // answers past the stale limit all go at once
+        m.succeeded(Some("later"), true, t0 + 400 * S);
+        assert_eq!(m.answers.len(), 1);
     }
 
     #[test]

@@ -45,10 +45,28 @@ const LEASE_MARGIN_SECONDS: u64 = 5;
 pub const CONTEXT_MAX_PAIRS: usize = 20;
 pub const CONTEXT_KEY_MAX_LEN: usize = 64;
 pub const CONTEXT_VALUE_MAX_LEN: usize = 500;
-/// Context keys that our own values fill; a request may not set them.
-pub const RESERVED_CONTEXT_KEYS: [&str; 8] = [
-    "name", "email", "phone", "question", "language", "skill", "webstore", "summary",
+/// Context keys that our own values fill; a request may not set them, in any case.
+pub const RESERVED_CONTEXT_KEYS: [&str; 11] = [
+    "name",
+    "email",
+    "phone",
+    "question",
+    "language",
+    "skill",
+    "webstore",
+    "summary",
+    ROUTING_KEYWORDS,
+    WEBSTORE_REFERRER,
+    CUSTOMER_INFO,
 ];
+/// MSC's Routing Keywords (skill-based routing): the request's `skill`, `""` when none.
+pub const ROUTING_KEYWORDS: &str = "RoutingKeywords";
+/// MSC's Webstore Referrer: the request's `webstore`; left out when none (MSC then routes on the
+/// customer's URL).
+pub const WEBSTORE_REFERRER: &str = "WebStoreReferrer";
+/// The customer as the agent's profile shows them: a JSON *string* of the stored `name`,
+/// `email` and `phone`; left out when none is stored.
+pub const CUSTOMER_INFO: &str = "CustomerInfo";
 /// The `summary` line's bound, in characters (a long question is cut with an ellipsis).
 pub const SUMMARY_MAX_CHARS: usize = 500;
 
@@ -253,7 +271,10 @@ impl HandoverOrder {
                     "context keys must be 1-{CONTEXT_KEY_MAX_LEN} letters, digits, _ - or ."
                 )));
             }
-            if RESERVED_CONTEXT_KEYS.contains(&key.as_str()) {
+            if RESERVED_CONTEXT_KEYS
+                .iter()
+                .any(|reserved| reserved.eq_ignore_ascii_case(&key))
+            {
                 return Err(ApiError::bad_request(format!(
                     "context key `{key}` is reserved: it is filled from intake or the request"
                 )));
@@ -287,9 +308,10 @@ fn time_zone(env: &Env) -> Result<TimeZone, ConfigError> {
     }
 }
 
-/// The Context CM.com receives: the stored intake fields, skill, webstore, the `summary` line
-/// and the request's own pairs (which cannot overwrite the others: see
-/// [`RESERVED_CONTEXT_KEYS`]).
+/// The Context CM.com receives: the stored intake fields, skill, webstore, the `summary` line,
+/// the keys MSC routes on and fills the customer profile from as CM.com's own bot builder sends
+/// them ([`ROUTING_KEYWORDS`], [`WEBSTORE_REFERRER`], [`CUSTOMER_INFO`]), and the request's own
+/// pairs (which cannot overwrite the others: see [`RESERVED_CONTEXT_KEYS`]).
 pub fn handover_context(
     intake: &IntakeRecord,
     order: &HandoverOrder,
@@ -310,8 +332,40 @@ pub fn handover_context(
     }
     if let Some(webstore) = &order.webstore {
         context.insert("webstore".to_owned(), webstore.clone());
+        context.insert(WEBSTORE_REFERRER.to_owned(), webstore.clone());
+    }
+    context.insert(
+        ROUTING_KEYWORDS.to_owned(),
+        order.skill.clone().unwrap_or_default(),
+    );
+    if let Some(info) = customer_info(intake) {
+        context.insert(CUSTOMER_INFO.to_owned(), info);
     }
     context
+}
+
+/// `CustomerInfo`: `{"name":…,"email":…,"phone":…}` with the stored fields only, as a JSON
+/// string; `None` when none of them is stored.
+pub fn customer_info(intake: &IntakeRecord) -> Option<String> {
+    #[derive(serde::Serialize)]
+    struct CustomerInfo<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        email: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        phone: Option<&'a str>,
+    }
+    let field = |f: IntakeField| intake.get(&f).map(String::as_str);
+    let info = CustomerInfo {
+        name: field(IntakeField::Name),
+        email: field(IntakeField::Email),
+        phone: field(IntakeField::Phone),
+    };
+    if info.name.is_none() && info.email.is_none() && info.phone.is_none() {
+        return None;
+    }
+    serde_json::to_string(&info).ok()
 }
 
 /// One line an agent can act on without asking again: who, how to reach them, when they asked,
@@ -353,7 +407,10 @@ pub fn summary(intake: &IntakeRecord, skill: Option<&str>, asked_at: &str) -> St
 /// sending, a 5xx). Then the outcome is unknown. "Could not connect" and a 4xx are refusals.
 pub fn cm_may_have_acted(error: &UpstreamError) -> bool {
     match error {
-        UpstreamError::Timeout | UpstreamError::Unreachable => true,
+        // a 2xx, whatever its body says, is CM.com's word that it took the request
+        UpstreamError::Timeout
+        | UpstreamError::Unreachable
+        | UpstreamError::UnrecognisedAnswer { .. } => true,
         UpstreamError::Status(status) => *status >= 500,
         UpstreamError::NotConnected
         | UpstreamError::UnreadableBody
@@ -367,9 +424,10 @@ pub fn upstream_reason(error: &UpstreamError) -> HandoverReason {
         UpstreamError::NotConnected | UpstreamError::Unreachable => {
             HandoverReason::UpstreamUnreachable
         }
-        UpstreamError::Status(_) | UpstreamError::UnreadableBody | UpstreamError::InvalidToken => {
-            HandoverReason::UpstreamRejected
-        }
+        UpstreamError::Status(_)
+        | UpstreamError::UnreadableBody
+        | UpstreamError::UnrecognisedAnswer { .. }
+        | UpstreamError::InvalidToken => HandoverReason::UpstreamRejected,
     }
 }
 
@@ -444,6 +502,9 @@ mod tests {
             ("orderId", "A-17"),
             ("skill", "billing"),
             ("webstore", "shop-nl"),
+            ("RoutingKeywords", "billing"),
+            ("WebStoreReferrer", "shop-nl"),
+            ("CustomerInfo", r#"{"name":"Jan","email":"jan@example.nl"}"#),
             (
                 "summary",
                 "Jan (jan@example.nl) asked for an agent at 2026-11-24 15:05 CET, skill billing.",
@@ -453,6 +514,70 @@ mod tests {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         assert_eq!(context, Ok(expected));
+    }
+
+    #[test]
+    fn without_skill_webstore_or_intake_only_the_routing_keywords_are_sent() {
+        let order = order(json!({"chatId": "c1"}));
+        let context =
+            order.map(|o| handover_context(&IntakeRecord::new(), &o, "2026-11-24 15:05 CET"));
+        let keys = context.map(|c| {
+            c.into_iter()
+                .filter(|(k, _)| k != "summary")
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            keys,
+            Ok(vec![("RoutingKeywords".to_owned(), String::new())])
+        );
+    }
+
+    #[test]
+    fn customer_info_is_a_json_string_of_what_is_stored() {
+        let mut intake = IntakeRecord::new();
+        assert_eq!(customer_info(&intake), None);
+        intake.insert(IntakeField::Question, "Where?".into());
+        assert_eq!(customer_info(&intake), None);
+        intake.insert(IntakeField::Phone, "+31 6 1234 5678".into());
+        assert_eq!(
+            customer_info(&intake).as_deref(),
+            Some(r#"{"phone":"+31 6 1234 5678"}"#)
+        );
+        intake.insert(IntakeField::Name, "Zoë \"Q\" de Vries".into());
+        intake.insert(IntakeField::Email, "zoe@example.nl".into());
+        let info = customer_info(&intake).unwrap_or_default();
+        assert_eq!(
+            info,
+            r#"{"name":"Zoë \"Q\" de Vries","email":"zoe@example.nl","phone":"+31 6 1234 5678"}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&info).ok(),
+            Some(
+                json!({"name": "Zoë \"Q\" de Vries", "email": "zoe@example.nl", "phone": "+31 6 1234 5678"})
+            )
+        );
+    }
+
+    #[test]
+    fn the_routing_keys_are_reserved_in_any_case() {
+        for key in [
+            "RoutingKeywords",
+            "routingkeywords",
+            "WebStoreReferrer",
+            "WEBSTOREREFERRER",
+            "CustomerInfo",
+            "customerInfo",
+            "Summary",
+        ] {
+            let parsed = order(json!({"chatId": "c", "context": {key: "x"}}));
+            assert_eq!(
+                parsed.map(|_| ()),
+                Err(ApiError::bad_request(format!(
+                    "context key `{key}` is reserved: it is filled from intake or the request"
+                ))),
+                "{key}"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,107 @@
+//! A presence source for third-party presence systems that answer JSON (`AVAILABILITY_URL`):
+//! a GET where `{webstore}` is replaced by the request's webstore, with the product token in
+//! `X-Cm-Producttoken` when one is configured. MSC's own presence API is [`super::presence`].
+
+use std::sync::Arc;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::header::HeaderValue;
+use reqwest::{Client, Url};
+use tokio::time::Instant;
+
+use super::{
+    MAX_UPSTREAM_BODY_BYTES, PRODUCT_TOKEN_HEADER, open_connection, read_body, token_header,
+};
+use crate::config::{ConfigError, outbound_url};
+use crate::retry::{Backoff, read_may_repeat, retrying};
+use crate::secret::Secret;
+use crate::secrets::Refreshing;
+use crate::upstream::{UpstreamError, classify};
+
+/// Everything but RFC 3986 unreserved characters is encoded in a substituted value.
+pub(crate) const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The upstream that says whether agents are available: a GET to `AVAILABILITY_URL`, where
+/// `{webstore}` is replaced (percent-encoded) by the request's webstore.
+#[derive(Clone)]
+pub struct PresenceSource {
+    http: Client,
+    url_template: String,
+    product_token: Option<Arc<Refreshing<Secret>>>,
+}
+
+pub const WEBSTORE_PLACEHOLDER: &str = "{webstore}";
+
+impl PresenceSource {
+    /// Checks the template once at start-up (as it will be with a webstore filled in).
+    pub fn new(
+        http: Client,
+        var: &'static str,
+        url_template: &str,
+        product_token: Option<Arc<Refreshing<Secret>>>,
+    ) -> Result<Self, ConfigError> {
+        outbound_url(var, &url_template.replace(WEBSTORE_PLACEHOLDER, "webstore"))?;
+        Ok(Self {
+            http,
+            url_template: url_template.to_owned(),
+            product_token,
+        })
+    }
+
+    pub fn url_for(&self, webstore: Option<&str>) -> String {
+        let encoded = utf8_percent_encode(webstore.unwrap_or_default(), COMPONENT).to_string();
+        self.url_template.replace(WEBSTORE_PLACEHOLDER, &encoded)
+    }
+
+    /// Opens the connection to the presence source's host (see [`open_connection`]).
+    pub async fn warm_up(&self) -> Result<(), UpstreamError> {
+        let url =
+            Url::parse(&self.url_for(Some("warm-up"))).map_err(|_| UpstreamError::NotConnected)?;
+        open_connection(&self.http, &url).await
+    }
+
+    /// The presence document as JSON, read by `deadline` and at most 64 KiB. Retried where a
+    /// read may be ([`read_may_repeat`]).
+    pub async fn fetch(
+        &self,
+        webstore: Option<&str>,
+        deadline: Instant,
+    ) -> Result<serde_json::Value, UpstreamError> {
+        let url = self.url_for(webstore);
+        let token = match &self.product_token {
+            Some(token) => Some(token_header(&*token.get().await)?),
+            None => None,
+        };
+        retrying(deadline, Backoff::UPSTREAM, read_may_repeat, |limit| {
+            let mut request = self.http.get(url.as_str()).header(
+                reqwest::header::ACCEPT,
+                HeaderValue::from_static("application/json"),
+            );
+            if let Some(token) = &token {
+                request = request.header(PRODUCT_TOKEN_HEADER, token.clone());
+            }
+            // One limit for the whole exchange, body included: a server that trickles its
+            // body cannot hold us past it.
+            async move {
+                tokio::time::timeout(limit, read_json(request))
+                    .await
+                    .unwrap_or(Err(UpstreamError::Timeout))
+            }
+        })
+        .await
+    }
+}
+
+async fn read_json(request: reqwest::RequestBuilder) -> Result<serde_json::Value, UpstreamError> {
+    let response = request.send().await.map_err(|e| classify(&e))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(UpstreamError::Status(status.as_u16()));
+    }
+    let body = read_body(response, MAX_UPSTREAM_BODY_BYTES).await?;
+    serde_json::from_slice(&body).map_err(|_| UpstreamError::UnreadableBody)
+}

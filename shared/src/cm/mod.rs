@@ -1,0 +1,75 @@
+//! The adapters of the upstream APIs, one file per API as CM.com documents them:
+//! [`routing`] (Routing Control, the handover call) and [`presence`] (MSC's presence API, the
+//! guide's availability check), plus [`json_presence`], a presence source for third-party
+//! presence systems that answer JSON. None follows redirects; each gives up at the time limit
+//! the caller passes. Upstream bodies are never returned to our callers or logged, nor are the
+//! URLs (MSC's carries its API key).
+
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+use reqwest::{Client, Url};
+
+use crate::config::ConfigError;
+use crate::secret::Secret;
+
+pub mod json_presence;
+pub mod presence;
+pub mod routing;
+
+pub use crate::upstream::UpstreamError;
+pub use json_presence::PresenceSource;
+pub use presence::MscPresence;
+pub use routing::RoutingControl;
+
+use crate::upstream::classify;
+
+pub const PRODUCT_TOKEN_HEADER: &str = "X-Cm-Producttoken";
+
+/// Upstream answers larger than this are treated as unreadable.
+pub const MAX_UPSTREAM_BODY_BYTES: usize = 64 * 1024;
+
+/// How long establishing a TCP connection may take, at most (also bounded by each call's limit).
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// The HTTP client of the upstream adapters (see [`crate::tls::http_client`]).
+pub fn http_client() -> Result<Client, ConfigError> {
+    crate::tls::http_client(CONNECT_TIMEOUT)
+}
+
+fn token_header(token: &Secret) -> Result<HeaderValue, UpstreamError> {
+    let mut value =
+        HeaderValue::from_str(token.expose()).map_err(|_| UpstreamError::InvalidToken)?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// A `HEAD /` on `url`'s host, without credentials: opens the connection (TCP, TLS) during init
+/// (see [`crate::warm`]). Any HTTP answer counts: the connection is in the pool now.
+async fn open_connection(http: &Client, url: &Url) -> Result<(), UpstreamError> {
+    let mut root = url.clone();
+    root.set_path("/");
+    root.set_query(None);
+    root.set_fragment(None);
+    http.head(root)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| classify(&e))
+}
+
+/// The body of `response`, read to its end, or [`UpstreamError::UnreadableBody`] once it grows
+/// past `limit` bytes.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, UpstreamError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+        if body.len() + chunk.len() > limit {
+            return Err(UpstreamError::UnreadableBody);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

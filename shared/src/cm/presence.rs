@@ -1,0 +1,230 @@
+//! MSC's presence API, the check in step 1 of CM.com's handover guide
+//! (developers.cm.com/mobile-service-cloud/docs/presence):
+//! `GET https://presence.robinhq.com/api/v1?apikey=<key>&Channel=<channel>&referrer=<referrer>`,
+//! answered with the plain text `Online` or `Offline` (not JSON). The API key travels in the
+//! query string, so the request URL is a secret: it is built here, handed to the HTTP client and
+//! never logged, put in an error or kept (see [`crate::upstream::classify`]).
+
+use std::sync::Arc;
+
+use percent_encoding::utf8_percent_encode;
+use reqwest::header::HeaderValue;
+use reqwest::{Client, Url};
+use tokio::time::Instant;
+
+use super::json_presence::COMPONENT;
+use super::{open_connection, read_body};
+use crate::retry::{Backoff, read_may_repeat, retrying};
+use crate::secret::Secret;
+use crate::secrets::Refreshing;
+use crate::upstream::{UpstreamError, classify, sanitised_prefix};
+
+pub const DEFAULT_MSC_PRESENCE_URL: &str = "https://presence.robinhq.com/api/v1";
+pub const DEFAULT_MSC_CHANNEL: &str = "WebChat";
+
+/// The channel names the presence page lists for `Channel`.
+pub const MSC_CHANNELS: [&str; 11] = [
+    "Email",
+    "Chat",
+    "WhatsApp",
+    "SMS",
+    "WebChat",
+    "Facebook Messenger",
+    "Instagram",
+    "Apple Business Chat",
+    "Twitter",
+    "Google Business Messages",
+    "RCS",
+];
+
+/// A presence answer is one word; anything longer than this is not one.
+pub const MAX_PRESENCE_BODY_BYTES: usize = 1024;
+
+/// MSC's presence API for one Agent Inbox subscription (its API key) and one channel.
+#[derive(Clone)]
+pub struct MscPresence {
+    http: Client,
+    url: Url,
+    channel: &'static str,
+    api_key: Arc<Refreshing<Secret>>,
+}
+
+impl MscPresence {
+    /// `url` is `MSC_PRESENCE_URL` as checked by [`crate::config::msc_presence_url`] (no query);
+    /// `channel` one of [`MSC_CHANNELS`].
+    pub fn new(
+        http: Client,
+        url: Url,
+        channel: &'static str,
+        api_key: Arc<Refreshing<Secret>>,
+    ) -> Self {
+        Self {
+            http,
+            url,
+            channel,
+            api_key,
+        }
+    }
+
+    /// The request URL for `referrer` (left out when `None`): `apikey`, `Channel` and `referrer`,
+    /// each value percent-encoded (everything but RFC 3986's unreserved characters), so that no
+    /// value can add or change a parameter. It holds the key: never log it.
+    pub fn request_url(&self, api_key: &Secret, referrer: Option<&str>) -> Url {
+        let encode = |value: &str| utf8_percent_encode(value, COMPONENT).to_string();
+        let mut query = format!(
+            "apikey={}&Channel={}",
+            encode(api_key.expose()),
+            encode(self.channel)
+        );
+        if let Some(referrer) = referrer {
+            query.push_str("&referrer=");
+            query.push_str(&encode(referrer));
+        }
+        let mut url = self.url.clone();
+        url.set_query(Some(&query));
+        url
+    }
+
+    /// Opens the connection to the presence API's host, without the key (see
+    /// [`open_connection`]).
+    pub async fn warm_up(&self) -> Result<(), UpstreamError> {
+        open_connection(&self.http, &self.url).await
+    }
+
+    /// Whether agents are online for `referrer`, read by `deadline`. Retried where a read may be
+    /// ([`read_may_repeat`]); an answer that is neither `Online` nor `Offline` is
+    /// [`UpstreamError::UnrecognisedAnswer`].
+    pub async fn agents_online(
+        &self,
+        referrer: Option<&str>,
+        deadline: Instant,
+    ) -> Result<bool, UpstreamError> {
+        let url = self.request_url(&*self.api_key.get().await, referrer);
+        retrying(deadline, Backoff::UPSTREAM, read_may_repeat, |limit| {
+            let request = self.http.get(url.clone()).header(
+                reqwest::header::ACCEPT,
+                HeaderValue::from_static("text/plain"),
+            );
+            // One limit for the whole exchange, body included: a server that trickles its body
+            // cannot hold us past it.
+            async move {
+                tokio::time::timeout(limit, read_answer(request))
+                    .await
+                    .unwrap_or(Err(UpstreamError::Timeout))
+            }
+        })
+        .await
+    }
+}
+
+async fn read_answer(request: reqwest::RequestBuilder) -> Result<bool, UpstreamError> {
+    let response = request.send().await.map_err(|e| classify(&e))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(UpstreamError::Status(status.as_u16()));
+    }
+    let body = read_body(response, MAX_PRESENCE_BODY_BYTES).await?;
+    parse_answer(&body).ok_or_else(|| UpstreamError::UnrecognisedAnswer {
+        status: status.as_u16(),
+        length: body.len(),
+        prefix: sanitised_prefix(&body),
+    })
+}
+
+/// The presence rule: the body, trimmed, in any case, with or without surrounding double quotes
+/// (a JSON string), is `online` (`Some(true)`) or `offline` (`Some(false)`); anything else is no
+/// answer (`None`).
+pub fn parse_answer(body: &[u8]) -> Option<bool> {
+    let text = std::str::from_utf8(body).ok()?.trim();
+    let word = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text)
+        .trim();
+    if word.eq_ignore_ascii_case("online") {
+        Some(true)
+    } else if word.eq_ignore_ascii_case("offline") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The listed channel named by `name` (any case), in the spelling the presence page uses.
+pub fn channel(name: &str) -> Option<&'static str> {
+    MSC_CHANNELS
+        .into_iter()
+        .find(|listed| listed.eq_ignore_ascii_case(name.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn online_and_offline_in_any_dress() {
+        for online in [
+            "Online",
+            "online\r\n",
+            "\"Online\"",
+            " ONLINE ",
+            "\" online \"",
+        ] {
+            assert_eq!(parse_answer(online.as_bytes()), Some(true), "{online:?}");
+        }
+        for offline in ["Offline", "OFFLINE", "offline\n", "\"Offline\""] {
+            assert_eq!(parse_answer(offline.as_bytes()), Some(false), "{offline:?}");
+        }
+        for neither in [
+            "",
+            "Busy",
+            "Away",
+            "\"Online",
+            "Online Offline",
+            "<html>Online</html>",
+            "{\"status\":\"Online\"}",
+            "true",
+        ] {
+            assert_eq!(parse_answer(neither.as_bytes()), None, "{neither:?}");
+        }
+        assert_eq!(parse_answer(&[0xff, b'O']), None);
+    }
+
+    #[test]
+    fn channels_are_the_listed_ones_in_their_spelling() {
+        assert_eq!(channel("WebChat"), Some("WebChat"));
+        assert_eq!(channel(" webchat "), Some("WebChat"));
+        assert_eq!(channel("facebook messenger"), Some("Facebook Messenger"));
+        assert_eq!(channel("Web Chat"), None);
+        assert_eq!(channel("Telegram"), None);
+    }
+
+    #[test]
+    fn every_value_is_percent_encoded_and_cannot_add_a_parameter() {
+        let presence = MscPresence::new(
+            super::super::http_client().unwrap_or_else(|e| panic!("{e}")),
+            Url::parse("https://presence.example/api/v1").unwrap_or_else(|e| panic!("{e}")),
+            "Apple Business Chat",
+            Arc::new(Refreshing::fixed(Secret::new("k&y=1".to_owned()))),
+        );
+        let key = Secret::new("k&y=1 #".to_owned());
+        let url = presence.request_url(&key, Some("shop nl&apikey=x=y#frag/é"));
+        assert_eq!(
+            url.as_str(),
+            "https://presence.example/api/v1?apikey=k%26y%3D1%20%23&Channel=Apple%20Business%20Chat&referrer=shop%20nl%26apikey%3Dx%3Dy%23frag%2F%C3%A9"
+        );
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(pairs.len(), 3);
+        assert_eq!(
+            pairs[2],
+            (
+                "referrer".to_owned(),
+                "shop nl&apikey=x=y#frag/é".to_owned()
+            )
+        );
+        assert_eq!(
+            presence.request_url(&key, None).query(),
+            Some("apikey=k%26y%3D1%20%23&Channel=Apple%20Business%20Chat")
+        );
+    }
+}

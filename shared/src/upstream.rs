@@ -1,0 +1,84 @@
+//! How a call to an upstream (CM.com, a presence system) can fail, in the terms the functions
+//! decide on. Below both the CM.com adapters ([`crate::cm`]) and the retry policy
+//! ([`crate::retry`]), which share it.
+
+/// An upstream call's failure. Its text never holds a URL, a header or a body: it is safe to log.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UpstreamError {
+    #[error("no answer within the time budget")]
+    Timeout,
+    /// No connection could be made: the request never left.
+    #[error("could not connect")]
+    NotConnected,
+    /// The connection failed once the request may have been sent (reset, TLS, protocol).
+    #[error("the connection failed")]
+    Unreachable,
+    #[error("answered HTTP {0}")]
+    Status(u16),
+    #[error("answered with a body that is not JSON or too large")]
+    UnreadableBody,
+    /// A 2xx whose body is not one of the answers the API documents (MSC presence: `Online` or
+    /// `Offline`). `prefix` is at most [`ANSWER_PREFIX_CHARS`] characters of it, sanitised by
+    /// [`sanitised_prefix`]: enough to tell an HTML page or a new word from an empty body.
+    #[error(
+        "answered HTTP {status} with a {length}-byte body that is not a presence answer (starts {prefix:?})"
+    )]
+    UnrecognisedAnswer {
+        status: u16,
+        length: usize,
+        prefix: String,
+    },
+    #[error("the credentials cannot be sent")]
+    InvalidToken,
+}
+
+/// How many characters of an unrecognised answer a log line may show.
+pub const ANSWER_PREFIX_CHARS: usize = 16;
+
+/// The first [`ANSWER_PREFIX_CHARS`] characters of `body` with everything but ASCII letters,
+/// digits, spaces and `<>/!-_.` replaced by `?`: a log line can tell `<!DOCTYPE html>` or `Busy`
+/// from an empty answer, and never carries control characters, quotes or text in other scripts.
+pub fn sanitised_prefix(body: &[u8]) -> String {
+    String::from_utf8_lossy(body)
+        .chars()
+        .take(ANSWER_PREFIX_CHARS)
+        .map(|c| {
+            if c.is_ascii_alphanumeric()
+                || matches!(c, ' ' | '<' | '>' | '/' | '!' | '-' | '_' | '.')
+            {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect()
+}
+
+/// What a failed `reqwest` call means for us. Only the error's kind is read: its text (which
+/// holds the URL, and so MSC's API key) is dropped here and never logged.
+pub fn classify(error: &reqwest::Error) -> UpstreamError {
+    if error.is_connect() {
+        UpstreamError::NotConnected
+    } else if error.is_timeout() {
+        UpstreamError::Timeout
+    } else {
+        UpstreamError::Unreachable
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prefix_is_short_and_plain() {
+        assert_eq!(sanitised_prefix(b""), "");
+        assert_eq!(sanitised_prefix(b"Busy"), "Busy");
+        assert_eq!(
+            sanitised_prefix(b"<!DOCTYPE html><html><body>secret"),
+            "<!DOCTYPE html><"
+        );
+        assert_eq!(sanitised_prefix("\"x\"\r\n\u{202e}é".as_bytes()), "?x?????");
+        assert_eq!(sanitised_prefix(&[0xff, b'a']), "?a");
+    }
+}
