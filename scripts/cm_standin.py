@@ -1,14 +1,23 @@
 #!/usr/bin/env python3
-"""A local stand-in for the two CM.com APIs the functions call, for trying the stack locally.
+"""A local stand-in for the two CM.com APIs the functions call, speaking their shapes exactly.
 
-- Routing Control: POST /conversational/control/v1/accounts/{link}/chats/{chatId}/routing/mutationrequests
-  checks the X-Cm-Producttoken header and the body's shape, prints the handover it received and
-  answers 200 (401 for a wrong token, 400 for a malformed body).
-- Presence: GET /presence/{webstore} answers {"available": true|false}.
+- Routing Control (developers.cm.com "Control routing"):
+  POST /conversational/control/v1/accounts/{link}/chats/{chatId}/routing/mutationrequests
+  checks the X-Cm-Producttoken header and the body's shape (mutations of $type ruleMutation, as
+  documented, or disableComponent, as CM.com's own bot builder sends), prints the handover it
+  received and answers 200 (401 for a wrong token, 400 for a malformed body).
+- MSC's presence API (developers.cm.com/mobile-service-cloud/docs/presence):
+  GET /api/v1?apikey=<key>&Channel=<channel>&referrer=<referrer> answers the plain text
+  `Online` or `Offline`; 400 without apikey or Channel, or for a channel the page does not list;
+  404 for a key that is not the configured one (the page lists 200, 400 and 404 only; what a
+  wrong key gets is not documented). It prints what it was asked, never the key.
 
 Control endpoints for the person trying it (and for scripts/dialog.py):
-- POST /_standin/agents/online and POST /_standin/agents/offline switch the presence answer;
-- GET /_standin/handovers lists the handovers received so far.
+- POST /_standin/agents/online and POST /_standin/agents/offline switch the presence answer, for
+  every referrer, or for one with ?referrer=<referrer>;
+- GET /_standin/handovers lists the handovers received so far;
+- GET /_standin/presence-requests lists the presence questions received so far (the key shown
+  only as whether it matched).
 
 Every response is written in one send with TCP_NODELAY, so the stand-in adds no Nagle delay.
 """
@@ -19,20 +28,26 @@ import re
 import socket
 import sys
 import threading
+import urllib.parse
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROUTING = re.compile(
     r"^/conversational/control/v1/accounts/(?P<link>[^/]+)/chats/(?P<chat>[^/]+)/routing/mutationrequests$"
 )
-PRESENCE = re.compile(r"^/presence/(?P<webstore>[^/?]*)")
+# the channel names MSC's presence page lists for `Channel`
+MSC_CHANNELS = {"Email", "Chat", "WhatsApp", "SMS", "WebChat", "Facebook Messenger", "Instagram",
+                "Apple Business Chat", "Twitter", "Google Business Messages", "RCS"}
 
 
 class State:
-    def __init__(self, product_token, technical_link_id, agents_online):
+    def __init__(self, product_token, technical_link_id, agents_online, msc_api_key):
         self.product_token = product_token
         self.technical_link_id = technical_link_id
         self.agents_online = agents_online
+        self.msc_api_key = msc_api_key
+        self.online_by_referrer = {}
+        self.presence_requests = []
         self.handovers = []
         self.lock = threading.Lock()
         self.quiet = False
@@ -49,10 +64,13 @@ def routing_body_problem(body, chat_id):
     if not isinstance(mutations, list) or not mutations:
         return "Mutations must be a non-empty array"
     for m in mutations:
-        if not isinstance(m, dict) or m.get("$type") != "ruleMutation":
-            return "each mutation needs $type ruleMutation"
-        if m.get("action") not in ("Enable", "Disable") or m.get("operator") not in ("And", "Or"):
-            return "each mutation needs action Enable|Disable and operator And|Or"
+        if not isinstance(m, dict) or m.get("$type") not in ("ruleMutation", "disableComponent"):
+            return "each mutation needs $type ruleMutation or disableComponent"
+        if m["$type"] == "disableComponent":
+            if set(m) != {"$type", "ComponentId"} or not isinstance(m["ComponentId"], str) or not m["ComponentId"]:
+                return "a disableComponent mutation has exactly a non-empty ComponentId"
+        elif m.get("action") not in ("Enable", "Disable") or m.get("operator") not in ("And", "Or"):
+            return "each ruleMutation needs action Enable|Disable and operator And|Or"
     context = body.get("Context", {})
     if not isinstance(context, dict) or not all(isinstance(v, str) for v in context.values()):
         return "Context must be an object of strings"
@@ -72,10 +90,15 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def respond(self, status, body):
-        data = json.dumps(body).encode()
+        self.send_bytes(status, json.dumps(body).encode(), "application/json")
+
+    def respond_text(self, status, text):
+        self.send_bytes(status, text.encode(), "text/plain; charset=utf-8")
+
+    def send_bytes(self, status, data, content_type):
         head = (
             f"HTTP/1.1 {status.value} {status.phrase}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+            f"Content-Type: {content_type}\r\nContent-Length: {len(data)}\r\n\r\n"
         ).encode()
         self.wfile.write(head + data)
         self.wfile.flush()
@@ -90,15 +113,43 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         state = self.state
-        if self.path == "/_standin/handovers":
+        url = urllib.parse.urlsplit(self.path)
+        if url.path == "/_standin/handovers":
             with state.lock:
                 return self.respond(HTTPStatus.OK, state.handovers)
-        match = PRESENCE.match(self.path)
-        if match:
+        if url.path == "/_standin/presence-requests":
             with state.lock:
-                online = state.agents_online
-            return self.respond(HTTPStatus.OK, {"available": online})
+                return self.respond(HTTPStatus.OK, state.presence_requests)
+        if url.path == "/api/v1":
+            return self.presence(url.query)
         self.respond(HTTPStatus.NOT_FOUND, {"message": "no such endpoint"})
+
+    def presence(self, query):
+        """MSC's presence API: plain text Online/Offline for the key, channel and referrer."""
+        state = self.state
+        params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+        apikey, channel, referrer = params.get("apikey"), params.get("Channel"), params.get("referrer")
+        seen = {"Channel": channel, "referrer": referrer, "apikeyMatched": apikey == state.msc_api_key,
+                "parameters": sorted(params)}
+        if not apikey or not channel:
+            answer = (HTTPStatus.BAD_REQUEST, "apikey and Channel are required")
+        elif channel not in MSC_CHANNELS:
+            answer = (HTTPStatus.BAD_REQUEST, f"unknown Channel; one of {', '.join(sorted(MSC_CHANNELS))}")
+        elif apikey != state.msc_api_key:
+            answer = (HTTPStatus.NOT_FOUND, "no subscription for this apikey")
+        else:
+            with state.lock:
+                online = state.online_by_referrer.get(referrer, state.agents_online)
+            answer = (HTTPStatus.OK, "Online" if online else "Offline")
+        with state.lock:
+            state.presence_requests.append({**seen, "status": answer[0].value, "answer": answer[1]})
+            del state.presence_requests[:-(state.keep_last or 1000)]
+        if not state.quiet:
+            shown = f"referrer {referrer!r}" if referrer is not None else "no referrer"
+            print(f"cm-standin: PRESENCE asked for Channel={channel!r}, {shown} "
+                  f"(apikey {'ok' if seen['apikeyMatched'] else 'missing' if not apikey else 'wrong'})"
+                  f" -> {answer[0].value} {answer[1]}", flush=True)
+        self.respond_text(*answer)
 
     def do_HEAD(self):
         # the functions' connection warm-up at start-up (a HEAD / without credentials): like
@@ -108,11 +159,19 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         state = self.state
-        if self.path in ("/_standin/agents/online", "/_standin/agents/offline"):
+        url = urllib.parse.urlsplit(self.path)
+        if url.path in ("/_standin/agents/online", "/_standin/agents/offline"):
+            online = url.path.endswith("/online")
+            referrer = dict(urllib.parse.parse_qsl(url.query)).get("referrer")
             with state.lock:
-                state.agents_online = self.path.endswith("/online")
-            print(f"cm-standin: agents are now {'online' if state.agents_online else 'offline'}", flush=True)
-            return self.respond(HTTPStatus.OK, {"available": state.agents_online})
+                if referrer is None:
+                    state.agents_online = online
+                    state.online_by_referrer.clear()
+                else:
+                    state.online_by_referrer[referrer] = online
+            where = "" if referrer is None else f" for referrer {referrer!r}"
+            print(f"cm-standin: agents are now {'online' if online else 'offline'}{where}", flush=True)
+            return self.respond(HTTPStatus.OK, {"online": online, "referrer": referrer})
         match = ROUTING.match(self.path)
         if not match:
             return self.respond(HTTPStatus.NOT_FOUND, {"message": "no such endpoint"})
@@ -139,11 +198,12 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--product-token", required=True)
     parser.add_argument("--technical-link-id", required=True)
+    parser.add_argument("--msc-api-key", required=True, help="the apikey the presence API accepts")
     parser.add_argument("--agents", choices=["online", "offline"], default="online")
     parser.add_argument("--quiet", action="store_true",
-                        help="print no line per handover and keep only the last 100 (for make bench)")
+                        help="print no line per request and keep only the last 100 (for make bench)")
     args = parser.parse_args()
-    Handler.state = State(args.product_token, args.technical_link_id, args.agents == "online")
+    Handler.state = State(args.product_token, args.technical_link_id, args.agents == "online", args.msc_api_key)
     if args.quiet:
         Handler.state.quiet, Handler.state.keep_last = True, 100
     try:

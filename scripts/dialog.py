@@ -3,8 +3,8 @@
 
 Step 1 availability -> Step 2 Logical Step on agentStatus -> Step 3 intake (name, e-mail, then
 the question) -> Step 4 handover, printing each call as a readable transcript. With --check it also plays the
-failure paths (agents offline, an invalid e-mail, a missing token, a duplicate handover,
-erasure) and exits non-zero on the first answer that differs from the contract: this is the
+failure paths (agents offline for one page, CAIC's presence-check webhook with its token in the
+URL, an invalid e-mail, a missing token, a duplicate handover, erasure) and exits non-zero on the first answer that differs from the contract: this is the
 end-to-end test of the real binaries under `cargo lambda watch`.
 """
 
@@ -14,6 +14,7 @@ import re
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -79,6 +80,12 @@ def main():
         if args.check else None,
         token=token,
     )
+    if args.check:
+        _, asked = call("GET", args.cm_standin + "/_standin/presence-requests")
+        last = (asked or [{}])[-1]
+        expect("MSC presence was asked for the webstore, with the key, on WebChat",
+               [last.get("referrer"), last.get("Channel"), last.get("apikeyMatched"), last.get("parameters")],
+               ["shop-nl", "WebChat", True, ["Channel", "apikey", "referrer"]])
     agent_status = (availability or {}).get("agentStatus")
     print(f"  Step 2  Logical Step: agentStatus = {agent_status} -> "
           f"{'continue to the intake' if agent_status == 'online' else 'fallback: no agents available'}")
@@ -107,10 +114,18 @@ def main():
         print(f"  CM.com  received the handover with Context {json.dumps(mine[0]['Context'], ensure_ascii=False)}")
         context = dict(mine[0]["Context"])
         summary = context.pop("summary", "")
+        customer = context.pop("CustomerInfo", "null")
         expect("handover Context", context, {
             "name": "Jan de Vries", "email": "jan.devries@example.nl", "question": question,
             "skill": "billing", "webstore": "shop-nl",
+            "RoutingKeywords": "billing", "WebStoreReferrer": "shop-nl",
         })
+        expect("handover CustomerInfo (a JSON string)", json.loads(customer),
+               {"name": "Jan de Vries", "email": "jan.devries@example.nl"})
+        expect("handover Mutations", mine[0]["Mutations"], [
+            {"$type": "ruleMutation", "action": "Enable", "operator": "And", "targetAdapterId": "msc"},
+            {"$type": "disableComponent", "ComponentId": "CMBot"},
+        ])
         pattern = (r'Jan de Vries \(jan\.devries@example\.nl\) asked for an agent at '
                    r'\d{4}-\d\d-\d\d \d\d:\d\d [A-Z0-9+-]+, skill billing: "Where is my order NL-2026-0042\?"')
         expect("handover Context summary", bool(re.fullmatch(pattern, summary)), True)
@@ -133,12 +148,21 @@ def main():
         step("after", "POST", args.intake_url, {"chatId": chat_id},
              want=(200, {"stored": False, "complete": False, "missing": ["name", "email"], "invalid": []}),
              token=token)
-        call("POST", args.cm_standin + "/_standin/agents/offline", {})
+        # CAIC's own presence-check webhook: no headers, so the token rides in the URL; with
+        # mscWebstore unset, data.context is empty and the page URL is MSC's referrer
+        page = "https://shop.example/help?topic=retour&lang=nl"
+        call("POST", args.cm_standin + "/_standin/agents/offline?" + urllib.parse.urlencode({"referrer": page}), {})
         try:
-            step("offline", "POST", args.availability_url, {"url": "https://shop.example/help", "channel": "WebChat",
-                                                             "data": {"context": "shop-nl"}},
-                 want=(200, {"agentStatus": "offline", "agentAvailable": False, "reason": "no_agents_available"}),
-                 token=token)
+            presence_check_url = args.availability_url + "?" + urllib.parse.urlencode({"calloutToken": token})
+            step("offline", "POST", presence_check_url, {"url": page, "channel": "WebChat", "data": {"context": ""}},
+                 want=(200, {"agentStatus": "offline", "agentAvailable": False, "reason": "no_agents_available"}))
+            _, asked = call("GET", args.cm_standin + "/_standin/presence-requests")
+            expect("MSC presence was asked for the page URL", (asked or [{}])[-1].get("referrer"), page)
+            step("webstore", "POST", presence_check_url, {"url": page, "channel": "WebChat",
+                                                          "data": {"context": "shop-nl"}},
+                 want=(200, {"agentStatus": "online", "agentAvailable": True, "reason": "agents_available"}))
+            status, answer = step("url+own", "POST", presence_check_url, {"chatId": chat_id})
+            expect("401 for a URL token with our own body", [status, (answer or {}).get("error")], [401, "unauthorized"])
         finally:
             call("POST", args.cm_standin + "/_standin/agents/online", {})
         print(f"\ndialog: {CHECKS[0] - len(FAILURES)} passed, {len(FAILURES)} failed")

@@ -93,10 +93,11 @@ ensure_template_tools() {
   export SAM_CLI_TELEMETRY=0
 }
 
-# The local defaults of the stack: a callout token, a product token and technical link the
-# CM.com stand-in accepts, and one routing mutation. Not secrets: local use only.
+# The local defaults of the stack: a callout token, a product token, technical link and MSC API
+# key the CM.com stand-in accepts, and the routing mutations. Not secrets: local use only.
 LOCAL_CALLOUT_TOKEN="local-dev-callout-token-change-me"
 LOCAL_PRODUCT_TOKEN="local-product-token"
+LOCAL_MSC_API_KEY="local-msc-api-key"
 LOCAL_TECHNICAL_LINK_ID="local-technical-link"
 LOCAL_TABLE="cm-handover-local"
 
@@ -112,7 +113,7 @@ prepare_functions() {
     || die "could not create table $LOCAL_TABLE in DynamoDB Local"
 
   setsid python3 "$ROOT/scripts/cm_standin.py" --port "$cm_port" --product-token "$LOCAL_PRODUCT_TOKEN" \
-    --technical-link-id "$LOCAL_TECHNICAL_LINK_ID" "${@:3}" &
+    --technical-link-id "$LOCAL_TECHNICAL_LINK_ID" --msc-api-key "$LOCAL_MSC_API_KEY" "${@:3}" &
   STACK_PIDS+=($!)
   wait_for_port "$cm_port" 10 "the CM.com stand-in"
 
@@ -123,8 +124,12 @@ prepare_functions() {
   export CM_API_BASE_URL="http://127.0.0.1:$cm_port"
   export CM_TECHNICAL_LINK_ID="$LOCAL_TECHNICAL_LINK_ID"
   export CM_PRODUCT_TOKEN="$LOCAL_PRODUCT_TOKEN"
-  export CM_ROUTING_MUTATIONS='[{"$type":"ruleMutation","action":"Enable","operator":"And","targetAdapterId":"msc"}]'
-  export AVAILABILITY_URL="http://127.0.0.1:$cm_port/presence/{webstore}"
+  # the documented rule mutation, and the bot switched off as CM.com's own bot builder does
+  export CM_ROUTING_MUTATIONS='[{"$type":"ruleMutation","action":"Enable","operator":"And","targetAdapterId":"msc"},{"$type":"disableComponent","ComponentId":"CMBot"}]'
+  # step 1 asks MSC's presence API, as CM.com's guide does (here: the stand-in's)
+  export MSC_API_KEY="$LOCAL_MSC_API_KEY"
+  export MSC_PRESENCE_URL="http://127.0.0.1:$cm_port/api/v1"
+  unset AVAILABILITY_URL
   # the time in the handover's summary line, as an agent in the Netherlands reads it
   export HANDOVER_TIME_ZONE="${HANDOVER_TIME_ZONE:-Europe/Amsterdam}"
   # locally, switching the stand-in's agents on or off shows at once
