@@ -36,8 +36,11 @@ The stack is running (Ctrl-C stops it). Try it:
   curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","question":"Where is my order?"}' $FUNCTIONS_URL/intake/intake
   curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","skill":"billing"}' $FUNCTIONS_URL/handover/handover
   curl -s -H "\$T" -X DELETE -w '%{http_code}\\n' $FUNCTIONS_URL/intake/intake/my-chat
-  curl -s -X POST $CM_STANDIN_URL/_standin/agents/offline     # or .../online
+  curl -s -X POST $CM_STANDIN_URL/_standin/agents/offline     # or .../online; ?referrer=shop-nl for one web store
+  curl -s $CM_STANDIN_URL/_standin/presence-requests           # what MSC presence was asked
   curl -s $CM_STANDIN_URL/_standin/handovers                   # what CM.com received
+  # CAIC's presence-check webhook (no headers: the token in the URL; empty mscWebstore):
+  curl -s -H "\$J" -d '{"url":"https://shop.example/help","channel":"WebChat","data":{"context":""}}' '$FUNCTIONS_URL/availability/availability?calloutToken=$LOCAL_CALLOUT_TOKEN'
 
 TXT
 wait

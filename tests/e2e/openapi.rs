@@ -38,6 +38,7 @@ fn the_valid_fixtures_are_documented_requests() {
     for (fixture, path) in [
         ("availability", "/availability"),
         ("availability-presence-check", "/availability"),
+        ("availability-presence-check-token-in-url", "/availability"),
         ("availability-function-url", "/availability"),
         ("intake-name", "/intake"),
         ("intake-email", "/intake"),

@@ -117,6 +117,48 @@ fn every_function_may_read_the_chat_log_key_when_one_is_configured() {
 }
 
 #[test]
+fn availability_may_read_the_msc_api_key_only_when_one_is_configured() {
+    let template = template();
+    let variables =
+        &template["Resources"]["AvailabilityFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(
+        format!("{:?}", variables[shared::config::MSC_API_KEY_PARAM]),
+        format!(
+            "{:?}",
+            serde_norway::from_str::<Value>(
+                "!If [HasMscApiKey, !Ref MscApiKeyParameter, !Ref AWS::NoValue]"
+            )
+            .expect("YAML")
+        ),
+    );
+    let readable: Vec<String> = permissions("AvailabilityFunction")
+        .into_iter()
+        .filter(|(_, resource)| resource.contains("MscApiKeyParameter"))
+        .map(|(_, resource)| resource)
+        .collect();
+    assert_eq!(readable.len(), 1, "{readable:?}");
+    assert!(readable[0].contains("HasMscApiKey"), "{readable:?}");
+    for function in ["IntakeFunction", "HandoverFunction"] {
+        let leaks = permissions(function)
+            .into_iter()
+            .any(|(_, resource)| resource.contains("MscApiKeyParameter"));
+        assert!(!leaks, "{function} may read MSC's API key");
+    }
+    // the channels the template offers are exactly the ones the code accepts
+    let offered: Vec<&str> = template["Parameters"]["MscChannel"]["AllowedValues"]
+        .as_sequence()
+        .expect("MscChannel lists its values")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(offered, shared::cm::presence::MSC_CHANNELS);
+    assert_eq!(
+        template["Parameters"]["MscPresenceUrl"]["Default"].as_str(),
+        Some(shared::cm::presence::DEFAULT_MSC_PRESENCE_URL)
+    );
+}
+
+#[test]
 fn the_functions_read_only_configuration_the_code_knows() {
     use shared::config::*;
     let known = set(&[
@@ -142,6 +184,10 @@ fn the_functions_read_only_configuration_the_code_knows() {
         BUSINESS_HOURS_PARAM,
         CHAT_LOG_KEY,
         CHAT_LOG_KEY_PARAM,
+        MSC_API_KEY,
+        MSC_API_KEY_PARAM,
+        MSC_CHANNEL,
+        MSC_PRESENCE_URL,
         METRICS_NAMESPACE,
         METRICS_SERVICE,
         "AWS_ENDPOINT_URL_DYNAMODB",
@@ -170,9 +216,10 @@ fn the_functions_read_only_configuration_the_code_knows() {
     // the secrets are declared only blank (for sam local): never with a value
     for scope in [
         &template["Globals"]["Function"],
+        &template["Resources"]["AvailabilityFunction"]["Properties"],
         &template["Resources"]["HandoverFunction"]["Properties"],
     ] {
-        for secret in [CALLOUT_TOKENS, CM_PRODUCT_TOKEN, CHAT_LOG_KEY] {
+        for secret in [CALLOUT_TOKENS, CM_PRODUCT_TOKEN, CHAT_LOG_KEY, MSC_API_KEY] {
             if let Some(value) = scope["Environment"]["Variables"].get(secret) {
                 assert_eq!(
                     value.as_str(),
