@@ -184,15 +184,7 @@ pub async fn product_token(
     sdk: &aws_config::SdkConfig,
 ) -> Result<Refreshing<Secret>, ConfigError> {
     use crate::config::{CM_PRODUCT_TOKEN, CM_PRODUCT_TOKEN_PARAM};
-    Refreshing::load(
-        env,
-        CM_PRODUCT_TOKEN,
-        CM_PRODUCT_TOKEN_PARAM,
-        sdk,
-        refresh_interval(env)?,
-        |token| Ok(token.clone()),
-    )
-    .await
+    opaque(env, CM_PRODUCT_TOKEN, CM_PRODUCT_TOKEN_PARAM, sdk).await
 }
 
 /// MSC's presence API key (Agent Inbox), from `MSC_API_KEY` or the SSM parameter named by
@@ -202,14 +194,20 @@ pub async fn msc_api_key(
     sdk: &aws_config::SdkConfig,
 ) -> Result<Refreshing<Secret>, ConfigError> {
     use crate::config::{MSC_API_KEY, MSC_API_KEY_PARAM};
-    Refreshing::load(
-        env,
-        MSC_API_KEY,
-        MSC_API_KEY_PARAM,
-        sdk,
-        refresh_interval(env)?,
-        |key| Ok(key.clone()),
-    )
+    opaque(env, MSC_API_KEY, MSC_API_KEY_PARAM, sdk).await
+}
+
+/// A secret used as it is (a token, a key), from `plain` or the SSM parameter named by `param`,
+/// refreshed every `SECRETS_REFRESH_SECONDS`.
+async fn opaque(
+    env: &Env,
+    plain: &'static str,
+    param: &'static str,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Refreshing<Secret>, ConfigError> {
+    Refreshing::load(env, plain, param, sdk, refresh_interval(env)?, |secret| {
+        Ok(secret.clone())
+    })
     .await
 }
 

@@ -12,11 +12,7 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn app(extra: &[(&str, &str)]) -> App {
-    // availability touches no table: the SDK config is only for SSM, which is not used here
-    let sdk = e2e::sdk_at("http://127.0.0.1:9").await;
-    App::from_env(&env(extra), &sdk)
-        .await
-        .expect("valid configuration")
+    e2e::availability_app(extra).await
 }
 
 async fn call(app: &App, event: &Value) -> (u16, Value) {

@@ -14,11 +14,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const KEY: &str = "msc-api-key-for-tests";
 
 async fn app(extra: &[(&str, &str)]) -> App {
-    // availability touches no table: the SDK config is only for SSM, which is not used here
-    let sdk = e2e::sdk_at("http://127.0.0.1:9").await;
-    App::from_env(&env(extra), &sdk)
-        .await
-        .expect("valid configuration")
+    e2e::availability_app(extra).await
 }
 
 /// An app asking MSC presence at `server`, with nothing remembered between requests.
@@ -424,25 +420,6 @@ async fn the_api_key_comes_from_ssm_and_the_plain_variable_wins() {
     );
 }
 
-/// Every line any crate logs, at TRACE, with no filter: a superset of what the functions' own
-/// filter lets through at its most verbose. `log` records (reqwest logs through `log`) are
-/// bridged in too, although the functions install no such bridge.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// MSC's API key sits in a URL: through every answer the presence API can give and every way
 /// the connection can fail, it is in no log line, no error and no response. (Metrics cannot carry
 /// it: their names are `&'static str`s.) Nor is a callout token that came in the URL.
@@ -451,7 +428,10 @@ async fn the_api_key_and_a_url_token_reach_no_log_line_or_response_on_any_path()
     const SENTINEL_KEY: &str = "sentinel-msc-api-key-5b7d1e";
     const SENTINEL_URL_TOKEN: &str = "sentinel-url-callout-token-3c8f";
     const WRONG_URL_TOKEN: &str = "sentinel-wrong-url-token-9a2e44";
-    let captured = Captured::default();
+    // every line any crate logs, at TRACE, with no filter: a superset of what the functions'
+    // own filter lets through at its most verbose; `log` records (reqwest logs through `log`) are
+    // bridged in too, although the functions install no such bridge
+    let captured = e2e::CapturedLogs::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -536,7 +516,7 @@ async fn the_api_key_and_a_url_token_reach_no_log_line_or_response_on_any_path()
         }
     }
 
-    let logs = String::from_utf8_lossy(&captured.0.lock().expect("capture").clone()).into_owned();
+    let logs = captured.text();
     assert!(logs.contains("capture works"), "the capture works");
     assert!(
         logs.contains("presence source failed"),

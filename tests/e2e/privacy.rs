@@ -2,8 +2,6 @@
 //! functions and the libraries under them log, through the functions' own filter set to TRACE,
 //! is captured while they handle sentinel values.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use e2e::{TECHNICAL_LINK_ID, env, event, fresh_table, request, sdk, with_header};
@@ -23,22 +21,6 @@ const CHAT_LOG_KEY: &str = "sentinel-chat-log-key-0123456789abcdef";
 /// `printf %s "$CHAT" | openssl dgst -sha256 -hmac "$CHAT_LOG_KEY" | cut -c1-16` (the digest part)
 const CHAT_TAG: &str = "c41a47212a7427d5";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| std::io::Error::other("poisoned"))?
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn with_body(fixture: &str, body: Value) -> Value {
     let mut event = event(fixture);
     event["body"] = Value::String(body.to_string());
@@ -47,7 +29,7 @@ fn with_body(fixture: &str, body: Value) -> Value {
 
 #[tokio::test]
 async fn no_personal_data_or_secret_reaches_the_logs() {
-    let captured = Captured::default();
+    let captured = e2e::CapturedLogs::default();
     let writer = captured.clone();
     // the functions' own filter, configured at the most verbose level an operator could choose
     let subscriber = tracing_subscriber::fmt()
@@ -183,7 +165,7 @@ async fn no_personal_data_or_secret_reaches_the_logs() {
         tracing::error!("{error}");
     }
 
-    let logs = String::from_utf8(captured.0.lock().expect("logs").clone()).expect("UTF-8 logs");
+    let logs = captured.text();
     assert!(logs.contains("capture works"), "the capture itself works");
     assert!(
         logs.contains("handover answered"),

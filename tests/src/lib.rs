@@ -259,6 +259,15 @@ pub fn env(extra: &[(&str, &str)]) -> Env {
     Env::from_pairs(pairs)
 }
 
+/// An availability app from the fixtures' token plus `extra`, as production builds it. It
+/// touches no table: its SDK configuration serves SSM only, at an address where nothing answers.
+pub async fn availability_app(extra: &[(&str, &str)]) -> availability::App {
+    let sdk = sdk_at("http://127.0.0.1:9").await;
+    availability::App::from_env(&env(extra), &sdk)
+        .await
+        .expect("valid configuration")
+}
+
 /// `openapi.yaml`, parsed once.
 fn openapi() -> &'static Value {
     static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
@@ -427,4 +436,30 @@ pub fn handover_env(table: &str, cm_base: &str, extra: &[(&str, &str)]) -> Env {
     ];
     pairs.extend_from_slice(extra);
     env(&pairs)
+}
+
+/// A log writer that keeps every line, for tests that search the logs (for secrets and personal
+/// data); clones share one buffer.
+#[derive(Clone, Default)]
+pub struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        let bytes = self.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
