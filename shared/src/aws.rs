@@ -28,8 +28,78 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 const INITIAL_BACKOFF: Duration = Duration::from_millis(25);
 const MAX_BACKOFF: Duration = Duration::from_millis(250);
 
+/// The SDK configuration of a function, from the process environment. The standard variables are
+/// checked first ([`standard_variables`]): a blank one is removed, so the SDK reads it as unset
+/// (it would take `""` for a value: a blank `AWS_ENDPOINT_URL_DYNAMODB`, which `sam local` passes
+/// for a template `Fn::If` it cannot resolve, made it panic), and a malformed one stops start-up
+/// with an error naming it.
+///
+/// Call it from `main` before anything else starts a thread: it changes the process environment.
 pub async fn sdk_config() -> Result<SdkConfig, ConfigError> {
+    let blank = standard_variables(|var| std::env::var_os(var))?;
+    for var in blank {
+        // SAFETY: the functions call this from `main` on a current-thread runtime, before they
+        // start any thread (the runtime's blocking pool starts with the first DNS look-up, which
+        // comes later), so nothing reads the environment while it changes.
+        unsafe { std::env::remove_var(var) };
+    }
     Ok(sdk_loader()?.load().await)
+}
+
+/// The standard variables the SDK reads by itself, for the services the functions call.
+pub const STANDARD_VARIABLES: [&str; 6] = [
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_SSM",
+    "AWS_ENDPOINT_URL_STS",
+];
+
+/// Checks [`STANDARD_VARIABLES`] as `lookup` gives them: returns the blank ones (to be read as
+/// unset), or an error naming the first malformed one: a region that is not a host label, an
+/// endpoint that is not an http(s) URL with a host.
+pub fn standard_variables(
+    lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Result<Vec<&'static str>, ConfigError> {
+    let mut blank = Vec::new();
+    for var in STANDARD_VARIABLES {
+        let Some(raw) = lookup(var) else { continue };
+        let Some(value) = raw.to_str() else {
+            return Err(ConfigError::Invalid {
+                var,
+                problem: "is not valid UTF-8".to_owned(),
+            });
+        };
+        let value = value.trim();
+        if value.is_empty() {
+            blank.push(var);
+            continue;
+        }
+        let problem = if var.starts_with("AWS_ENDPOINT_URL") {
+            let url = reqwest::Url::parse(value).ok();
+            let usable = url.as_ref().is_some_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some_and(|h| !h.is_empty())
+            });
+            (!usable).then_some(
+                "is not an http(s) URL with a host (e.g. http://127.0.0.1:8000); leave it unset for AWS's own endpoint",
+            )
+        } else {
+            let host_label = value.len() <= 63
+                && !value.starts_with('-')
+                && !value.ends_with('-')
+                && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            (!host_label).then_some("is not an AWS region name (e.g. eu-west-1)")
+        };
+        if let Some(problem) = problem {
+            return Err(ConfigError::Invalid {
+                var,
+                problem: problem.to_owned(),
+            });
+        }
+    }
+    Ok(blank)
 }
 
 /// The loader behind [`sdk_config`], for callers that add settings (tests point it elsewhere).
@@ -137,5 +207,68 @@ fn connector_error(error: reqwest::Error) -> ConnectorError {
         ConnectorError::io(error.into())
     } else {
         ConnectorError::other(error.into(), None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(pairs: &[(&str, &str)]) -> Result<Vec<&'static str>, String> {
+        standard_variables(|var| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == var)
+                .map(|(_, v)| std::ffi::OsString::from(v))
+        })
+        .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn blank_standard_variables_read_as_unset() {
+        assert_eq!(check(&[]), Ok(vec![]));
+        assert_eq!(
+            check(&[
+                ("AWS_ENDPOINT_URL_DYNAMODB", ""),
+                ("AWS_REGION", "  "),
+                ("AWS_ENDPOINT_URL", "http://127.0.0.1:8000"),
+                ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ]),
+            Ok(vec!["AWS_REGION", "AWS_ENDPOINT_URL_DYNAMODB"])
+        );
+    }
+
+    #[test]
+    fn a_malformed_standard_variable_is_named() {
+        for (var, value, problem) in [
+            (
+                "AWS_ENDPOINT_URL_DYNAMODB",
+                "not a url",
+                "is not an http(s) URL with a host",
+            ),
+            (
+                "AWS_ENDPOINT_URL_DYNAMODB",
+                "127.0.0.1:8000",
+                "is not an http(s) URL with a host",
+            ),
+            (
+                "AWS_ENDPOINT_URL",
+                "ftp://127.0.0.1",
+                "is not an http(s) URL with a host",
+            ),
+            (
+                "AWS_ENDPOINT_URL_SSM",
+                "file:///tmp",
+                "is not an http(s) URL with a host",
+            ),
+            ("AWS_REGION", "eu west 1", "is not an AWS region name"),
+            ("AWS_DEFAULT_REGION", "-eu", "is not an AWS region name"),
+        ] {
+            let message = check(&[(var, value)]);
+            assert!(
+                matches!(&message, Err(m) if m.starts_with(&format!("configuration: {var} {problem}"))),
+                "{var}={value}: {message:?}"
+            );
+        }
     }
 }
