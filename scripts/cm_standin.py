@@ -200,20 +200,29 @@ def main():
     parser.add_argument("--technical-link-id", required=True)
     parser.add_argument("--msc-api-key", required=True, help="the apikey the presence API accepts")
     parser.add_argument("--agents", choices=["online", "offline"], default="online")
+    parser.add_argument("--also-listen", metavar="ADDRESS", action="append", default=[],
+                        help="an address to listen on besides 127.0.0.1 (sam local: the Docker bridge's, "
+                             "where the containers reach the machine as host.docker.internal)")
     parser.add_argument("--quiet", action="store_true",
                         help="print no line per request and keep only the last 100 (for make bench)")
     args = parser.parse_args()
     Handler.state = State(args.product_token, args.technical_link_id, args.agents == "online", args.msc_api_key)
     if args.quiet:
         Handler.state.quiet, Handler.state.keep_last = True, 100
+    servers = []
+    for address in ["127.0.0.1", *args.also_listen]:
+        try:
+            server = ThreadingHTTPServer((address, args.port), Handler)
+        except OSError as e:
+            sys.exit(f"cm-standin: cannot listen on {address}:{args.port}: {e.strerror}")
+        server.daemon_threads = True
+        servers.append(server)
+    for server in servers[1:]:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    where = ", ".join(f"http://{address}:{args.port}" for address in ["127.0.0.1", *args.also_listen])
+    print(f"cm-standin: listening on {where} (agents {args.agents})", flush=True)
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    except OSError as e:
-        sys.exit(f"cm-standin: cannot listen on 127.0.0.1:{args.port}: {e.strerror}")
-    server.daemon_threads = True
-    print(f"cm-standin: listening on http://127.0.0.1:{args.port} (agents {args.agents})", flush=True)
-    try:
-        server.serve_forever()
+        servers[0].serve_forever()
     except KeyboardInterrupt:
         pass
 

@@ -138,7 +138,8 @@ impl Env {
     }
 }
 
-/// An outbound URL we may send a secret to: https, or http only to a loopback host (local runs).
+/// An outbound URL we may send a secret to: https, or http only to a loopback host or to
+/// `host.docker.internal`, the machine a container runs on (local runs: `make run`, `sam local`).
 pub fn outbound_url(var: &'static str, raw: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(raw).map_err(|e| invalid(var, format!("is not a URL ({e})")))?;
     match url.scheme() {
@@ -147,7 +148,7 @@ pub fn outbound_url(var: &'static str, raw: &str) -> Result<Url, ConfigError> {
         "http" => {
             return Err(invalid(
                 var,
-                "must use https (http is accepted only for loopback hosts)",
+                "must use https (http is accepted only for loopback hosts and host.docker.internal)",
             ));
         }
         _ => return Err(invalid(var, "must be an https URL")),
@@ -161,9 +162,16 @@ pub fn outbound_url(var: &'static str, raw: &str) -> Result<Url, ConfigError> {
     Ok(url)
 }
 
+/// The name Docker gives the machine a container runs on (`--add-host
+/// host.docker.internal:host-gateway`; Docker Desktop sets it by itself): `sam local`'s functions
+/// reach the local stack there.
+pub const DOCKER_HOST_NAME: &str = "host.docker.internal";
+
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost") || d.eq_ignore_ascii_case(DOCKER_HOST_NAME)
+        }
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
         None => false,
@@ -353,6 +361,7 @@ mod tests {
             "http://127.0.0.1:9001",
             "http://localhost:1/",
             "http://[::1]:8080",
+            "http://host.docker.internal:9001",
             "https://api.cm.com/base",
         ] {
             assert!(
@@ -362,6 +371,8 @@ mod tests {
         }
         for bad in [
             "http://api.cm.com",
+            "http://docker.internal:9001",
+            "http://10.0.0.1",
             "ftp://x",
             "not a url",
             "https://u:p@api.cm.com",

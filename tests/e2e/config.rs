@@ -129,7 +129,7 @@ async fn each_missing_or_invalid_variable_is_named_and_no_secret_is_printed() {
                 ("CM_PRODUCT_TOKEN", "pt-secret-value"),
                 ("CM_API_BASE_URL", "http://api.cm.com"),
             ]),
-            "configuration: CM_API_BASE_URL must use https (http is accepted only for loopback hosts)",
+            "configuration: CM_API_BASE_URL must use https (http is accepted only for loopback hosts and host.docker.internal)",
         ),
         (
             handover_env(&[
