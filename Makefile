@@ -1,4 +1,4 @@
-.PHONY: run test fuzz bench
+.PHONY: run test fuzz bench sam-local
 # The local stack: DynamoDB Local, a CM.com stand-in, the three functions under cargo lambda watch.
 run:
 	scripts/run.sh
@@ -14,3 +14,8 @@ fuzz:
 # Size, cold start, warm latency and memory next to a floor function: writes bench/results/.
 bench:
 	scripts/bench.sh
+
+# The template under sam local: sam build, the local stack, and sam local start-api on
+# 127.0.0.1:3000 until Ctrl-C (needs Docker; starts its own engine where it can).
+sam-local:
+	scripts/sam-local.sh serve

@@ -175,3 +175,110 @@ play_dialog() {
     --handover-url "$FUNCTIONS_URL/handover/handover" \
     --token "$LOCAL_CALLOUT_TOKEN" --cm-standin "$CM_STANDIN_URL" "$@"
 }
+
+# ---------------------------------------------------------------------------------------------
+# sam local: a Docker engine, arm64 emulation and the Lambda base image (scripts/sam-local.sh).
+
+# The image SAM runs provided.al2023 arm64 functions on, where it can be pulled.
+LAMBDA_BASE_IMAGE="public.ecr.aws/lambda/provided:al2023-arm64"
+# Where it cannot (no registry reachable): a local stand-in built from Debian's arm64 packages
+# (glibc, libgcc, busybox), named as what it is. It is not AWS's image: it only gives the
+# bootstraps what they link against and a shell for SAM's own Dockerfile; SAM adds AWS's real
+# Runtime Interface Emulator on top.
+LAMBDA_BASE_STANDIN="cm-handover-local/lambda-base-standin:al2023-arm64"
+DOCKERD_PID=""
+
+# A reachable Docker engine in DOCKER_HOST: the caller's (DOCKER_HOST or the default socket), or
+# our own dockerd (Debian's docker.io, installed when missing) with its data root and socket in
+# .local/docker, stopped by stop_dockerd. Returns 1, saying why, where Docker cannot run here.
+ensure_docker() {
+  if docker info >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    log "no Docker engine is reachable and starting one needs root"
+    return 1
+  fi
+  if ! command -v dockerd >/dev/null; then
+    log "installing Debian's Docker engine (docker.io), about a minute"
+    apt_install docker.io || { log "docker.io could not be installed"; return 1; }
+  fi
+  local dir="$LOCAL/docker" i
+  mkdir -p "$dir"
+  # a unix socket path must fit in 107 bytes
+  local socket="$dir/docker.sock"
+  [ ${#socket} -lt 100 ] || socket="$(mktemp -d /tmp/cmh-docker.XXXXXX)/docker.sock"
+  log "starting a Docker engine of our own (data in .local/docker)"
+  dockerd --data-root "$dir/root" --exec-root "$dir/exec" -H "unix://$socket" \
+    --pidfile "$dir/dockerd.pid" >"$dir/dockerd.log" 2>&1 &
+  DOCKERD_PID=$!
+  export DOCKER_HOST="unix://$socket"
+  for ((i = 0; i < 300; i++)); do
+    docker info >/dev/null 2>&1 && return 0
+    kill -0 "$DOCKERD_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  log "dockerd did not start (log: .local/docker/dockerd.log): $(tail -n 1 "$dir/dockerd.log")"
+  return 1
+}
+
+# Stops the dockerd that ensure_docker started (never the caller's), with its containers.
+stop_dockerd() {
+  [ -n "$DOCKERD_PID" ] || return 0
+  local ids i
+  ids=$(docker ps -aq 2>/dev/null || true)
+  [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
+  kill "$DOCKERD_PID" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.1; done
+  DOCKERD_PID=""
+}
+
+apt_updated=""
+apt_install() {
+  [ -n "$apt_updated" ] || { apt-get update -qq >&2 && apt_updated=1; } || return 1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
+# arm64 binaries run on an x86_64 machine under qemu (binfmt_misc), so the tested artifacts are
+# the arm64 ones we ship.
+ensure_arm64_emulation() {
+  [ "$(uname -m)" = aarch64 ] && return 0
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] && return 0
+  if ! command -v update-binfmts >/dev/null || [ ! -e /usr/bin/qemu-aarch64-static ]; then
+    log "installing arm64 emulation (qemu-user-static, binfmt-support)"
+    apt_install qemu-user-static binfmt-support || return 1
+  fi
+  [ -e /proc/sys/fs/binfmt_misc/register ] \
+    || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || return 1
+  update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+  [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]
+}
+
+# Prints the base image to run the functions on: AWS's when present or pullable, else the
+# local stand-in (built once from Debian's arm64 packages).
+lambda_base_image() {
+  if docker image inspect "$LAMBDA_BASE_IMAGE" >/dev/null 2>&1 \
+    || timeout 60 docker pull -q "$LAMBDA_BASE_IMAGE" >/dev/null 2>&1; then
+    echo "$LAMBDA_BASE_IMAGE"
+    return 0
+  fi
+  if ! docker image inspect "$LAMBDA_BASE_STANDIN" >/dev/null 2>&1; then
+    log "$LAMBDA_BASE_IMAGE cannot be pulled here: building the local stand-in $LAMBDA_BASE_STANDIN from Debian's arm64 packages"
+    local dir="$LOCAL/lambda-base-standin"
+    rm -rf "$dir" && mkdir -p "$dir/debs" "$dir/root"
+    dpkg --print-foreign-architectures | grep -qx arm64 || { dpkg --add-architecture arm64 && apt_updated=""; }
+    [ -n "$apt_updated" ] || { apt-get update -qq >&2 && apt_updated=1; } || return 1
+    (cd "$dir/debs" && apt-get download -qq libc6:arm64 libgcc-s1:arm64 busybox-static:arm64 >&2 2>/dev/null) || return 1
+    local deb tool
+    for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done
+    mkdir -p "$dir/root/tmp" "$dir/root/var/task" "$dir/root/var/runtime" "$dir/root/opt"
+    chmod 1777 "$dir/root/tmp"
+    for tool in sh mv chmod cp rm; do ln -sf /bin/busybox "$dir/root/bin/$tool"; done
+    tar -C "$dir/root" -cf "$dir/rootfs.tar" .
+    printf '%s\n' "# A local stand-in for $LAMBDA_BASE_IMAGE (not AWS's image): Debian's arm64 glibc," \
+      "# libgcc and busybox, for sam local where no registry is reachable (scripts/lib.sh)." \
+      'FROM scratch' 'ADD rootfs.tar /' >"$dir/Dockerfile"
+    DOCKER_BUILDKIT=0 docker build -q --platform linux/arm64 -t "$LAMBDA_BASE_STANDIN" "$dir" >/dev/null || return 1
+  fi
+  echo "$LAMBDA_BASE_STANDIN"
+}

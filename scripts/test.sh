@@ -2,8 +2,8 @@
 # Every test, against real parts: the template's lints, formatting and clippy, then unit tests
 # and the end-to-end tests (each function through its lambda_http entry point with the events/
 # fixtures, DynamoDB Local for the store, wiremock for CM.com), then the seed's dialog and
-# schemathesis against the binaries under cargo lambda watch, the release arm64 zips, and a
-# bounded cargo-fuzz run.
+# schemathesis against the binaries under cargo lambda watch, the release arm64 zips, the
+# template's functions under `sam local` (scripts/sam-local.sh), and a bounded cargo-fuzz run.
 # Installs what it needs into .local/ first.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -70,8 +70,12 @@ trap - EXIT
 log "release build: the three arm64 bootstrap zips, as SAM and cargo-lambda deploy them"
 scripts/build-release.sh
 
+log "sam local: the template's functions from sam build, in AWS's Runtime Interface Emulator"
+scripts/sam-local.sh | tee "$LOCAL/sam-local.log"
+sam_local_checks=$(sed -n 's/^sam local: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/sam-local.log")
+
 log "fuzzing: the request parsers and validators, 30 s per target (make fuzz runs longer)"
 scripts/fuzz.sh 30
 
 echo
-echo "make test: $((rust_tests + dialog_checks + generated_cases)) passed, 0 failed"
+echo "make test: $((rust_tests + dialog_checks + generated_cases + ${sam_local_checks:-0})) passed, 0 failed"
