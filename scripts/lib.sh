@@ -233,9 +233,13 @@ stop_dockerd() {
   DOCKERD_PID=""
 }
 
+# Debian's package lists, read once per process (again after an architecture is added).
 apt_updated=""
+apt_update_once() {
+  [ -n "$apt_updated" ] || { apt-get update -qq >&2 && apt_updated=1; }
+}
 apt_install() {
-  [ -n "$apt_updated" ] || { apt-get update -qq >&2 && apt_updated=1; } || return 1
+  apt_update_once || return 1
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
 }
 
@@ -267,7 +271,7 @@ lambda_base_image() {
     local dir="$LOCAL/lambda-base-standin"
     rm -rf "$dir" && mkdir -p "$dir/debs" "$dir/root"
     dpkg --print-foreign-architectures | grep -qx arm64 || { dpkg --add-architecture arm64 && apt_updated=""; }
-    [ -n "$apt_updated" ] || { apt-get update -qq >&2 && apt_updated=1; } || return 1
+    apt_update_once || return 1
     (cd "$dir/debs" && apt-get download -qq libc6:arm64 libgcc-s1:arm64 busybox-static:arm64 >&2 2>/dev/null) || return 1
     local deb tool
     for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done

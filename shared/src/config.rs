@@ -181,12 +181,14 @@ fn is_loopback(url: &Url) -> bool {
 /// `CM_API_BASE_URL`, default `https://api.conversational.cm.com`.
 pub fn cm_api_base_url(env: &Env) -> Result<Url, ConfigError> {
     let raw = env.get(CM_API_BASE_URL).unwrap_or(DEFAULT_CM_API_BASE_URL);
-    let url = outbound_url(CM_API_BASE_URL, raw)?;
+    outbound_base_url(CM_API_BASE_URL, raw, "must not have a query or fragment")
+}
+
+/// An [`outbound_url`] we add to ourselves, so without a query or fragment (else `problem`).
+fn outbound_base_url(var: &'static str, raw: &str, problem: &str) -> Result<Url, ConfigError> {
+    let url = outbound_url(var, raw)?;
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid(
-            CM_API_BASE_URL,
-            "must not have a query or fragment",
-        ));
+        return Err(invalid(var, problem));
     }
     Ok(url)
 }
@@ -252,14 +254,11 @@ pub fn msc_presence_url(env: &Env) -> Result<Url, ConfigError> {
     let raw = env
         .get(MSC_PRESENCE_URL)
         .unwrap_or(crate::cm::presence::DEFAULT_MSC_PRESENCE_URL);
-    let url = outbound_url(MSC_PRESENCE_URL, raw)?;
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid(
-            MSC_PRESENCE_URL,
-            "must not have a query or fragment (apikey, Channel and referrer are added to it)",
-        ));
-    }
-    Ok(url)
+    outbound_base_url(
+        MSC_PRESENCE_URL,
+        raw,
+        "must not have a query or fragment (apikey, Channel and referrer are added to it)",
+    )
 }
 
 /// `MSC_CHANNEL`, default `WebChat`: one of the channel names MSC's presence page lists (any

@@ -19,9 +19,19 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024;
 
 /// 401 unless `X-Callout-Token` is one of the accepted tokens.
 pub fn authorize(req: &Request, tokens: &CalloutTokens) -> Result<(), ApiError> {
-    let presented = req.headers().get(CALLOUT_TOKEN_HEADER);
+    authorize_presented(header_token(req), tokens)
+}
+
+/// The token in `X-Callout-Token`, if any.
+pub fn header_token(req: &Request) -> Option<&[u8]> {
+    req.headers()
+        .get(CALLOUT_TOKEN_HEADER)
+        .map(HeaderValue::as_bytes)
+}
+
+fn authorize_presented(presented: Option<&[u8]>, tokens: &CalloutTokens) -> Result<(), ApiError> {
     match presented {
-        Some(value) if tokens.accepts(value.as_bytes()) => Ok(()),
+        Some(token) if tokens.accepts(token) => Ok(()),
         _ => Err(ApiError::Unauthorized),
     }
 }
@@ -53,7 +63,20 @@ pub fn admit(
     method: Method,
     allow: &'static str,
 ) -> Result<(), ApiError> {
-    authorize(req, tokens)?;
+    admit_presented(req, header_token(req), tokens, resource, method, allow)
+}
+
+/// [`admit`] with the token the caller presented elsewhere than in `X-Callout-Token` (CAIC's
+/// presence-check webhook, which cannot send headers, puts it in the URL).
+pub fn admit_presented(
+    req: &Request,
+    presented: Option<&[u8]>,
+    tokens: &CalloutTokens,
+    resource: &str,
+    method: Method,
+    allow: &'static str,
+) -> Result<(), ApiError> {
+    authorize_presented(presented, tokens)?;
     if !is_resource(&path_segments(req), resource) {
         return Err(ApiError::NotFound);
     }

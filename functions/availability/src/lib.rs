@@ -370,24 +370,17 @@ fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Sub
 fn admit(req: &Request, tokens: &CalloutTokens) -> Result<bool, ApiError> {
     let url_token = req
         .query_string_parameters_ref()
-        .and_then(|query| query.first(URL_TOKEN_PARAMETER));
-    match url_token {
-        Some(token)
-            if !req
-                .headers()
-                .contains_key(shared::auth::CALLOUT_TOKEN_HEADER) =>
-        {
-            if !tokens.accepts(token.as_bytes()) {
-                return Err(ApiError::Unauthorized);
-            }
-            if !http::is_resource(&http::path_segments(req), "availability") {
-                return Err(ApiError::NotFound);
-            }
-            http::require_method(req, Method::POST, "POST")?;
-            Ok(true)
-        }
-        _ => http::admit(req, tokens, "availability", Method::POST, "POST").map(|()| false),
-    }
+        .and_then(|query| query.first(URL_TOKEN_PARAMETER))
+        .filter(|_| http::header_token(req).is_none());
+    http::admit_presented(
+        req,
+        url_token.map(str::as_bytes).or(http::header_token(req)),
+        tokens,
+        "availability",
+        Method::POST,
+        "POST",
+    )?;
+    Ok(url_token.is_some())
 }
 
 /// A field of CAIC's presence-check shape: empty (or blank) means absent.

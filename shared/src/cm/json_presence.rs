@@ -4,26 +4,20 @@
 
 use std::sync::Arc;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use reqwest::header::HeaderValue;
 use reqwest::{Client, Url};
 use tokio::time::Instant;
 
 use super::{
-    MAX_UPSTREAM_BODY_BYTES, PRODUCT_TOKEN_HEADER, open_connection, read_body, token_header,
+    COMPONENT, MAX_UPSTREAM_BODY_BYTES, PRODUCT_TOKEN_HEADER, open_connection, read_body,
+    token_header,
 };
 use crate::config::{ConfigError, outbound_url};
 use crate::retry::{Backoff, read_may_repeat, retrying};
 use crate::secret::Secret;
 use crate::secrets::Refreshing;
 use crate::upstream::{UpstreamError, classify};
-
-/// Everything but RFC 3986 unreserved characters is encoded in a substituted value.
-pub(crate) const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// The upstream that says whether agents are available: a GET to `AVAILABILITY_URL`, where
 /// `{webstore}` is replaced (percent-encoded) by the request's webstore.

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::HeaderValue;
 use reqwest::{Client, Url};
 
@@ -28,6 +29,14 @@ pub const PRODUCT_TOKEN_HEADER: &str = "X-Cm-Producttoken";
 
 /// Upstream answers larger than this are treated as unreadable.
 pub const MAX_UPSTREAM_BODY_BYTES: usize = 64 * 1024;
+
+/// Everything but RFC 3986 unreserved characters is percent-encoded in a value we put in a URL
+/// (a webstore in a path, MSC presence's query values).
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// How long establishing a TCP connection may take, at most (also bounded by each call's limit).
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);

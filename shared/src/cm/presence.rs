@@ -12,8 +12,7 @@ use reqwest::header::HeaderValue;
 use reqwest::{Client, Url};
 use tokio::time::Instant;
 
-use super::json_presence::COMPONENT;
-use super::{open_connection, read_body};
+use super::{COMPONENT, open_connection, read_body};
 use crate::retry::{Backoff, read_may_repeat, retrying};
 use crate::secret::Secret;
 use crate::secrets::Refreshing;
