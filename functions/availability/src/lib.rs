@@ -390,7 +390,9 @@ fn caic_field(value: &Option<String>) -> Option<&str> {
 
 /// The lambda_http entry point: every outcome is a response.
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallible> {
-    Ok(http::serve("availability", &req, respond(app, &req)).await)
+    // boxed: the future holds the SDK's and is tens of KB; moved by value, every layer above
+    // (our span, lambda_http, lambda_runtime) would copy it (README "Performance")
+    Ok(http::serve("availability", &req, Box::pin(respond(app, &req))).await)
 }
 
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
