@@ -5,6 +5,7 @@
 //! and its `X-Callout-Token`; the AWS SDK logs every DynamoDB item it reads or writes), and
 //! raising the log level to investigate must never put personal data or secrets in the logs.
 
+use std::io::IsTerminal;
 use std::str::FromStr;
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -44,9 +45,14 @@ pub fn init() {
     let collector = tracing_subscriber::fmt()
         .with_target(false)
         .without_time()
+        // colours for a terminal only: in CloudWatch (and in a log file) escape codes are noise
+        .with_ansi(std::io::stdout().is_terminal())
         .with_env_filter(filter(configured_level()));
     if json {
-        collector.json().init();
+        // `span` (the innermost span: ours, with `requestId` and `chat`) but not `spans`, the
+        // list of every enclosing span, which repeated the runtime's `requestId` and cost ~25 K
+        // instructions a request to render (README "Performance")
+        collector.json().with_span_list(false).init();
     } else {
         collector.init();
     }
