@@ -13,7 +13,11 @@ use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_types::body::SdkBody;
 
+use aws_config::environment::{
+    EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
+};
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
@@ -103,9 +107,27 @@ pub fn standard_variables(
 }
 
 /// The loader behind [`sdk_config`], for callers that add settings (tests point it elsewhere).
+///
+/// Where the environment holds the credentials and the region, as it always does on Lambda (and
+/// under `make run` and `sam local`), they are read from there directly: the default chains would
+/// find them there first too, but building them costs ~0.8 M instructions of init (an STS client
+/// for web identity, IMDS clients, profile-file providers) that nothing uses (README
+/// "Performance"). Anywhere else the default chains apply.
 pub fn sdk_loader() -> Result<aws_config::ConfigLoader, ConfigError> {
-    Ok(aws_config::defaults(BehaviorVersion::latest())
+    let from_env = EnvironmentProvides::from(|var| std::env::var_os(var));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if from_env.credentials {
+        loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
+    }
+    if from_env.region {
+        loader = loader.region(EnvironmentVariableRegionProvider::new());
+    }
+    Ok(loader
         .http_client(sdk_http_client()?)
+        // The bodies are a few hundred bytes, sent and read whole by our connector; the
+        // operation and attempt timeouts bound a stalled call. Watching their throughput cost
+        // instructions on every request (README "Performance").
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .timeout_config(
             TimeoutConfig::builder()
                 .operation_timeout(OPERATION_TIMEOUT)
@@ -119,6 +141,24 @@ pub fn sdk_loader() -> Result<aws_config::ConfigLoader, ConfigError> {
                 .with_initial_backoff(INITIAL_BACKOFF)
                 .with_max_backoff(MAX_BACKOFF),
         ))
+}
+
+/// Whether the environment holds the credentials (a key id and a secret key) and the region
+/// ([`sdk_loader`] then reads them from there alone).
+#[derive(Debug, PartialEq, Eq)]
+pub struct EnvironmentProvides {
+    pub credentials: bool,
+    pub region: bool,
+}
+
+impl EnvironmentProvides {
+    pub fn from(lookup: impl Fn(&str) -> Option<std::ffi::OsString>) -> Self {
+        let set = |var: &str| lookup(var).is_some_and(|v| !v.is_empty());
+        Self {
+            credentials: set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY"),
+            region: set("AWS_REGION") || set("AWS_DEFAULT_REGION"),
+        }
+    }
 }
 
 /// The SDK's HTTP client: one [`SdkConnector`] per connect timeout the SDK asks for (it asks for
@@ -222,6 +262,50 @@ mod tests {
                 .map(|(_, v)| std::ffi::OsString::from(v))
         })
         .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn credentials_and_region_come_from_the_environment_only_when_it_has_them() {
+        let provides = |pairs: &[(&str, &str)]| {
+            EnvironmentProvides::from(|var| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == var)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            })
+        };
+        // Lambda's environment
+        assert_eq!(
+            provides(&[
+                ("AWS_ACCESS_KEY_ID", "ASIA..."),
+                ("AWS_SECRET_ACCESS_KEY", "s"),
+                ("AWS_SESSION_TOKEN", "t"),
+                ("AWS_REGION", "eu-west-1"),
+            ]),
+            EnvironmentProvides {
+                credentials: true,
+                region: true
+            }
+        );
+        // a key id alone, or blank values: the default chains (profiles, IMDS, ...)
+        assert_eq!(
+            provides(&[
+                ("AWS_ACCESS_KEY_ID", "AKIA..."),
+                ("AWS_SECRET_ACCESS_KEY", ""),
+                ("AWS_DEFAULT_REGION", "eu-central-1"),
+            ]),
+            EnvironmentProvides {
+                credentials: false,
+                region: true
+            }
+        );
+        assert_eq!(
+            provides(&[]),
+            EnvironmentProvides {
+                credentials: false,
+                region: false
+            }
+        );
     }
 
     #[test]
