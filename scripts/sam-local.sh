@@ -50,7 +50,7 @@ ensure_zig
 ensure_template_tools
 rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu \
   || rustup target add aarch64-unknown-linux-gnu
-log "sam build: the template's rust-cargolambda build, arm64 release (cold: about 8 minutes)"
+log "sam build: the template's rust-cargolambda build, arm64 release (after scripts/build-release.sh it compiles nothing; alone, cold: about 6 minutes)"
 # the release target dir of scripts/build-release.sh: what it compiled is not compiled again
 CARGO_TARGET_DIR="$ROOT/target/cargo-lambda" sam build >"$LOCAL/sam-build.log" 2>&1 \
   || { tail -n 30 "$LOCAL/sam-build.log"; die "sam build failed (log: .local/sam-build.log)"; }
