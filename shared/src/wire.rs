@@ -261,6 +261,31 @@ pub struct HandoverResponse {
     pub reason: Option<HandoverReason>,
 }
 
+impl HandoverStatus {
+    /// The wire name (`success`, ...), as the answer carries it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Pending => "pending",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+impl HandoverReason {
+    /// The wire name (`already_handed_over`, ...), as the answer carries it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AlreadyHandedOver => "already_handed_over",
+            Self::HandoverInProgress => "handover_in_progress",
+            Self::UpstreamRejected => "upstream_rejected",
+            Self::UpstreamTimeout => "upstream_timeout",
+            Self::UpstreamUnreachable => "upstream_unreachable",
+            Self::StoreUnavailable => "store_unavailable",
+        }
+    }
+}
+
 impl HandoverResponse {
     /// The metric that counts this answer.
     pub fn metric(&self) -> &'static str {
@@ -369,6 +394,28 @@ mod tests {
                 json!({"agentStatus": "offline", "agentAvailable": false, "reason": "upstream_unavailable"})
             )
         );
+    }
+
+    #[test]
+    fn handover_wire_names_are_the_serialised_ones() {
+        use HandoverReason::*;
+        for status in [
+            HandoverStatus::Success,
+            HandoverStatus::Pending,
+            HandoverStatus::Failed,
+        ] {
+            assert_eq!(json!(status), json!(status.as_str()));
+        }
+        for reason in [
+            AlreadyHandedOver,
+            HandoverInProgress,
+            UpstreamRejected,
+            UpstreamTimeout,
+            UpstreamUnreachable,
+            StoreUnavailable,
+        ] {
+            assert_eq!(json!(reason), json!(reason.as_str()));
+        }
     }
 
     #[test]

@@ -175,6 +175,23 @@ async fn no_personal_data_or_secret_reaches_the_logs() {
         logs.contains("configuration: CM_TECHNICAL_LINK_ID is not set"),
         "{logs}"
     );
+    // the answer lines read as the dialog reads the answers: wire names, no Rust debug formatting
+    let answered: Vec<&str> = logs.lines().filter(|l| l.contains("answered")).collect();
+    for wanted in [
+        r#"status="success""#,
+        r#"reason="already_handed_over""#,
+        r#"invalid="email""#,
+    ] {
+        assert!(
+            answered.iter().any(|l| l.contains(wanted)),
+            "{wanted}: {answered:#?}"
+        );
+    }
+    for line in &answered {
+        for debug in ["None", "Some(", "[Email", "Email]"] {
+            assert!(!line.contains(debug), "{debug} in {line}");
+        }
+    }
     for sentinel in [
         NAME,
         "Sentinelname",

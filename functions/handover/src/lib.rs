@@ -474,7 +474,12 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     app.chats.record(&order.chat);
     let budget = http::budget(req, app.budget);
     let answer = app.hand_over(&order, &claim_id(req), budget).await;
-    tracing::info!(reason = ?answer.reason, "handover answered");
+    // wire names, as the dialog gets them; no `reason` field when there is none
+    tracing::info!(
+        status = answer.handover_status.as_str(),
+        reason = answer.reason.map(HandoverReason::as_str),
+        "handover answered"
+    );
     Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
 }
 

@@ -200,7 +200,16 @@ async fn store(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let chat = ChatId::parse(&request.chat_id).map_err(|e| ApiError::invalid_field("chatId", e))?;
     app.chats.record(&chat);
     let answer = app.merge(&chat, &request).await;
-    tracing::info!(complete = answer.complete, invalid = ?answer.invalid, "intake answered");
+    // the invalid fields by their wire names (`email,phone`); no `invalid` field when none is
+    let invalid = (!answer.invalid.is_empty()).then(|| {
+        answer
+            .invalid
+            .iter()
+            .map(|field| field.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    tracing::info!(complete = answer.complete, invalid, "intake answered");
     Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
 }
 
