@@ -311,6 +311,30 @@ pub fn online_pointer(env: &Env) -> Result<String, ConfigError> {
     }
 }
 
+/// The Lambda variable asking for requests side by side (Lambda Managed Instances).
+pub const MAX_CONCURRENCY: &str = "AWS_LAMBDA_MAX_CONCURRENCY";
+
+/// Whether the runtime's concurrency setting, as `lookup` gives it, asks for nothing but what the
+/// functions do anyway: one request at a time (`1`, which `cargo lambda watch` sets for every
+/// function).
+pub fn concurrency_is_sequential(lookup: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    lookup(MAX_CONCURRENCY).is_some_and(|v| v.to_str().map(str::trim) == Some("1"))
+}
+
+/// Removes [`MAX_CONCURRENCY`] when it is `1`: lambda_runtime warns on every start that the
+/// variable is set but the functions run one request at a time, which for `1` is no news. Above
+/// 1 the variable stays and so does the warning, which then means something: the functions still
+/// take one request at a time (README "Performance").
+///
+/// Call it first thing in `main`, before anything starts a thread: it changes the environment.
+pub fn drop_sequential_concurrency() {
+    if concurrency_is_sequential(|var| std::env::var_os(var)) {
+        // SAFETY: called first in `main` on a current-thread runtime, before any thread starts
+        // (as for `crate::aws::sdk_config`), so nothing reads the environment while it changes.
+        unsafe { std::env::remove_var(MAX_CONCURRENCY) };
+    }
+}
+
 /// Logs a start-up configuration error as one line and ends the process: a function with a bad
 /// configuration must not start serving.
 pub fn or_exit<T>(result: Result<T, ConfigError>) -> T {
@@ -325,6 +349,21 @@ pub fn or_exit<T>(result: Result<T, ConfigError>) -> T {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_a_concurrency_of_one_is_dropped() {
+        let with = |value: Option<&'static str>| {
+            concurrency_is_sequential(move |var| {
+                assert_eq!(var, MAX_CONCURRENCY);
+                value.map(std::ffi::OsString::from)
+            })
+        };
+        assert!(with(Some("1")));
+        assert!(with(Some(" 1 ")));
+        assert!(!with(Some("4")));
+        assert!(!with(Some("")));
+        assert!(!with(None));
+    }
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Env {

@@ -7,6 +7,7 @@ use shared::config::{Env, or_exit};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
+    shared::config::drop_sequential_concurrency();
     shared::telemetry::init();
     let env = Env::from_process();
     shared::metrics::init(&env, "availability");
