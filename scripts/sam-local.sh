@@ -57,9 +57,10 @@ CARGO_TARGET_DIR="$ROOT/target/cargo-lambda" sam build >"$LOCAL/sam-build.log" 2
 
 log "the local stack at env.json's addresses: DynamoDB Local on 8000, the CM.com stand-in on 9001"
 ensure_dynamodb_local
-start_dynamodb_local 8000
-# the functions' containers reach the machine as host.docker.internal: the bridge's address
+# the functions' containers reach the machine as host.docker.internal: the bridge's address,
+# where DynamoDB Local and the stand-in listen too (besides loopback; nowhere else)
 bridge=$(docker network inspect bridge --format '{{(index .IPAM.Config 0).Gateway}}')
+start_dynamodb_local 8000 "$bridge"
 prepare_functions 8000 9001 --also-listen "$bridge"
 CM_STANDIN_URL="http://127.0.0.1:9001"
 

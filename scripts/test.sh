@@ -46,6 +46,8 @@ cm_port=$(free_port)
 lambda_port=$(free_port)
 while [ "$lambda_port" = "$cm_port" ]; do lambda_port=$(free_port); done
 start_functions "$port" "$cm_port" "$lambda_port"
+# DynamoDB Local, the stand-in, the emulator and the functions: loopback only
+check_loopback_only "${STACK_PIDS[@]}" "$DYNAMODB_PID"
 play_dialog --check | tee "$LOCAL/dialog.log"
 dialog_checks=$(sed -n 's/^dialog: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/dialog.log")
 
