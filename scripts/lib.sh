@@ -97,7 +97,7 @@ ensure_venv_tool() {
   shift
   [ -x "$LOCAL/venv/bin/python3" ] || python3 -m venv "$LOCAL/venv"
   if [ ! -x "$LOCAL/venv/bin/$tool" ]; then
-    log "installing $* into .local/venv"
+    log "installing $* into .local/venv (pip; up to a minute)"
     "$LOCAL/venv/bin/pip" install --quiet --disable-pip-version-check "$@" >&2
   fi
   # first on PATH: cargo-lambda finds zig as `python3 -m ziglang` with this venv's python
@@ -307,6 +307,8 @@ ensure_arm64_emulation() {
 # Prints the base image to run the functions on: AWS's when present or pullable, else the
 # local stand-in (built once from Debian's arm64 packages).
 lambda_base_image() {
+  docker image inspect "$LAMBDA_BASE_IMAGE" >/dev/null 2>&1 \
+    || log "pulling $LAMBDA_BASE_IMAGE (where no registry is reachable, this gives up after 60 s)"
   if docker image inspect "$LAMBDA_BASE_IMAGE" >/dev/null 2>&1 \
     || timeout 60 docker pull -q "$LAMBDA_BASE_IMAGE" >/dev/null 2>&1; then
     echo "$LAMBDA_BASE_IMAGE"
