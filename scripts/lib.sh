@@ -310,7 +310,7 @@ lambda_base_image() {
   docker image inspect "$LAMBDA_BASE_IMAGE" >/dev/null 2>&1 \
     || log "pulling $LAMBDA_BASE_IMAGE (where no registry is reachable, this gives up after 60 s)"
   if docker image inspect "$LAMBDA_BASE_IMAGE" >/dev/null 2>&1 \
-    || timeout 60 docker pull -q "$LAMBDA_BASE_IMAGE" >/dev/null 2>&1; then
+    || timeout -k 5 60 docker pull -q "$LAMBDA_BASE_IMAGE" >/dev/null 2>&1; then
     echo "$LAMBDA_BASE_IMAGE"
     return 0
   fi
