@@ -308,7 +308,7 @@ ensure_arm64_emulation() {
 # local stand-in (built once from Debian's arm64 packages).
 lambda_base_image() {
   docker image inspect "$LAMBDA_BASE_IMAGE" >/dev/null 2>&1 \
-    || log "pulling $LAMBDA_BASE_IMAGE (where no registry is reachable, this gives up after 60 s)"
+    || log "pulling $LAMBDA_BASE_IMAGE (where no registry is reachable, giving up takes one to two minutes)"
   if docker image inspect "$LAMBDA_BASE_IMAGE" >/dev/null 2>&1 \
     || timeout -k 5 60 docker pull -q "$LAMBDA_BASE_IMAGE" >/dev/null 2>&1; then
     echo "$LAMBDA_BASE_IMAGE"
