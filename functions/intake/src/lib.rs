@@ -22,7 +22,11 @@ use shared::validate::{self, ChatId, FieldError};
 use shared::warm;
 use shared::wire::{IntakeField, IntakeReason, IntakeRequest, IntakeResponse};
 
-pub const DEFAULT_TTL_SECONDS: u64 = 86_400;
+/// How long an intake record lives after its last write, by default: one hour. CAIC forgets a
+/// session after 15 minutes without a message (knowledgecenter.cm.com/kc/sessions), so the
+/// record is needed for one dialog; an hour covers a slow one with room to spare and keeps
+/// personal data no longer than that (docs/configuration.md).
+pub const DEFAULT_TTL_SECONDS: u64 = 3_600;
 /// A record lives at most 30 days without a write.
 const MAX_TTL_SECONDS: u64 = 30 * 86_400;
 
