@@ -41,6 +41,7 @@ pub const MSC_API_KEY: &str = "MSC_API_KEY";
 pub const MSC_API_KEY_PARAM: &str = "MSC_API_KEY_PARAM";
 pub const MSC_PRESENCE_URL: &str = "MSC_PRESENCE_URL";
 pub const MSC_CHANNEL: &str = "MSC_CHANNEL";
+pub const PRESENCE_SOURCE: &str = "PRESENCE_SOURCE";
 
 pub const DEFAULT_CM_API_BASE_URL: &str = "https://api.conversational.cm.com";
 pub const DEFAULT_ONLINE_POINTER: &str = "/available";

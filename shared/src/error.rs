@@ -12,6 +12,9 @@ use serde::Serialize;
 pub enum ApiError {
     #[error("missing or invalid X-Callout-Token header")]
     Unauthorized,
+    /// The callout token in the URL (`?calloutToken=`) is not one of the accepted tokens.
+    #[error("the callout token in the URL was refused")]
+    UrlTokenRefused,
     /// A callout token in the URL, with a body that is not CAIC's presence-check webhook: only
     /// that caller, which cannot send headers, may put its token there.
     #[error(
@@ -52,7 +55,9 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Unauthorized | Self::TokenInUrlRefused => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::UrlTokenRefused | Self::TokenInUrlRefused => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -65,7 +70,7 @@ impl ApiError {
     /// The machine-readable code in the `error` field.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unauthorized | Self::TokenInUrlRefused => "unauthorized",
+            Self::Unauthorized | Self::UrlTokenRefused | Self::TokenInUrlRefused => "unauthorized",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::UnsupportedMediaType => "unsupported_media_type",

@@ -6,8 +6,11 @@
 //! answers the same behind an HTTP API (with or without a stage prefix), a function URL (where
 //! the path may be `/`) and `cargo lambda watch`.
 
+use std::borrow::Cow;
+
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
+use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -34,6 +37,21 @@ fn authorize_presented(presented: Option<&[u8]>, tokens: &CalloutTokens) -> Resu
         Some(token) if tokens.accepts(token) => Ok(()),
         _ => Err(ApiError::Unauthorized),
     }
+}
+
+/// The value of the query parameter `name` in the raw query string, percent-decoded exactly as
+/// RFC 3986 says: `%2B` is `+` and a literal `+` stays `+` (lambda_http's own parameter map
+/// decodes the query as an HTML form, turning `+` into a space, which breaks base64-style
+/// tokens). The first occurrence counts; `None` when it is absent.
+pub fn query_parameter<'r>(req: &'r Request, name: &str) -> Option<Cow<'r, [u8]>> {
+    raw_query_parameter(req.uri().query()?, name)
+}
+
+fn raw_query_parameter<'q>(query: &'q str, name: &str) -> Option<Cow<'q, [u8]>> {
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode_str(key).eq(name.bytes())).then(|| Cow::from(percent_decode_str(value)))
+    })
 }
 
 /// The raw request path split into its non-empty segments (`/prod/intake/abc/` ->
@@ -262,6 +280,36 @@ async fn answer(
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    #[test]
+    fn query_parameters_are_percent_decoded_exactly_not_as_a_form() {
+        let value = |query: &str, name: &str| {
+            raw_query_parameter(query, name).map(|v| String::from_utf8_lossy(&v).into_owned())
+        };
+        // a base64-style token: `+` stays `+`, `%2B` is `+`, `%2F` is `/`, `%3D` is `=`
+        assert_eq!(
+            value("calloutToken=ab+cd/ef==", "calloutToken").as_deref(),
+            Some("ab+cd/ef==")
+        );
+        assert_eq!(
+            value("calloutToken=ab%2Bcd%2Fef%3D%3D", "calloutToken").as_deref(),
+            Some("ab+cd/ef==")
+        );
+        assert_eq!(
+            value("x=1&calloutToken=a%20b&calloutToken=second", "calloutToken").as_deref(),
+            Some("a b")
+        );
+        assert_eq!(
+            value("callout%54oken=t", "calloutToken").as_deref(),
+            Some("t")
+        );
+        assert_eq!(value("calloutToken", "calloutToken").as_deref(), Some(""));
+        assert_eq!(
+            value("calloutTokens=t&xcalloutToken=t", "calloutToken"),
+            None
+        );
+        assert_eq!(value("", "calloutToken"), None);
+    }
 
     #[derive(Debug, Deserialize, PartialEq, Default)]
     #[serde(deny_unknown_fields)]

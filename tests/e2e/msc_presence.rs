@@ -314,6 +314,53 @@ async fn caics_webhook_may_carry_the_token_in_the_url_and_nothing_else_may() {
 }
 
 #[tokio::test]
+async fn a_url_token_is_read_percent_decoded_exactly_and_a_wrong_one_says_so() {
+    let server = presence_answers(ResponseTemplate::new(200).set_body_string("Online")).await;
+    // a base64-style token, with the characters a form decoder would mangle
+    let token = "Zm9v+YmFy/YmF6==q1";
+    let app = msc_app(&server.uri(), &[("CALLOUT_TOKENS", token)]).await;
+    let presence_check = json!({"url": "https://www.example.nl/", "channel": "WebChat", "data": {"context": "shop-nl"}});
+    let with_query = |query: &str| {
+        let mut event = token_in_url(token, presence_check.clone());
+        event["rawQueryString"] = Value::String(query.to_owned());
+        event
+    };
+    for query in [
+        "calloutToken=Zm9v%2BYmFy%2FYmF6%3D%3Dq1",
+        "calloutToken=Zm9v+YmFy/YmF6==q1",
+        "calloutToken=Zm9v%2bYmFy/YmF6%3d=q1&other=1",
+    ] {
+        assert_eq!(
+            call(&app, &with_query(query)).await,
+            (200, verdict("online", "agents_available")),
+            "{query}"
+        );
+    }
+    // `+` read as a space (an HTML form's rule) would be another token: refused, and said so
+    for query in [
+        "calloutToken=Zm9v%20YmFy%2FYmF6%3D%3Dq1",
+        "calloutToken=wrong-token-0123456789",
+        "calloutToken=",
+    ] {
+        assert_eq!(
+            call(&app, &with_query(query)).await,
+            (
+                401,
+                json!({"error": "unauthorized", "message": "the callout token in the URL was refused"})
+            ),
+            "{query}"
+        );
+    }
+    // no token anywhere is still the header's refusal
+    let (status, body) = call(&app, &with_query("other=1")).await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (401, json!("missing or invalid X-Callout-Token header"))
+    );
+    assert_eq!(queries(&server).await.len(), 3);
+}
+
+#[tokio::test]
 async fn start_up_refuses_two_presence_sources_a_bad_channel_and_a_query_in_the_url() {
     let refused = |extra: Vec<(&'static str, &'static str)>| async move {
         let sdk = e2e::sdk_at("http://127.0.0.1:9").await;
