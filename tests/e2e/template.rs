@@ -126,7 +126,7 @@ fn availability_may_read_the_msc_api_key_only_when_one_is_configured() {
         format!(
             "{:?}",
             serde_norway::from_str::<Value>(
-                "!If [HasMscApiKey, !Ref MscApiKeyParameter, !Ref AWS::NoValue]"
+                "!If [UsesMscPresence, !Ref MscApiKeyParameter, !Ref AWS::NoValue]"
             )
             .expect("YAML")
         ),
@@ -137,7 +137,7 @@ fn availability_may_read_the_msc_api_key_only_when_one_is_configured() {
         .map(|(_, resource)| resource)
         .collect();
     assert_eq!(readable.len(), 1, "{readable:?}");
-    assert!(readable[0].contains("HasMscApiKey"), "{readable:?}");
+    assert!(readable[0].contains("UsesMscPresence"), "{readable:?}");
     for function in ["IntakeFunction", "HandoverFunction"] {
         let leaks = permissions(function)
             .into_iter()
@@ -188,6 +188,7 @@ fn the_functions_read_only_configuration_the_code_knows() {
         MSC_API_KEY_PARAM,
         MSC_CHANNEL,
         MSC_PRESENCE_URL,
+        PRESENCE_SOURCE,
         METRICS_NAMESPACE,
         METRICS_SERVICE,
         "AWS_ENDPOINT_URL_DYNAMODB",
@@ -268,4 +269,166 @@ fn the_failed_handover_alarm_watches_the_metric_the_handover_writes() {
         template["Globals"]["Function"]["Environment"]["Variables"]["METRICS_SERVICE"]
     );
     assert!(service.contains("AWS::StackName"), "{service}");
+}
+
+/// A value of the template under `parameters` (the template's defaults for the rest): `!Ref`,
+/// `!Equals`, `!Not`, `!And`, `!Or` and `!If` (over the template's Conditions) evaluated, as
+/// CloudFormation would. `None` stands for `AWS::NoValue`.
+fn evaluate(template: &Value, parameters: &[(&str, &str)], value: &Value) -> Option<Value> {
+    let Value::Tagged(tagged) = value else {
+        return Some(value.clone());
+    };
+    let args = tagged.value.as_sequence();
+    let arg = |i: usize| {
+        let args = args.unwrap_or_else(|| panic!("{} takes a list", tagged.tag));
+        evaluate(template, parameters, &args[i])
+    };
+    let truth = |v: Option<Value>| v.and_then(|v| v.as_bool()).expect("a condition");
+    let all = |want: bool| {
+        args.expect("a list")
+            .iter()
+            .map(|v| truth(evaluate(template, parameters, v)))
+            .all(|b| b == want)
+    };
+    match tagged.tag.to_string().as_str() {
+        "!Ref" => {
+            let name = tagged.value.as_str().expect("!Ref names a parameter");
+            if name == "AWS::NoValue" {
+                return None;
+            }
+            let given = parameters.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+            let default = template["Parameters"][name]["Default"].as_str();
+            let value = given
+                .or(default)
+                .unwrap_or_else(|| panic!("required parameter {name} not given"));
+            Some(Value::String(value.to_owned()))
+        }
+        "!Equals" => Some(Value::Bool(arg(0) == arg(1))),
+        "!Not" => Some(Value::Bool(!truth(arg(0)))),
+        "!And" => Some(Value::Bool(all(true))),
+        "!Or" => Some(Value::Bool(!all(false))),
+        "!If" => {
+            let condition = args.expect("a list")[0].as_str().expect("a condition name");
+            let holds = truth(evaluate(
+                template,
+                parameters,
+                &template["Conditions"][condition],
+            ));
+            arg(if holds { 1 } else { 2 })
+        }
+        other => panic!("the test does not evaluate {other}"),
+    }
+}
+
+/// The template's Rules under `parameters`: the descriptions of the assertions that fail.
+fn failed_rules(template: &Value, parameters: &[(&str, &str)]) -> Vec<String> {
+    let mut failed = Vec::new();
+    for (_, rule) in template["Rules"].as_mapping().expect("Rules") {
+        let applies = rule.get("RuleCondition").is_none_or(|condition| {
+            evaluate(template, parameters, condition).and_then(|v| v.as_bool()) == Some(true)
+        });
+        if !applies {
+            continue;
+        }
+        for assertion in rule["Assertions"].as_sequence().expect("Assertions") {
+            if evaluate(template, parameters, &assertion["Assert"]).and_then(|v| v.as_bool())
+                != Some(true)
+            {
+                failed.push(
+                    assertion["AssertDescription"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
+            }
+        }
+    }
+    failed
+}
+
+#[test]
+fn no_deployment_answers_online_unless_the_person_deploying_chose_none() {
+    let template = template();
+    // a required choice, in the code's words
+    let parameter = &template["Parameters"]["PresenceSource"];
+    assert!(
+        parameter.get("Default").is_none(),
+        "PresenceSource must have no default"
+    );
+    let offered: Vec<&str> = parameter["AllowedValues"]
+        .as_sequence()
+        .expect("PresenceSource lists its values")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(offered, availability::PresenceChoice::NAMES);
+    let variables =
+        &template["Resources"]["AvailabilityFunction"]["Properties"]["Environment"]["Variables"];
+    let mut deployable = Vec::new();
+    for source in availability::PresenceChoice::NAMES {
+        for key in ["", "/cm-handover/msc-api-key"] {
+            for url in ["", "https://presence.example/{webstore}"] {
+                let parameters = [
+                    ("PresenceSource", source),
+                    ("MscApiKeyParameter", key),
+                    ("AvailabilityUrl", url),
+                ];
+                if !failed_rules(&template, &parameters).is_empty() {
+                    continue;
+                }
+                // what the function is given: the blank (sam local) MSC_API_KEY reads as unset
+                let set = |name: &str| {
+                    evaluate(&template, &parameters, &variables[name])
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .filter(|v| !v.is_empty())
+                };
+                let declared = set(shared::config::PRESENCE_SOURCE);
+                let choice = availability::PresenceChoice::decide(
+                    declared.as_deref(),
+                    set(shared::config::MSC_API_KEY_PARAM).is_some(),
+                    set(shared::config::AVAILABILITY_URL).is_some(),
+                )
+                .unwrap_or_else(|e| panic!("{parameters:?}: the function would not start: {e}"));
+                assert_eq!(choice.name(), source, "{parameters:?}");
+                deployable.push(parameters);
+            }
+        }
+    }
+    // exactly one way per source gets past the Rules: its own setting and no other
+    assert_eq!(
+        deployable,
+        vec![
+            [
+                ("PresenceSource", "msc"),
+                ("MscApiKeyParameter", "/cm-handover/msc-api-key"),
+                ("AvailabilityUrl", ""),
+            ],
+            [
+                ("PresenceSource", "json"),
+                ("MscApiKeyParameter", ""),
+                ("AvailabilityUrl", "https://presence.example/{webstore}"),
+            ],
+            [
+                ("PresenceSource", "none"),
+                ("MscApiKeyParameter", ""),
+                ("AvailabilityUrl", ""),
+            ],
+        ]
+    );
+    // and a forgotten key says what is missing
+    assert_eq!(
+        failed_rules(&template, &[("PresenceSource", "msc")]),
+        vec![
+            "PresenceSource msc needs MscApiKeyParameter (the SSM name of MSC's presence API key)."
+        ]
+    );
+}
+
+#[test]
+fn intake_keeps_personal_data_one_hour_by_default_in_the_code_and_the_template() {
+    assert_eq!(intake::DEFAULT_TTL_SECONDS, 3600);
+    assert_eq!(
+        template()["Parameters"]["IntakeTtlSeconds"]["Default"].as_u64(),
+        Some(intake::DEFAULT_TTL_SECONDS)
+    );
 }

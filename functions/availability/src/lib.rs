@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lambda_http::http::Method;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use shared::ApiError;
 use shared::clock::{Clock, SystemClock};
@@ -263,26 +263,113 @@ fn answer(online: bool) -> AvailabilityResponse {
     }
 }
 
+/// Which presence source a deployment uses. The person deploying names it (`PRESENCE_SOURCE`,
+/// the template's required `PresenceSource`), so that "no presence check, always online" is a
+/// choice made in words, never the result of a forgotten parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PresenceChoice {
+    /// MSC's presence API (`MSC_API_KEY` or `MSC_API_KEY_PARAM`), as CM.com's guide does.
+    Msc,
+    /// A third-party presence system answering JSON (`AVAILABILITY_URL`).
+    Json,
+    /// No presence check: inside the opening hours every chat is answered online.
+    None,
+}
+
+impl PresenceChoice {
+    /// The values `PRESENCE_SOURCE` takes.
+    pub const NAMES: [&'static str; 3] = ["msc", "json", "none"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Msc => "msc",
+            Self::Json => "json",
+            Self::None => "none",
+        }
+    }
+
+    /// The source the settings configure (`msc_key`: MSC's API key, plain or from SSM, is set;
+    /// `json_url`: `AVAILABILITY_URL` is set), checked against `declared` (`PRESENCE_SOURCE`)
+    /// when that is set: the two must agree. Without `declared` (local runs, tests) the settings
+    /// decide alone. Both sources at once is always refused.
+    pub fn decide(
+        declared: Option<&str>,
+        msc_key: bool,
+        json_url: bool,
+    ) -> Result<Self, ConfigError> {
+        let configured = match (msc_key, json_url) {
+            (true, true) => {
+                return Err(ConfigError::Invalid {
+                    var: config::AVAILABILITY_URL,
+                    problem: format!(
+                        "and {} (or {}) are both set: choose one presence source (MSC's presence API, or a JSON one at {})",
+                        config::MSC_API_KEY,
+                        config::MSC_API_KEY_PARAM,
+                        config::AVAILABILITY_URL
+                    ),
+                });
+            }
+            (true, false) => Self::Msc,
+            (false, true) => Self::Json,
+            (false, false) => Self::None,
+        };
+        let Some(declared) = declared else {
+            return Ok(configured);
+        };
+        let declared = match declared.trim() {
+            "msc" => Self::Msc,
+            "json" => Self::Json,
+            "none" => Self::None,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    var: config::PRESENCE_SOURCE,
+                    problem: format!("is not one of {}", Self::NAMES.join(", ")),
+                });
+            }
+        };
+        if declared == configured {
+            return Ok(declared);
+        }
+        let problem = match declared {
+            Self::Msc => format!(
+                "is msc, but neither {} nor {} is set",
+                config::MSC_API_KEY,
+                config::MSC_API_KEY_PARAM
+            ),
+            Self::Json => format!("is json, but {} is not set", config::AVAILABILITY_URL),
+            Self::None => format!(
+                "is none, but {} is set: remove it, or set {} to {}",
+                match configured {
+                    Self::Msc => "MSC's API key",
+                    _ => config::AVAILABILITY_URL,
+                },
+                config::PRESENCE_SOURCE,
+                configured.name()
+            ),
+        };
+        Err(ConfigError::Invalid {
+            var: config::PRESENCE_SOURCE,
+            problem,
+        })
+    }
+}
+
 /// The presence source the environment configures: MSC's presence API (`MSC_API_KEY` or
-/// `MSC_API_KEY_PARAM`), a JSON one (`AVAILABILITY_URL`), or none (the check is off). Both at
-/// once is a start-up error naming both.
+/// `MSC_API_KEY_PARAM`), a JSON one (`AVAILABILITY_URL`), or none (the check is off, said once
+/// in the log); see [`PresenceChoice::decide`].
 async fn presence_source(
     env: &Env,
     sdk: &aws_config::SdkConfig,
 ) -> Result<Option<Source>, ConfigError> {
     let msc =
         env.get(config::MSC_API_KEY).is_some() || env.get(config::MSC_API_KEY_PARAM).is_some();
-    match (msc, env.get(config::AVAILABILITY_URL)) {
-        (true, Some(_)) => Err(ConfigError::Invalid {
-            var: config::AVAILABILITY_URL,
-            problem: format!(
-                "and {} (or {}) are both set: choose one presence source (MSC's presence API, or a JSON one at {})",
-                config::MSC_API_KEY,
-                config::MSC_API_KEY_PARAM,
-                config::AVAILABILITY_URL
-            ),
-        }),
-        (true, None) => {
+    let choice = PresenceChoice::decide(
+        env.get(config::PRESENCE_SOURCE),
+        msc,
+        env.get(config::AVAILABILITY_URL).is_some(),
+    )?;
+    match (choice, env.get(config::AVAILABILITY_URL)) {
+        (PresenceChoice::Msc, _) => {
             let url = config::msc_presence_url(env)?;
             let channel = config::msc_channel(env)?;
             let key = Arc::new(secrets::msc_api_key(env, sdk).await?);
@@ -293,7 +380,7 @@ async fn presence_source(
                 key,
             ))))
         }
-        (false, Some(url)) => {
+        (PresenceChoice::Json, Some(url)) => {
             let has_token = env.get(config::CM_PRODUCT_TOKEN).is_some()
                 || env.get(config::CM_PRODUCT_TOKEN_PARAM).is_some();
             let token = if has_token {
@@ -311,7 +398,16 @@ async fn presence_source(
                 online_pointer: config::online_pointer(env)?,
             }))
         }
-        (false, None) => Ok(None),
+        (PresenceChoice::Json, None) => Err(ConfigError::Missing {
+            var: config::AVAILABILITY_URL,
+        }),
+        (PresenceChoice::None, _) => {
+            tracing::warn!(
+                presence_source = "none",
+                "presence check off: inside the opening hours every availability answer is online (reason presence_check_disabled), whether agents are there or not"
+            );
+            Ok(None)
+        }
     }
 }
 
@@ -365,20 +461,21 @@ fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Sub
 
 /// The token check, in the contract's order (401 before 404 before 405). The token comes in
 /// `X-Callout-Token`, or, where the caller cannot send headers, in the `calloutToken` query
-/// parameter; then the request must be CAIC's presence-check webhook (checked by [`respond`]
-/// once the body is read). Returns whether the token came in the URL.
+/// parameter (percent-decoded exactly: see [`http::query_parameter`]); then the request must be
+/// CAIC's presence-check webhook (checked by [`respond`] once the body is read). When the header
+/// is sent, it decides. Returns whether the token came in the URL.
 fn admit(req: &Request, tokens: &CalloutTokens) -> Result<bool, ApiError> {
-    let url_token = req
-        .query_string_parameters_ref()
-        .and_then(|query| query.first(URL_TOKEN_PARAMETER))
-        .filter(|_| http::header_token(req).is_none());
-    http::admit_presented(
-        req,
-        url_token.map(str::as_bytes).or(http::header_token(req)),
-        tokens,
-        "availability",
-        Method::POST,
-        "POST",
+    let header = http::header_token(req);
+    let url_token = match header {
+        Some(_) => None,
+        None => http::query_parameter(req, URL_TOKEN_PARAMETER),
+    };
+    let presented = url_token.as_deref().or(header);
+    http::admit_presented(req, presented, tokens, "availability", Method::POST, "POST").map_err(
+        |refused| match refused {
+            ApiError::Unauthorized if url_token.is_some() => ApiError::UrlTokenRefused,
+            other => other,
+        },
     )?;
     Ok(url_token.is_some())
 }
@@ -414,6 +511,62 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn decide(declared: Option<&str>, msc: bool, json: bool) -> Result<PresenceChoice, String> {
+        PresenceChoice::decide(declared, msc, json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_presence_source_is_what_the_settings_configure_and_what_was_declared() {
+        use PresenceChoice::{Json, Msc, None as Off};
+        // undeclared (local runs): the settings decide
+        assert_eq!(decide(None, true, false), Ok(Msc));
+        assert_eq!(decide(None, false, true), Ok(Json));
+        assert_eq!(decide(None, false, false), Ok(Off));
+        // declared and matching
+        assert_eq!(decide(Some("msc"), true, false), Ok(Msc));
+        assert_eq!(decide(Some("json"), false, true), Ok(Json));
+        assert_eq!(decide(Some("none"), false, false), Ok(Off));
+        // declared, but the settings say otherwise: a forgotten key never means "always online"
+        let refused = |declared, msc, json| decide(Some(declared), msc, json).unwrap_err();
+        assert_eq!(
+            refused("msc", false, false),
+            "configuration: PRESENCE_SOURCE is msc, but neither MSC_API_KEY nor MSC_API_KEY_PARAM is set"
+        );
+        assert_eq!(
+            refused("json", false, false),
+            "configuration: PRESENCE_SOURCE is json, but AVAILABILITY_URL is not set"
+        );
+        assert_eq!(
+            refused("json", true, false),
+            "configuration: PRESENCE_SOURCE is json, but AVAILABILITY_URL is not set"
+        );
+        assert_eq!(
+            refused("msc", false, true),
+            "configuration: PRESENCE_SOURCE is msc, but neither MSC_API_KEY nor MSC_API_KEY_PARAM is set"
+        );
+        assert_eq!(
+            refused("none", true, false),
+            "configuration: PRESENCE_SOURCE is none, but MSC's API key is set: remove it, or set PRESENCE_SOURCE to msc"
+        );
+        assert_eq!(
+            refused("none", false, true),
+            "configuration: PRESENCE_SOURCE is none, but AVAILABILITY_URL is set: remove it, or set PRESENCE_SOURCE to json"
+        );
+        assert_eq!(
+            refused("off", false, false),
+            "configuration: PRESENCE_SOURCE is not one of msc, json, none"
+        );
+        // two sources are refused whatever was declared
+        for declared in [None, Some("msc"), Some("json"), Some("none")] {
+            assert!(
+                decide(declared, true, true)
+                    .unwrap_err()
+                    .starts_with("configuration: AVAILABILITY_URL and MSC_API_KEY"),
+                "{declared:?}"
+            );
+        }
+    }
 
     #[test]
     fn online_values() {
