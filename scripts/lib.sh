@@ -90,6 +90,7 @@ CARGO_LAMBDA_VERSION="1.9.2"
 ZIGLANG_VERSION="0.15.1"
 SAM_CLI_VERSION="1.170.0"
 CFN_LINT_VERSION="1.58.0"
+CFN_LINT_SERVERLESS_VERSION="0.3.6"
 SCHEMATHESIS_VERSION="4.32.5"
 MATPLOTLIB_VERSION="3.11.2"
 ensure_venv_tool() {
@@ -113,7 +114,11 @@ ensure_matplotlib() {
     || ensure_venv_tool no-such-tool "matplotlib==$MATPLOTLIB_VERSION"
 }
 ensure_template_tools() {
-  ensure_venv_tool sam "aws-sam-cli==$SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+  ensure_venv_tool sam "aws-sam-cli==$SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION" \
+    "cfn-lint-serverless==$CFN_LINT_SERVERLESS_VERSION"
+  # AWS's serverless rules for cfn-lint (added after the first two: a venv may lack them)
+  "$LOCAL/venv/bin/python3" -c 'import cfn_lint_serverless' 2>/dev/null \
+    || ensure_venv_tool no-such-tool "cfn-lint-serverless==$CFN_LINT_SERVERLESS_VERSION"
   export SAM_CLI_TELEMETRY=0
 }
 

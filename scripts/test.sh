@@ -16,9 +16,9 @@ start_dynamodb_local "$port"
 trap 'stop_stack' EXIT
 export_local_aws "$port"
 
-log "template.yaml: cfn-lint and sam validate --lint"
+log "template.yaml: cfn-lint (with AWS's serverless rules) and sam validate --lint"
 ensure_template_tools
-cfn-lint template.yaml
+cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
 sam validate --lint --region eu-west-1 --template template.yaml
 
 log "the Python scripts compile (the stand-in, the dialog, the benchmark)"

@@ -432,3 +432,303 @@ fn intake_keeps_personal_data_one_hour_by_default_in_the_code_and_the_template()
         Some(intake::DEFAULT_TTL_SECONDS)
     );
 }
+
+#[test]
+fn access_logs_hold_no_path_query_source_ip_or_personal_data() {
+    let template = template();
+    let settings = &template["Resources"]["Api"]["Properties"]["AccessLogSettings"];
+    assert!(
+        format!("{:?}", settings["DestinationArn"]).contains("ApiAccessLogGroup"),
+        "{settings:?}"
+    );
+    let group = &template["Resources"]["ApiAccessLogGroup"]["Properties"];
+    assert!(
+        format!("{:?}", group["RetentionInDays"]).contains("LogRetentionDays"),
+        "the access logs are kept as long as the functions' logs"
+    );
+    let format: serde_json::Value =
+        serde_json::from_str(settings["Format"].as_str().expect("a format")).expect("JSON lines");
+    let fields = format.as_object().expect("one JSON object per request");
+    // what an access line may say: none of these can hold a chat id, a token or personal data
+    let allowed = [
+        "$context.requestId",
+        "$context.requestTime",
+        "$context.routeKey",
+        "$context.status",
+        "$context.responseLatency",
+        "$context.integrationLatency",
+        "$context.integrationStatus",
+        "$context.integrationErrorMessage",
+        "$context.error.message",
+    ];
+    for (name, value) in fields {
+        let value = value.as_str().expect("every field a string");
+        assert!(
+            allowed.contains(&value),
+            "access log field {name} = {value}"
+        );
+    }
+    for needed in [
+        "requestId",
+        "time",
+        "routeKey",
+        "status",
+        "responseLatencyMs",
+        "integrationError",
+    ] {
+        assert!(fields.contains_key(needed), "access logs lack {needed}");
+    }
+}
+
+/// Every (function, metric) the functions can emit, from the code: each answer's metric (every
+/// variant of the wire types, listed so that a new one does not compile until it is here), the
+/// refusals, the erasure and the latencies.
+fn emitted_metrics() -> BTreeSet<(String, String)> {
+    use shared::wire::*;
+    let mut emitted = BTreeSet::new();
+    let mut add = |function: &str, metric: &str| {
+        emitted.insert((function.to_owned(), metric.to_owned()));
+    };
+    let availability = [
+        AvailabilityReason::AgentsAvailable,
+        AvailabilityReason::NoAgentsAvailable,
+        AvailabilityReason::UpstreamUnavailable,
+        AvailabilityReason::PresenceCheckDisabled,
+        AvailabilityReason::OutsideBusinessHours,
+        AvailabilityReason::Closed,
+    ];
+    for reason in availability {
+        match reason {
+            AvailabilityReason::AgentsAvailable
+            | AvailabilityReason::NoAgentsAvailable
+            | AvailabilityReason::UpstreamUnavailable
+            | AvailabilityReason::PresenceCheckDisabled
+            | AvailabilityReason::OutsideBusinessHours
+            | AvailabilityReason::Closed => {}
+        }
+        add(
+            "availability",
+            AvailabilityResponse::new(AgentStatus::Offline, reason).metric(),
+        );
+    }
+    add("availability", shared::metrics::PRESENCE_LATENCY);
+    for (stored, invalid, reason) in [
+        (true, vec![], None),
+        (false, vec![IntakeField::Email], None),
+        (false, vec![], None),
+        (false, vec![], Some(IntakeReason::StoreUnavailable)),
+    ] {
+        let response = IntakeResponse {
+            stored,
+            complete: false,
+            missing: vec![],
+            invalid,
+            reason,
+        };
+        add("intake", response.metric());
+    }
+    add("intake", INTAKE_ERASED);
+    add("intake", shared::ApiError::StoreUnavailable.metric());
+    let reasons = [
+        None,
+        Some(HandoverReason::AlreadyHandedOver),
+        Some(HandoverReason::HandoverInProgress),
+        Some(HandoverReason::UpstreamRejected),
+        Some(HandoverReason::UpstreamTimeout),
+        Some(HandoverReason::UpstreamUnreachable),
+        Some(HandoverReason::StoreUnavailable),
+    ];
+    for handover_status in [
+        HandoverStatus::Success,
+        HandoverStatus::Pending,
+        HandoverStatus::Failed,
+    ] {
+        for reason in reasons {
+            add(
+                "handover",
+                HandoverResponse {
+                    handover_status,
+                    reason,
+                }
+                .metric(),
+            );
+        }
+    }
+    add("handover", shared::metrics::ROUTING_LATENCY);
+    for function in ["availability", "intake", "handover"] {
+        add(function, shared::metrics::REQUEST_REFUSED);
+        // the Function dimension is the name each composition root gives the metrics
+        let main = std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("../functions/{function}/src/main.rs")),
+        )
+        .expect("main.rs");
+        assert!(
+            main.contains(&format!("shared::metrics::init(&env, \"{function}\")")),
+            "{function}'s metrics carry Function={function}"
+        );
+    }
+    emitted
+}
+
+/// A metric as the dashboard or an alarm names it: namespace, name and dimensions, with
+/// `!Ref`/`${}` of the stack name as `STACK` and of a function as `FUNCTION:<logical id>`.
+type NamedMetric = (String, String, Vec<(String, String)>);
+
+fn check_named(
+    metric: &NamedMetric,
+    emitted: &BTreeSet<(String, String)>,
+    seen: &mut BTreeSet<(String, String)>,
+) {
+    let (namespace, name, dimensions) = metric;
+    match namespace.as_str() {
+        shared::metrics::DEFAULT_NAMESPACE => {
+            let [(service, stack), (function_key, function)] = dimensions.as_slice() else {
+                panic!("{metric:?}: our metrics have the dimensions Service and Function");
+            };
+            assert_eq!(
+                (service.as_str(), stack.as_str()),
+                ("Service", "STACK"),
+                "{metric:?}"
+            );
+            assert_eq!(function_key, "Function", "{metric:?}");
+            let key = (function.clone(), name.clone());
+            assert!(emitted.contains(&key), "{metric:?} is never emitted");
+            seen.insert(key);
+        }
+        "AWS/Lambda" => {
+            assert!(
+                ["Errors", "Throttles"].contains(&name.as_str()),
+                "{metric:?}"
+            );
+            let [(key, function)] = dimensions.as_slice() else {
+                panic!("{metric:?}: one FunctionName");
+            };
+            assert_eq!(key, "FunctionName", "{metric:?}");
+            assert!(
+                [
+                    "FUNCTION:AvailabilityFunction",
+                    "FUNCTION:IntakeFunction",
+                    "FUNCTION:HandoverFunction"
+                ]
+                .contains(&function.as_str()),
+                "{metric:?}"
+            );
+        }
+        other => panic!("{metric:?}: unexpected namespace {other}"),
+    }
+}
+
+fn rendered(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Tagged(tagged) if tagged.tag == "!Ref" => {
+            match tagged.value.as_str().expect("!Ref names something") {
+                "AWS::StackName" => "STACK".to_owned(),
+                name => format!("FUNCTION:{name}"),
+            }
+        }
+        other => panic!("unexpected value {other:?}"),
+    }
+}
+
+#[test]
+fn the_dashboard_and_the_alarms_name_only_metrics_the_functions_emit() {
+    let template = template();
+    let emitted = emitted_metrics();
+    let mut seen = BTreeSet::new();
+
+    let body = &template["Resources"]["Dashboard"]["Properties"]["DashboardBody"];
+    let Value::Tagged(sub) = body else {
+        panic!("DashboardBody is a !Sub")
+    };
+    assert_eq!(sub.tag.to_string(), "!Sub");
+    let mut text = sub.value.as_str().expect("a !Sub string").to_owned();
+    for (placeholder, value) in [
+        ("${AWS::StackName}", "STACK"),
+        ("${AWS::Region}", "eu-west-1"),
+        ("${AvailabilityBudgetMs}", "3000"),
+        ("${HandoverBudgetMs}", "5000"),
+        ("${AvailabilityFunction}", "FUNCTION:AvailabilityFunction"),
+        ("${IntakeFunction}", "FUNCTION:IntakeFunction"),
+        ("${HandoverFunction}", "FUNCTION:HandoverFunction"),
+    ] {
+        text = text.replace(placeholder, value);
+    }
+    assert!(
+        !text.contains("${"),
+        "an unknown substitution in the dashboard"
+    );
+    let dashboard: serde_json::Value = serde_json::from_str(&text).expect("the dashboard is JSON");
+    let widgets = dashboard["widgets"].as_array().expect("widgets");
+    for widget in widgets {
+        for metric in widget["properties"]["metrics"].as_array().expect("metrics") {
+            let parts: Vec<String> = metric
+                .as_array()
+                .expect("a metric is a list")
+                .iter()
+                .map(|p| {
+                    p.as_str()
+                        .expect("no shorthand or options in the list")
+                        .to_owned()
+                })
+                .collect();
+            let dimensions = parts[2..]
+                .chunks(2)
+                .map(|pair| (pair[0].clone(), pair[1].clone()))
+                .collect();
+            check_named(
+                &(parts[0].clone(), parts[1].clone(), dimensions),
+                &emitted,
+                &mut seen,
+            );
+        }
+    }
+    // the budgets the latency widgets are drawn against are the template's
+    assert!(text.contains(r#""value": 3000"#) && text.contains(r#""value": 5000"#));
+    // and it shows every answer the functions count (a new metric needs a place on it)
+    let unshown: Vec<_> = emitted.difference(&seen).collect();
+    assert!(unshown.is_empty(), "not on the dashboard: {unshown:?}");
+
+    // the alarms
+    let mut alarms = 0;
+    for (_, resource) in template["Resources"].as_mapping().expect("Resources") {
+        if resource["Type"].as_str() != Some("AWS::CloudWatch::Alarm") {
+            continue;
+        }
+        alarms += 1;
+        let alarm = &resource["Properties"];
+        let dimensions = |list: &Value| -> Vec<(String, String)> {
+            list.as_sequence()
+                .expect("dimensions")
+                .iter()
+                .map(|d| (rendered(&d["Name"]), rendered(&d["Value"])))
+                .collect()
+        };
+        if let Some(name) = alarm["MetricName"].as_str() {
+            let metric = (
+                rendered(&alarm["Namespace"]),
+                name.to_owned(),
+                dimensions(&alarm["Dimensions"]),
+            );
+            check_named(&metric, &emitted, &mut BTreeSet::new());
+        } else {
+            for query in alarm["Metrics"].as_sequence().expect("Metrics") {
+                let Some(stat) = query.get("MetricStat") else {
+                    continue;
+                };
+                let metric = &stat["Metric"];
+                check_named(
+                    &(
+                        rendered(&metric["Namespace"]),
+                        rendered(&metric["MetricName"]),
+                        dimensions(&metric["Dimensions"]),
+                    ),
+                    &emitted,
+                    &mut BTreeSet::new(),
+                );
+            }
+        }
+    }
+    assert_eq!(alarms, 2);
+}
