@@ -1,4 +1,4 @@
-.PHONY: run test fuzz bench sam-local
+.PHONY: run test fuzz bench sam-local smoke
 # The local stack: DynamoDB Local, a CM.com stand-in, the three functions under cargo lambda watch.
 run:
 	scripts/run.sh
@@ -19,3 +19,7 @@ bench:
 # 127.0.0.1:3000 until Ctrl-C (needs Docker; starts its own engine where it can).
 sam-local:
 	scripts/sam-local.sh serve
+
+# The smoke test of a deployment (docs/deploy.md): CALLOUT_TOKEN=<token> make smoke ARGS="--stack <name>"
+smoke:
+	scripts/smoke.sh $(ARGS)

@@ -227,6 +227,39 @@ play_dialog() {
     --token "$LOCAL_CALLOUT_TOKEN" --cm-standin "$CM_STANDIN_URL" "$@"
 }
 
+# The smoke test of a deployment (scripts/smoke.sh) against running functions at the
+# availability, intake and handover URLs $1 $2 $3: it passes with the local token (handing its
+# chat over, here to the CM.com stand-in), and fails with a line saying why for a wrong token, a
+# wrong route and a closed port. Prints a line per check; SMOKE_PASSED counts the passes,
+# SMOKE_FAILED names the failures; returns 1 when one failed.
+smoke_checks() {
+  local urls=(--availability-url "$1" --intake-url "$2" --handover-url "$3") out rc closed
+  SMOKE_PASSED=0
+  SMOKE_FAILED=()
+  smoke_expect() { # what, exit wanted, line wanted (grep -E), exit got, output
+    if [ "$4" = "$2" ] && grep -qE "$3" <<<"$5"; then
+      SMOKE_PASSED=$((SMOKE_PASSED + 1))
+      printf '  ok      smoke test: %s\n' "$1"
+    else
+      SMOKE_FAILED+=("smoke test: $1")
+      printf '  FAIL    smoke test: %s: exit %s, wanted %s and a line matching %s; it printed:\n%s\n' "$1" "$4" "$2" "$3" "$5"
+    fi
+  }
+  out=$(CALLOUT_TOKEN="$LOCAL_CALLOUT_TOKEN" "$ROOT/scripts/smoke.sh" "${urls[@]}" --handover 2>&1) && rc=0 || rc=$?
+  printf '%s\n' "$out" | sed 's/^/    /'
+  smoke_expect "passes, handover included" 0 '^smoke: every step answered as the contract says$' "$rc" "$out"
+  out=$(CALLOUT_TOKEN=wrong-token-0123456789 "$ROOT/scripts/smoke.sh" "${urls[@]}" 2>&1) && rc=0 || rc=$?
+  smoke_expect "a wrong token fails, saying so" 1 '^smoke: availability: 401 from .*: the token in CALLOUT_TOKEN was refused' "$rc" "$out"
+  out=$(CALLOUT_TOKEN="$LOCAL_CALLOUT_TOKEN" "$ROOT/scripts/smoke.sh" --availability-url "$2" \
+    --intake-url "$2" --handover-url "$3" 2>&1) && rc=0 || rc=$?
+  smoke_expect "a URL of another step fails, saying so" 1 "^smoke: availability: 400 from .*, expected 200: unknown field .channel.*; is it the stack's AvailabilityUrl output\\?$" "$rc" "$out"
+  closed=$(free_port)
+  out=$(CALLOUT_TOKEN="$LOCAL_CALLOUT_TOKEN" "$ROOT/scripts/smoke.sh" --availability-url "http://127.0.0.1:$closed/availability" \
+    --intake-url "http://127.0.0.1:$closed/intake" --handover-url "http://127.0.0.1:$closed/handover" 2>&1) && rc=0 || rc=$?
+  smoke_expect "a closed port fails, saying so" 1 '^smoke: availability: cannot reach .*connection refused' "$rc" "$out"
+  [ ${#SMOKE_FAILED[@]} -eq 0 ]
+}
+
 # ---------------------------------------------------------------------------------------------
 # sam local: a Docker engine, arm64 emulation and the Lambda base image (scripts/sam-local.sh).
 

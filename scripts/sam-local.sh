@@ -131,6 +131,9 @@ python3 "$ROOT/scripts/dialog.py" --availability-url "$API/availability" --intak
   | tee "$LOCAL/sam-dialog.log"
 dialog_checks=$(sed -n 's/^dialog: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/sam-dialog.log")
 [ -n "$dialog_checks" ] || FAILURES+=("the dialog against sam local start-api")
+smoke_checks "$API/availability" "$API/intake" "$API/handover" || true
+CHECKS=$((CHECKS + SMOKE_PASSED + ${#SMOKE_FAILED[@]}))
+FAILURES+=("${SMOKE_FAILED[@]}")
 bad_body=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Callout-Token: $LOCAL_CALLOUT_TOKEN" \
   -H 'Content-Type: application/json' -d '{"chatId":' "$API/intake")
 expect "start-api: a malformed body is 400" "$bad_body" 400

@@ -50,6 +50,10 @@ start_functions "$port" "$cm_port" "$lambda_port"
 check_loopback_only "${STACK_PIDS[@]}" "$DYNAMODB_PID"
 play_dialog --check | tee "$LOCAL/dialog.log"
 dialog_checks=$(sed -n 's/^dialog: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/dialog.log")
+log "the smoke test of a deployment (scripts/smoke.sh) against the running functions"
+smoke_checks "$FUNCTIONS_URL/availability/availability" "$FUNCTIONS_URL/intake/intake" \
+  "$FUNCTIONS_URL/handover/handover" || die "the smoke test did not behave as documented"
+smoke_passed=$SMOKE_PASSED
 
 log "schemathesis: requests generated from openapi.yaml against the running functions"
 ensure_schemathesis
@@ -80,4 +84,4 @@ log "fuzzing: the request parsers and validators, 30 s per target (make fuzz run
 scripts/fuzz.sh 30
 
 echo
-echo "make test: $((rust_tests + dialog_checks + generated_cases + ${sam_local_checks:-0})) passed, 0 failed"
+echo "make test: $((rust_tests + dialog_checks + smoke_passed + generated_cases + ${sam_local_checks:-0})) passed, 0 failed"
