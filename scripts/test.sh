@@ -28,6 +28,8 @@ log "cargo fmt --check"
 cargo fmt --all --check
 log "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+log "third-party licenses: THIRD-PARTY-LICENSES.md current, every license one we allow"
+python3 scripts/licenses.py --check
 log "unit and end-to-end tests"
 if cargo nextest --version >/dev/null 2>&1; then
   # one process per test, and one summary line; falls back to cargo test where nextest is missing
