@@ -357,12 +357,16 @@ async fn a_body_that_is_not_utf8_is_a_400() {
 // ---------------------------------------------------------------------------------------------
 // Opening hours (BUSINESS_HOURS)
 
-/// The README's worked example (the first JSON block of its "Opening hours" section): split
-/// shifts, a late Thursday, a Saturday, closed at Christmas and New Year, and a Belgian webstore
-/// with its own hours. Read from the README so that the documented example is the tested one.
+/// The documented worked example (the first JSON block of the "Opening hours" section of
+/// docs/configuration.md): split shifts, a late Thursday, a Saturday, closed at Christmas and New
+/// Year, and a Belgian webstore with its own hours. Read from the docs so that the documented
+/// example is the tested one.
 fn shop_hours() -> String {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
-        .expect("README.md");
+    let readme = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/configuration.md"
+    ))
+    .expect("docs/configuration.md");
     let section = readme
         .split_once("\n## Opening hours\n")
         .map(|(_, rest)| rest)
@@ -401,7 +405,7 @@ async fn untouchable_presence() -> MockServer {
 async fn outside_opening_hours_the_answer_is_offline_with_the_next_opening_and_presence_is_not_asked()
  {
     let server = untouchable_presence().await;
-    // the rows of the README's table
+    // the rows of the table in docs/configuration.md
     let cases = [
         // Wednesday lunch break, in winter (+01:00)
         (
@@ -444,7 +448,7 @@ async fn outside_opening_hours_the_answer_is_offline_with_the_next_opening_and_p
 #[tokio::test]
 async fn within_opening_hours_the_presence_source_decides() {
     let server = presence_server(json!({"available": false})).await;
-    // Wednesday 2 December 14:00 (the README's table), Monday 28 December 10:00, and Thursday
+    // Wednesday 2 December 14:00 (the documented table), Monday 28 December 10:00, and Thursday
     // 3 December 19:00 (Thursdays run late) in Amsterdam
     for now in [
         "2026-12-02T13:00:00Z",
