@@ -149,7 +149,7 @@ prepare_functions() {
   wait_for_port "$cm_port" 10 "the CM.com stand-in"
 
   export CALLOUT_TOKENS="$LOCAL_CALLOUT_TOKEN"
-  # log lines carry the chat's keyed tag (README "Operations")
+  # log lines carry the chat's keyed tag (docs/operations.md)
   export CHAT_LOG_KEY="local-chat-log-key-change-me-0123456789"
   export TABLE_NAME="$LOCAL_TABLE"
   export CM_API_BASE_URL="http://127.0.0.1:$cm_port"

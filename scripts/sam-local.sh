@@ -64,7 +64,7 @@ start_dynamodb_local 8000 "$bridge"
 prepare_functions 8000 9001 --also-listen "$bridge"
 CM_STANDIN_URL="http://127.0.0.1:9001"
 
-# What users type (README "Trying the template with sam local"), with the base image added.
+# What users type (docs/local.md), with the base image added.
 sam_local() {
   sam local "$@" --config-env local "${SAM_IMAGE_ARGS[@]}"
 }

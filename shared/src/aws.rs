@@ -111,8 +111,8 @@ pub fn standard_variables(
 /// Where the environment holds the credentials and the region, as it always does on Lambda (and
 /// under `make run` and `sam local`), they are read from there directly: the default chains would
 /// find them there first too, but building them costs ~0.8 M instructions of init (an STS client
-/// for web identity, IMDS clients, profile-file providers) that nothing uses (README
-/// "Performance"). Anywhere else the default chains apply.
+/// for web identity, IMDS clients, profile-file providers) that nothing uses
+/// (docs/performance.md). Anywhere else the default chains apply.
 pub fn sdk_loader() -> Result<aws_config::ConfigLoader, ConfigError> {
     let from_env = EnvironmentProvides::from(|var| std::env::var_os(var));
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
@@ -126,7 +126,7 @@ pub fn sdk_loader() -> Result<aws_config::ConfigLoader, ConfigError> {
         .http_client(sdk_http_client()?)
         // The bodies are a few hundred bytes, sent and read whole by our connector; the
         // operation and attempt timeouts bound a stalled call. Watching their throughput cost
-        // instructions on every request (README "Performance").
+        // instructions on every request (docs/performance.md).
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .timeout_config(
             TimeoutConfig::builder()

@@ -2,7 +2,7 @@
 //! variable and never repeats a secret; a function that cannot start says so in one log line
 //! (see [`or_exit`]) instead of failing at its first request.
 //!
-//! The variable names are part of the contract (README "Configuration").
+//! The variable names are part of the contract (docs/configuration.md).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -325,7 +325,7 @@ pub fn concurrency_is_sequential(lookup: impl Fn(&str) -> Option<std::ffi::OsStr
 /// Removes [`MAX_CONCURRENCY`] when it is `1`: lambda_runtime warns on every start that the
 /// variable is set but the functions run one request at a time, which for `1` is no news. Above
 /// 1 the variable stays and so does the warning, which then means something: the functions still
-/// take one request at a time (README "Performance").
+/// take one request at a time (docs/performance.md).
 ///
 /// Call it first thing in `main`, before anything starts a thread: it changes the environment.
 pub fn drop_sequential_concurrency() {

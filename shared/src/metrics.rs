@@ -4,7 +4,7 @@
 //!
 //! Namespace `METRICS_NAMESPACE` (default `CmLivechatHandover`), dimensions `Service`
 //! (`METRICS_SERVICE`, the stack name when deployed) and `Function`. The answers' metric names
-//! come from the wire types (`metric()`), the latencies are below (README "Operations").
+//! come from the wire types (`metric()`), the latencies are below (docs/operations.md).
 
 use std::io::Write;
 use std::sync::OnceLock;

@@ -51,7 +51,7 @@ pub fn init() {
     if json {
         // `span` (the innermost span: ours, with `requestId` and `chat`) but not `spans`, the
         // list of every enclosing span, which repeated the runtime's `requestId` and cost ~25 K
-        // instructions a request to render (README "Performance")
+        // instructions a request to render (docs/performance.md)
         collector.json().with_span_list(false).init();
     } else {
         collector.init();

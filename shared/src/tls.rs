@@ -8,7 +8,7 @@
 //! project's benchmark machine ~6 ms of an availability cold start: `SSL_CERT_DIR` makes
 //! rustls-native-certs read a few hundred files), and `provided.al2023` has no store we need:
 //! DynamoDB, SSM and CM.com all present certificates from public roots. Why ring: it is the
-//! smaller of rustls's two providers (see README "Performance"). A corporate proxy with its own
+//! smaller of rustls's two providers (see docs/performance.md). A corporate proxy with its own
 //! root would need that root added here.
 
 use std::sync::Arc;

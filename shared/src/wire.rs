@@ -315,7 +315,7 @@ pub struct RoutingMutationRequest {
 /// One routing mutation, as configured in `CM_ROUTING_MUTATIONS`, tagged by `$type`:
 /// `ruleMutation` is the one CM.com's Routing Control page documents; `disableComponent` is
 /// what CM.com's own bot builder (HALO) is seen to send to take the bot out of the chat (not in
-/// CM.com's public docs: observed practice, README "The handover").
+/// CM.com's public docs: observed practice, docs/contract.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "$type")]
 pub enum RoutingMutation {

@@ -488,7 +488,7 @@ fn caic_field(value: &Option<String>) -> Option<&str> {
 /// The lambda_http entry point: every outcome is a response.
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallible> {
     // boxed: the future holds the SDK's and is tens of KB; moved by value, every layer above
-    // (our span, lambda_http, lambda_runtime) would copy it (README "Performance")
+    // (our span, lambda_http, lambda_runtime) would copy it (docs/performance.md)
     Ok(http::serve("availability", &req, Box::pin(respond(app, &req))).await)
 }
 

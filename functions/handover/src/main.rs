@@ -1,5 +1,5 @@
 //! Composition root of the `handover` function: configuration and clients, built once; one
-//! thread, as Lambda sends one request at a time (README "Performance"); connections opened
+//! thread, as Lambda sends one request at a time (docs/performance.md); connections opened
 //! before the first request.
 
 use lambda_http::{Error, run, service_fn};

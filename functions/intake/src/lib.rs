@@ -176,7 +176,7 @@ pub fn missing(required: &[IntakeField], record: &IntakeRecord) -> Vec<IntakeFie
 /// The lambda_http entry point: every outcome is a response.
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallible> {
     // boxed: the future holds the SDK's and is tens of KB; moved by value, every layer above
-    // (our span, lambda_http, lambda_runtime) would copy it (README "Performance")
+    // (our span, lambda_http, lambda_runtime) would copy it (docs/performance.md)
     Ok(http::serve("intake", &req, Box::pin(respond(app, &req))).await)
 }
 
