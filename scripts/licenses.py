@@ -73,19 +73,17 @@ def satisfiable(expression):
     text = expression.replace("/", " OR ")
     tokens = re.findall(r"\(|\)|[A-Za-z0-9.+-]+(?: WITH [A-Za-z0-9.+-]+)?", text)
 
-    def parse_or(i):
-        value, i = parse_and(i)
-        while i < len(tokens) and tokens[i] == "OR":
-            right, i = parse_and(i + 1)
-            value = value or right
-        return value, i
+    def parse_binary(operator, operand, combine):
+        def parse(i):
+            value, i = operand(i)
+            while i < len(tokens) and tokens[i] == operator:
+                right, i = operand(i + 1)
+                value = combine(value, right)
+            return value, i
+        return parse
 
-    def parse_and(i):
-        value, i = parse_atom(i)
-        while i < len(tokens) and tokens[i] == "AND":
-            right, i = parse_atom(i + 1)
-            value = value and right
-        return value, i
+    def parse_or(i):
+        return parse_binary("OR", parse_binary("AND", parse_atom, lambda a, b: a and b), lambda a, b: a or b)(i)
 
     def parse_atom(i):
         if tokens[i] == "(":
