@@ -306,6 +306,21 @@ ensure_docker() {
   return 1
 }
 
+# The address of Docker's default bridge on this machine, where containers reach it as
+# host.docker.internal. Docker 20.10 (Debian's docker.io) leaves the gateway out of the
+# network's IPAM config when it created the bridge interface itself (a fresh machine), so the
+# interface's own address is the answer then.
+docker_bridge_address() {
+  local address interface
+  address=$(docker network inspect bridge --format '{{range .IPAM.Config}}{{.Gateway}}{{end}}' 2>/dev/null || true)
+  if [ -z "$address" ]; then
+    interface=$(docker network inspect bridge --format '{{index .Options "com.docker.network.bridge.name"}}' 2>/dev/null || true)
+    address=$(ip -4 -o addr show dev "${interface:-docker0}" 2>/dev/null | awk '{ sub("/.*", "", $4); print $4; exit }')
+  fi
+  [ -n "$address" ] || return 1
+  echo "$address"
+}
+
 # Stops the dockerd that ensure_docker started (never the caller's), with its containers.
 stop_dockerd() {
   [ -n "$DOCKERD_PID" ] || return 0

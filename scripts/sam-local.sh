@@ -59,7 +59,7 @@ log "the local stack at env.json's addresses: DynamoDB Local on 8000, the CM.com
 ensure_dynamodb_local
 # the functions' containers reach the machine as host.docker.internal: the bridge's address,
 # where DynamoDB Local and the stand-in listen too (besides loopback; nowhere else)
-bridge=$(docker network inspect bridge --format '{{(index .IPAM.Config 0).Gateway}}')
+bridge=$(docker_bridge_address) || die "the address of Docker's bridge network could not be found"
 start_dynamodb_local 8000 "$bridge"
 prepare_functions 8000 9001 --also-listen "$bridge"
 CM_STANDIN_URL="http://127.0.0.1:9001"
