@@ -5,10 +5,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_config::SdkConfig;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
-};
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use shared::config::Env;
@@ -46,105 +42,12 @@ pub async fn sdk_at(url: &str) -> SdkConfig {
         .await
 }
 
+pub use local_table::TableDefinition;
+
 /// The table as `template.yaml` defines it: the one definition the deployed stack, the local
 /// stack and these tests share.
-#[derive(Debug, PartialEq, Eq)]
-pub struct TableDefinition {
-    /// (name, type) of each attribute definition, e.g. ("pk", "S").
-    pub attributes: Vec<(String, String)>,
-    /// (name, key type) of each key element, e.g. ("pk", "HASH").
-    pub keys: Vec<(String, String)>,
-    /// The TTL attribute, when TTL is enabled.
-    pub ttl_attribute: Option<String>,
-}
-
-/// Reads the one `AWS::DynamoDB::Table` resource of `template.yaml` at the repository root.
 pub fn table_definition() -> TableDefinition {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let template: serde_norway::Value =
-        serde_norway::from_str(&text).expect("template.yaml is YAML");
-    let tables: Vec<&serde_norway::Value> = template["Resources"]
-        .as_mapping()
-        .expect("template has Resources")
-        .values()
-        .filter(|r| r["Type"].as_str() == Some("AWS::DynamoDB::Table"))
-        .collect();
-    assert_eq!(
-        tables.len(),
-        1,
-        "template.yaml must define exactly one table"
-    );
-    let properties = &tables[0]["Properties"];
-    let pairs = |list: &str, a: &str, b: &str| -> Vec<(String, String)> {
-        properties[list]
-            .as_sequence()
-            .unwrap_or_else(|| panic!("table has {list}"))
-            .iter()
-            .map(|e| {
-                let field = |k: &str| {
-                    e[k].as_str()
-                        .unwrap_or_else(|| panic!("{list} entry has {k}"))
-                        .to_owned()
-                };
-                (field(a), field(b))
-            })
-            .collect()
-    };
-    let ttl = &properties["TimeToLiveSpecification"];
-    TableDefinition {
-        attributes: pairs("AttributeDefinitions", "AttributeName", "AttributeType"),
-        keys: pairs("KeySchema", "AttributeName", "KeyType"),
-        ttl_attribute: (ttl["Enabled"].as_bool() == Some(true)).then(|| {
-            ttl["AttributeName"]
-                .as_str()
-                .expect("TTL attribute name")
-                .to_owned()
-        }),
-    }
-}
-
-/// Creates the template's table under `name` in the DynamoDB that `sdk` points at.
-pub async fn create_table(sdk: &SdkConfig, name: &str) -> Result<(), aws_sdk_dynamodb::Error> {
-    let definition = table_definition();
-    let client = admin_client(sdk);
-    let attributes = definition.attributes.iter().map(|(attribute, kind)| {
-        AttributeDefinition::builder()
-            .attribute_name(attribute)
-            .attribute_type(ScalarAttributeType::from(kind.as_str()))
-            .build()
-            .expect("attribute definition has name and type")
-    });
-    let keys = definition.keys.iter().map(|(attribute, kind)| {
-        KeySchemaElement::builder()
-            .attribute_name(attribute)
-            .key_type(KeyType::from(kind.as_str()))
-            .build()
-            .expect("key element has name and type")
-    });
-    client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .set_attribute_definitions(Some(attributes.collect()))
-        .set_key_schema(Some(keys.collect()))
-        .send()
-        .await?;
-    if let Some(attribute) = definition.ttl_attribute {
-        client
-            .update_time_to_live()
-            .table_name(name)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .attribute_name(attribute)
-                    .enabled(true)
-                    .build()
-                    .expect("TTL specification has name and flag"),
-            )
-            .send()
-            .await?;
-    }
-    Ok(())
+    local_table::table_definition(&local_table::template_path()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Creates an empty table from the template under a name no other test uses; returns the name.
@@ -155,20 +58,10 @@ pub async fn fresh_table(sdk: &SdkConfig) -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );
-    create_table(sdk, &name)
+    local_table::create_table(sdk, &table_definition(), &name)
         .await
-        .expect("create table in DynamoDB Local");
+        .unwrap_or_else(|e| panic!("create table in DynamoDB Local: {e}"));
     name
-}
-
-/// A client for the tests' own set-up and checks: no timeouts and no retries (a retried
-/// CreateTable would fail on the table its first attempt made).
-fn admin_client(sdk: &SdkConfig) -> aws_sdk_dynamodb::Client {
-    let config = aws_sdk_dynamodb::config::Builder::from(sdk)
-        .timeout_config(aws_config::timeout::TimeoutConfig::disabled())
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
 }
 
 /// Every item in `table` (tests use small tables).
@@ -176,7 +69,7 @@ pub async fn items(
     sdk: &SdkConfig,
     table: &str,
 ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
-    admin_client(sdk)
+    local_table::admin_client(sdk)
         .scan()
         .table_name(table)
         .consistent_read(true)

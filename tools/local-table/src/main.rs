@@ -2,31 +2,30 @@
 //! `AWS_ENDPOINT_URL_DYNAMODB`), for the local stack: `create-local-table <name>`. A table of
 //! that name that exists already is used as it is.
 
-#[tokio::main]
+use local_table::{TableError, create_table, table_definition, template_path};
+
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
     let Some(name) = std::env::args().nth(1) else {
         eprintln!("usage: create-local-table <table name>");
         return std::process::ExitCode::from(2);
     };
-    // the functions' own SDK set-up (its HTTP client and TLS included)
-    let sdk = match shared::aws::sdk_config().await {
-        Ok(sdk) => sdk,
-        Err(error) => {
-            eprintln!("{error}");
-            return std::process::ExitCode::FAILURE;
-        }
+    let created = async {
+        let definition = table_definition(&template_path())?;
+        // the functions' own SDK set-up (its HTTP client and TLS included)
+        let sdk = shared::aws::sdk_config()
+            .await
+            .map_err(|e| TableError::DynamoDb(e.to_string()))?;
+        create_table(&sdk, &definition, &name).await
     };
-    match e2e::create_table(&sdk, &name).await {
+    match created.await {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(aws_sdk_dynamodb::Error::ResourceInUseException(_)) => {
+        Err(TableError::Exists(_)) => {
             eprintln!("table {name} already exists: using it");
             std::process::ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!(
-                "could not create table {name}: {}",
-                aws_sdk_dynamodb::error::DisplayErrorContext(error)
-            );
+            eprintln!("could not create table {name}: {error}");
             std::process::ExitCode::FAILURE
         }
     }
