@@ -41,8 +41,7 @@ runtime_port=$(free_port)
 while [ "$runtime_port" = "$cm_port" ]; do runtime_port=$(free_port); done
 prepare_functions "$dynamodb_port" "$cm_port" --quiet
 export RUST_LOG=info
-setsid cargo lambda watch --quiet --only-lambda-apis -A 127.0.0.1 -P "$runtime_port" >"$LOCAL/bench-watch.log" 2>&1 &
-STACK_PIDS+=($!)
+spawn STACK_PIDS cargo lambda watch --quiet --only-lambda-apis -A 127.0.0.1 -P "$runtime_port" >"$LOCAL/bench-watch.log" 2>&1
 wait_for_port "$runtime_port" 60 "cargo lambda watch"
 
 python3 scripts/bench.py --root "$ROOT" --port "$runtime_port" --bin-dir "$ROOT/target/release" \

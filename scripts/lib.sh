@@ -19,6 +19,31 @@ ensure_dynamodb_local() {
   fi
 }
 
+# Starts "$@" in the background in a session (and process group) of its own, and records its
+# pid: appended to the array STACK_PIDS when $1 is STACK_PIDS, else assigned to the variable $1.
+# A signal that arrives between the start and the record is held until the pid is recorded,
+# then delivered again, so that whatever stop it triggers knows every process (scripts/run.sh).
+SIGNAL_HELD=""
+spawn() {
+  local into=$1 held
+  shift
+  held=$(trap -p INT TERM HUP)
+  trap 'SIGNAL_HELD=INT' INT
+  trap 'SIGNAL_HELD=TERM' TERM
+  trap 'SIGNAL_HELD=HUP' HUP
+  # SIGINT as by default: a shell without job control starts background jobs with it ignored,
+  # and the stop asks cargo lambda watch (which stops its functions itself) with SIGINT first
+  setsid env --default-signal=INT "$@" &
+  if [ "$into" = STACK_PIDS ]; then STACK_PIDS+=($!); else printf -v "$into" '%s' "$!"; fi
+  trap - INT TERM HUP
+  eval "$held"
+  if [ -n "$SIGNAL_HELD" ]; then
+    local signal=$SIGNAL_HELD
+    SIGNAL_HELD=""
+    kill -s "$signal" $$
+  fi
+}
+
 # A TCP port nobody listens on now.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -53,10 +78,9 @@ start_dynamodb_local() {
     javac -nowarn -d "$classes" -cp "$dir/DynamoDBLocal.jar:$dir/DynamoDBLocal_lib/*" \
       "$ROOT/scripts/LoopbackDynamoDbLocal.java" || die "could not compile scripts/LoopbackDynamoDbLocal.java"
   fi
-  (cd "$dir" && exec setsid java -Xmx256m -Djava.library.path=./DynamoDBLocal_lib \
-      -cp "DynamoDBLocal.jar:DynamoDBLocal_lib/*:$classes" LoopbackDynamoDbLocal "$addresses" \
-      -inMemory -sharedDb -disableTelemetry -port "$port" >"$LOCAL/dynamodb-local.log" 2>&1) &
-  DYNAMODB_PID=$!
+  spawn DYNAMODB_PID env -C "$dir" java -Xmx256m -Djava.library.path=./DynamoDBLocal_lib \
+    -cp "DynamoDBLocal.jar:DynamoDBLocal_lib/*:$classes" LoopbackDynamoDbLocal "$addresses" \
+    -inMemory -sharedDb -disableTelemetry -port "$port" >"$LOCAL/dynamodb-local.log" 2>&1
   wait_for_port "$port" 30 "DynamoDB Local (log: .local/dynamodb-local.log)"
 }
 
@@ -132,20 +156,26 @@ LOCAL_TABLE="cm-handover-local"
 
 STACK_PIDS=()
 
+# The local stack's binaries in one build, with cargo's progress shown: the three functions and
+# create-local-table (tools/local-table), with the same dependencies and features, so that a
+# cold start compiles every crate once.
+build_local_binaries() {
+  log "building the three functions and the local table tool (debug; cold: about 2 minutes)"
+  cargo build --locked -p availability -p intake -p handover -p local-table --bins
+}
+
 # Creates the table in the DynamoDB Local on port $1 (which must be running), starts the CM.com
 # stand-in on port $2, and exports the functions' configuration for both.
 prepare_functions() {
   local dynamodb_port=$1 cm_port=$2
   port_in_use "$cm_port" && die "port $cm_port (CM.com stand-in) is already in use: set CM_PORT to a free port"
   export_local_aws "$dynamodb_port"
-  # built with cargo's progress shown (cold, with the test crate's dependencies: about a minute)
-  cargo build --locked -p e2e --bin create-local-table
+  build_local_binaries
   "${CARGO_TARGET_DIR:-$ROOT/target}/debug/create-local-table" "$LOCAL_TABLE" \
     || die "could not create table $LOCAL_TABLE in DynamoDB Local"
 
-  setsid python3 "$ROOT/scripts/cm_standin.py" --port "$cm_port" --product-token "$LOCAL_PRODUCT_TOKEN" \
-    --technical-link-id "$LOCAL_TECHNICAL_LINK_ID" --msc-api-key "$LOCAL_MSC_API_KEY" "${@:3}" &
-  STACK_PIDS+=($!)
+  spawn STACK_PIDS python3 "$ROOT/scripts/cm_standin.py" --port "$cm_port" --product-token "$LOCAL_PRODUCT_TOKEN" \
+    --technical-link-id "$LOCAL_TECHNICAL_LINK_ID" --msc-api-key "$LOCAL_MSC_API_KEY" "${@:3}"
   wait_for_port "$cm_port" 10 "the CM.com stand-in"
 
   export CALLOUT_TOKENS="$LOCAL_CALLOUT_TOKEN"
@@ -178,15 +208,12 @@ start_functions() {
   prepare_functions "$dynamodb_port" "$cm_port"
   # our functions log at info; cargo-lambda itself and the runtime only when something is wrong
   export RUST_LOG="${RUST_LOG:-warn,availability=info,intake=info,handover=info,shared=info,lambda_runtime=error}"
-  log "building the three functions (debug; cold: about 2 minutes)"
-  cargo build --locked -p availability -p intake -p handover --bins
   if [ "${LOGS:-0}" = 1 ]; then
-    setsid cargo lambda watch --quiet -A 127.0.0.1 -P "$lambda_port" &
+    spawn STACK_PIDS cargo lambda watch --quiet -A 127.0.0.1 -P "$lambda_port"
   else
     log "the functions' logs and metrics go to .local/functions.log (follow them: tail -f .local/functions.log; or LOGS=1 make run)"
-    setsid cargo lambda watch --quiet -A 127.0.0.1 -P "$lambda_port" >"$FUNCTIONS_LOG" 2>&1 &
+    spawn STACK_PIDS cargo lambda watch --quiet -A 127.0.0.1 -P "$lambda_port" >"$FUNCTIONS_LOG" 2>&1
   fi
-  STACK_PIDS+=($!)
   wait_for_port "$lambda_port" 60 "cargo lambda watch"
   FUNCTIONS_URL="http://127.0.0.1:$lambda_port/lambda-url"
   CM_STANDIN_URL="http://127.0.0.1:$cm_port"

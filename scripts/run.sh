@@ -14,10 +14,28 @@ for port in "$DYNAMODB_PORT" "$CM_PORT" "$LAMBDA_PORT"; do
   port_in_use "$port" && die "port $port is already in use: stop what uses it, or set DYNAMODB_PORT, CM_PORT and LAMBDA_PORT to free ports"
 done
 
+# The stop: once, whatever ends the script, and not to be cut short. A stop by signal may come
+# twice (a SIGTERM to make's process group reaches this script, and make may pass it on again),
+# and Ctrl-C reaches every process in the terminal's group: further signals are ignored from the
+# first moment of the stop until the last process is gone.
+STOPPING=""
+stop() {
+  [ -z "$STOPPING" ] || return 0
+  STOPPING=1
+  trap '' INT TERM HUP
+  stop_stack
+  log "stopped: the functions, the CM.com stand-in and DynamoDB Local"
+}
+on_signal() {
+  [ -z "$STOPPING" ] || return 0
+  stop
+  exit 130
+}
+trap stop EXIT
+trap on_signal INT TERM HUP
+
 ensure_dynamodb_local
 ensure_cargo_lambda
-trap 'stop_stack; log "stopped: the functions, the CM.com stand-in and DynamoDB Local"' EXIT
-trap 'exit 130' INT TERM
 log "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT"
 start_dynamodb_local "$DYNAMODB_PORT"
 start_functions "$DYNAMODB_PORT" "$CM_PORT" "$LAMBDA_PORT"
@@ -27,20 +45,24 @@ play_dialog || true
 
 cat <<TXT
 
-The stack is running (Ctrl-C stops it). Try it:
+The stack is running (Ctrl-C stops it). Unlike a deployment, it asks the stand-in's presence API
+on every availability call (AVAILABILITY_CACHE_SECONDS=0), so switching its agents shows at once.
+Try it:
 
   T='X-Callout-Token: $LOCAL_CALLOUT_TOKEN'; J='Content-Type: application/json'
-  curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","webstore":"shop-nl"}' $FUNCTIONS_URL/availability/availability
-  curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","name":"Ada Lovelace"}' $FUNCTIONS_URL/intake/intake
-  curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","email":"ada@example.org"}' $FUNCTIONS_URL/intake/intake
-  curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","question":"Where is my order?"}' $FUNCTIONS_URL/intake/intake
-  curl -s -H "\$T" -H "\$J" -d '{"chatId":"my-chat","skill":"billing"}' $FUNCTIONS_URL/handover/handover
+  curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","webstore":"shop-nl"}' $FUNCTIONS_URL/availability/availability
+  curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","name":"Ada Lovelace"}' $FUNCTIONS_URL/intake/intake
+  curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","email":"ada@example.org"}' $FUNCTIONS_URL/intake/intake
+  curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","question":"Where is my order?"}' $FUNCTIONS_URL/intake/intake
+  curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","skill":"billing"}' $FUNCTIONS_URL/handover/handover
   curl -s -H "\$T" -X DELETE -w '%{http_code}\\n' $FUNCTIONS_URL/intake/intake/my-chat
-  curl -s -X POST $CM_STANDIN_URL/_standin/agents/offline     # or .../online; ?referrer=shop-nl for one web store
-  curl -s $CM_STANDIN_URL/_standin/presence-requests           # what MSC presence was asked
-  curl -s $CM_STANDIN_URL/_standin/handovers                   # what CM.com received
+  curl -s -w '\\n' -X POST $CM_STANDIN_URL/_standin/agents/offline     # or .../online; ?referrer=shop-nl for one web store
+  curl -s -w '\\n' $CM_STANDIN_URL/_standin/presence-requests           # what MSC presence was asked
+  curl -s -w '\\n' $CM_STANDIN_URL/_standin/handovers                   # what CM.com received
   # CAIC's presence-check webhook (no headers: the token in the URL; empty mscWebstore):
-  curl -s -H "\$J" -d '{"url":"https://shop.example/help","channel":"WebChat","data":{"context":""}}' '$FUNCTIONS_URL/availability/availability?calloutToken=$LOCAL_CALLOUT_TOKEN'
+  curl -s -w '\\n' -H "\$J" -d '{"url":"https://shop.example/help","channel":"WebChat","data":{"context":""}}' '$FUNCTIONS_URL/availability/availability?calloutToken=$LOCAL_CALLOUT_TOKEN'
+  # a function alone, with a fixture (cargo lambda invoke):
+  .local/venv/bin/cargo-lambda lambda invoke -A 127.0.0.1 -P $LAMBDA_PORT handover --data-file events/handover.json
 
 TXT
 wait

@@ -75,6 +75,11 @@ generated_cases=$(sed -n 's/.* generated, \([0-9][0-9]*\) passed.*/\1/p' "$LOCAL
 stop_stack
 trap - EXIT
 
+log "make run, stopped every way (SIGTERM to its group or to make, Ctrl-C, twice in a row) at every phase: nothing may be left"
+python3 scripts/stop_test.py | tee "$LOCAL/stop-test.log"
+stop_checks=$(sed -n 's/^stop test: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/stop-test.log")
+[ -n "$stop_checks" ] || die "make run did not stop cleanly every time (see above)"
+
 log "release build: the three arm64 bootstrap zips, as SAM and cargo-lambda deploy them"
 scripts/build-release.sh
 
@@ -86,4 +91,4 @@ log "fuzzing: the request parsers and validators, 30 s per target (make fuzz run
 scripts/fuzz.sh 30
 
 echo
-echo "make test: $((rust_tests + dialog_checks + smoke_passed + generated_cases + ${sam_local_checks:-0})) passed, 0 failed"
+echo "make test: $((rust_tests + dialog_checks + smoke_passed + generated_cases + stop_checks + ${sam_local_checks:-0})) passed, 0 failed"
