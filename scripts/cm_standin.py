@@ -188,8 +188,9 @@ class Handler(BaseHTTPRequestHandler):
             if state.keep_last:
                 del state.handovers[:-state.keep_last]
         if not state.quiet:
-            context = ", ".join(f"{k}={v!r}" for k, v in sorted(body["Context"].items()))
-            print(f"cm-standin: HANDOVER chat {body['ChatId']} to MSC; Context: {context or '(empty)'}", flush=True)
+            # one Context entry a line: the summary alone is a few hundred characters
+            context = "".join(f"\n              {k}: {v}" for k, v in sorted(body["Context"].items()))
+            print(f"cm-standin: HANDOVER chat {body['ChatId']} to MSC, Context:{context or ' (empty)'}", flush=True)
         self.respond(HTTPStatus.OK, {})
 
 

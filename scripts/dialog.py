@@ -37,11 +37,16 @@ def call(method, url, body=None, token=None, content_type="application/json"):
     return status, (json.loads(raw) if raw else None)
 
 
-def show(step, method, url, body, status, answer):
+def show_request(step, method, url, body):
+    """The call, printed before it is made: what the CM.com stand-in prints while answering it
+    then comes right below it."""
     shown_body = "" if body is None else " " + json.dumps(body, ensure_ascii=False)
+    print(f"  {step:<7} {method} {url}{shown_body}", flush=True)
+
+
+def show_answer(status, answer):
     shown_answer = "" if answer is None else " " + json.dumps(answer, ensure_ascii=False)
-    print(f"  {step:<7} {method} {url}{shown_body}")
-    print(f"  {'':<7} <- {status}{shown_answer}")
+    print(f"  {'':<7} <- {status}{shown_answer}", flush=True)
 
 
 def expect(what, got, wanted):
@@ -65,8 +70,9 @@ def main():
     token = args.token
 
     def step(label, method, url, body=None, want=None, **kwargs):
+        show_request(label, method, url, body)
         status, answer = call(method, url, body, **kwargs)
-        show(label, method, url, body, status, answer)
+        show_answer(status, answer)
         if want is not None:
             expect(f"{label} {method} {url}", [status, answer], list(want))
         return status, answer
@@ -111,7 +117,7 @@ def main():
     mine = [h for h in handovers or [] if h.get("ChatId") == chat_id]
     expect("CM.com received one handover for the chat", len(mine), 1)
     if mine:
-        print(f"  CM.com  received the handover with Context {json.dumps(mine[0]['Context'], ensure_ascii=False)}")
+        # (the stand-in printed the Context it received, under Step 4)
         context = dict(mine[0]["Context"])
         summary = context.pop("summary", "")
         customer = context.pop("CustomerInfo", "null")
@@ -129,7 +135,7 @@ def main():
         pattern = (r'Jan de Vries \(jan\.devries@example\.nl\) asked for an agent at '
                    r'\d{4}-\d\d-\d\d \d\d:\d\d [A-Z0-9+-]+, skill billing: "Where is my order NL-2026-0042\?"')
         expect("handover Context summary", bool(re.fullmatch(pattern, summary)), True)
-    print(f"The chat is with an MSC agent ({time.monotonic() - started:.2f}s including first-call compiles).")
+    print(f"The chat is with an MSC agent ({time.monotonic() - started:.2f} s).")
 
     if args.check:
         print("\nFailure paths:")
