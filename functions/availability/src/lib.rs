@@ -363,12 +363,9 @@ async fn presence_source(
 ) -> Result<Option<Source>, ConfigError> {
     let msc =
         env.get(config::MSC_API_KEY).is_some() || env.get(config::MSC_API_KEY_PARAM).is_some();
-    let choice = PresenceChoice::decide(
-        env.get(config::PRESENCE_SOURCE),
-        msc,
-        env.get(config::AVAILABILITY_URL).is_some(),
-    )?;
-    match (choice, env.get(config::AVAILABILITY_URL)) {
+    let json_url = env.get(config::AVAILABILITY_URL);
+    let choice = PresenceChoice::decide(env.get(config::PRESENCE_SOURCE), msc, json_url.is_some())?;
+    match (choice, json_url) {
         (PresenceChoice::Msc, _) => {
             let url = config::msc_presence_url(env)?;
             let channel = config::msc_channel(env)?;
