@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = intake::normalise_fields(&intake);
     }
     if let Ok(order) = json_body::<HandoverRequest>(&req, None) {
-        let _ = handover::HandoverOrder::parse(order);
+        let _ = handover::context::HandoverOrder::parse(order);
     }
     let _ = json_body(&req, Some(AvailabilityRequest::default()));
 });

@@ -4,6 +4,8 @@
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
+use crate::config::{CALLOUT_TOKEN_PARAM, CALLOUT_TOKENS, ConfigError, Env};
+use crate::refreshing::{Refreshing, refresh_interval};
 use crate::secret::Secret;
 
 pub const CALLOUT_TOKEN_HEADER: &str = "x-callout-token";
@@ -60,6 +62,22 @@ impl CalloutTokens {
 
 fn digest(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
+}
+
+/// The callout tokens, from `CALLOUT_TOKENS` or the SSM parameter named by `CALLOUT_TOKEN_PARAM`.
+pub async fn callout_tokens(
+    env: &Env,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Refreshing<CalloutTokens>, ConfigError> {
+    Refreshing::load(
+        env,
+        CALLOUT_TOKENS,
+        CALLOUT_TOKEN_PARAM,
+        sdk,
+        refresh_interval(env)?,
+        |list| CalloutTokens::parse(list).map_err(|e| e.to_string()),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -23,8 +23,9 @@ use aws_config::{BehaviorVersion, SdkConfig};
 
 use crate::config::ConfigError;
 
-/// DynamoDB answers in milliseconds; these bound how long a sick one can hold a request.
-const OPERATION_TIMEOUT: Duration = Duration::from_millis(2000);
+/// DynamoDB answers in milliseconds; these bound how long a sick one can hold a request. A claim's
+/// lease outlives its call by more than one operation (`once::LEASE_MARGIN_SECONDS`).
+pub const OPERATION_TIMEOUT: Duration = Duration::from_millis(2000);
 const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(800);
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 /// Throttling and transient errors are retried (standard mode, 3 attempts) with short waits:
@@ -253,6 +254,25 @@ fn connector_error(error: reqwest::Error) -> ConnectorError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The SDK as the functions build it gives an operation, retries included, less time than a
+    /// claim's lease keeps after its call: settling the claim ends before anyone may take it over.
+    #[tokio::test]
+    async fn a_claim_outlives_the_operation_that_settles_it() {
+        let sdk = sdk_loader()
+            .map(|loader| loader.region(aws_config::Region::new("eu-west-1")))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .load()
+            .await;
+        let operation = sdk.timeout_config().and_then(|t| t.operation_timeout());
+        assert_eq!(operation, Some(OPERATION_TIMEOUT));
+        // the claim's `now` is in whole seconds, so its lease may start up to a second early
+        let margin = Duration::from_secs(crate::once::LEASE_MARGIN_SECONDS);
+        assert!(
+            OPERATION_TIMEOUT + Duration::from_secs(1) < margin,
+            "{OPERATION_TIMEOUT:?} + 1 s must be less than the lease margin {margin:?}"
+        );
+    }
 
     fn check(pairs: &[(&str, &str)]) -> Result<Vec<&'static str>, String> {
         standard_variables(|var| {

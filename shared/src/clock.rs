@@ -2,7 +2,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::store::EpochSeconds;
+/// Seconds since the Unix epoch.
+pub type EpochSeconds = u64;
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> EpochSeconds;

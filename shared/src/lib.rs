@@ -1,18 +1,35 @@
-//! What the three CAIC callout functions share: the contract (`wire`), its validation
-//! (`validate`), configuration (`config`), inbound auth (`auth`, `http`), the DynamoDB store
-//! (`store`), the CM.com client (`cm`) and the one error type with its HTTP mapping (`error`).
+//! What the CAIC callout functions share: the contract, its rules, the start-up readers, the
+//! adapters of DynamoDB and CM.com, and the inbound HTTP edge.
+//!
+//! The modules come in layers. Each imports only from its own layer and the layers listed before
+//! it, so none needs a module after it to be understood, and no import loop can form across
+//! layers (`tests/e2e/layers.rs` reads this list and checks both):
+//!
+//! 1. **Plain data and rules**, no I/O: [`wire`] (the contract), [`validate`] (its field rules),
+//!    [`secret`] (a value that never prints), [`upstream`] (how an upstream call fails, and
+//!    whether it may have acted), [`clock`] (epoch seconds behind a seam), [`once`] (the
+//!    at-most-once protocol's terms and outcomes).
+//! 2. **Start-up and primitives**: [`config`] (the environment, its errors, every variable's
+//!    name; a leaf), [`refreshing`] (values from a variable or SSM, kept current), [`tls`] (the one
+//!    outbound HTTP set-up), [`aws`] (the SDK configuration), [`metrics`], [`telemetry`] (logging
+//!    and chat tags), [`warm`] (connection warm-up), [`auth`] (the callout tokens), [`retry`]
+//!    (backoff inside a deadline, and what may be repeated).
+//! 3. **Adapters**: [`store`] (DynamoDB: intake records and claims), [`cm`] (CM.com's Routing
+//!    Control and MSC's presence API, and JSON presence sources).
+//! 4. **Inbound HTTP**: [`http`] (the admission gate, the time budget, the responses and
+//!    [`ApiError`], the one error type mapped to HTTP).
 
 pub mod auth;
 pub mod aws;
 pub mod clock;
 pub mod cm;
 pub mod config;
-pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod once;
+pub mod refreshing;
 pub mod retry;
 pub mod secret;
-pub mod secrets;
 pub mod store;
 pub mod telemetry;
 pub mod tls;
@@ -21,4 +38,4 @@ pub mod validate;
 pub mod warm;
 pub mod wire;
 
-pub use error::ApiError;
+pub use http::ApiError;

@@ -9,18 +9,6 @@ use tokio::time::Instant;
 
 use crate::upstream::UpstreamError;
 
-/// Kept back from a Lambda invocation's own deadline, to answer before Lambda cuts us off.
-pub const DEADLINE_MARGIN: Duration = Duration::from_millis(250);
-
-/// The time a request may take: the configured budget, or less when the invocation's deadline
-/// comes sooner (`time_left` is what Lambda still gives it; `None` outside Lambda).
-pub fn budget_within(configured: Duration, time_left: Option<Duration>) -> Duration {
-    match time_left {
-        Some(left) => configured.min(left.saturating_sub(DEADLINE_MARGIN)),
-        None => configured,
-    }
-}
-
 /// An attempt with less time than this left is not worth starting.
 pub const MIN_ATTEMPT: Duration = Duration::from_millis(100);
 
@@ -64,14 +52,12 @@ pub fn read_may_repeat(error: &UpstreamError) -> bool {
     )
 }
 
-/// Whether a handover may be repeated after `error`: only when CM.com certainly did not act on
-/// it, because the request never left (not connected) or was refused unprocessed (429). A
-/// 502-504 or a timeout may come after CM.com received the request: never repeated.
-pub fn handover_may_repeat(error: &UpstreamError) -> bool {
-    matches!(
-        error,
-        UpstreamError::NotConnected | UpstreamError::Status(429)
-    )
+/// Whether a call that acts (the handover POST) may be repeated after `error`: a failure that
+/// may pass, as for a read, on which the upstream certainly did not act
+/// ([`UpstreamError::may_have_acted`]): it never left (not connected) or was refused unprocessed
+/// (429). A 502-504 or a timeout may come after the upstream received the request: never repeated.
+pub fn action_may_repeat(error: &UpstreamError) -> bool {
+    read_may_repeat(error) && !error.may_have_acted()
 }
 
 /// Runs `attempt` (given the time left) until it succeeds, fails in a way `may_repeat` refuses,
@@ -137,21 +123,6 @@ mod tests {
     }
 
     #[test]
-    fn the_budget_shrinks_to_the_invocations_deadline() {
-        let five = Duration::from_secs(5);
-        assert_eq!(budget_within(five, None), five);
-        assert_eq!(budget_within(five, Some(Duration::from_secs(60))), five);
-        assert_eq!(
-            budget_within(five, Some(Duration::from_secs(1))),
-            Duration::from_millis(750)
-        );
-        assert_eq!(
-            budget_within(five, Some(Duration::from_millis(100))),
-            Duration::ZERO
-        );
-    }
-
-    #[test]
     fn only_safe_failures_are_repeated() {
         use UpstreamError::*;
         for e in [
@@ -174,7 +145,7 @@ mod tests {
             assert!(!read_may_repeat(&e), "{e:?}");
         }
         for e in [NotConnected, Status(429)] {
-            assert!(handover_may_repeat(&e), "{e:?}");
+            assert!(action_may_repeat(&e), "{e:?}");
         }
         for e in [
             Timeout,
@@ -185,8 +156,19 @@ mod tests {
             Status(504),
             Status(401),
         ] {
-            assert!(!handover_may_repeat(&e), "{e:?}");
+            assert!(!action_may_repeat(&e), "{e:?}");
         }
+        // exactly these two, over every status and every other failure
+        let mut repeated: Vec<UpstreamError> = (100..600).map(Status).collect();
+        repeated.extend([
+            Timeout,
+            NotConnected,
+            Unreachable,
+            UnreadableBody,
+            InvalidToken,
+        ]);
+        repeated.retain(action_may_repeat);
+        assert_eq!(repeated, [Status(429), NotConnected]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -202,7 +184,7 @@ mod tests {
 
         let mut calls = 0;
         let result: Result<(), _> =
-            retrying(deadline, Backoff::UPSTREAM, handover_may_repeat, |_| {
+            retrying(deadline, Backoff::UPSTREAM, action_may_repeat, |_| {
                 calls += 1;
                 async { Err(UpstreamError::Status(503)) }
             })

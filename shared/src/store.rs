@@ -4,8 +4,9 @@
 //!   language), merged field by field, with `expiresAt` (epoch seconds, the table's TTL
 //!   attribute) refreshed on every write. An item past `expiresAt` reads as absent even before
 //!   DynamoDB deletes it (which can take days), and a write never merges into one.
-//! - `handover#<chatId>`: the claim that makes the handover happen at most once. No personal
-//!   data: a status, a claim id and times.
+//! - `handover#<chatId>`: the claim that makes the handover happen at most once (the protocol is
+//!   [`crate::once`]; its "is the claim free?" condition is here). No personal data: a status, a
+//!   claim id and times.
 //!
 //! Every method takes `now` (epoch seconds) from the caller, so expiry is tested with any clock.
 
@@ -15,6 +16,8 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
+use crate::clock::EpochSeconds;
+use crate::once::{Claim, ClaimTerms};
 use crate::validate::ChatId;
 use crate::wire::IntakeField;
 
@@ -23,17 +26,12 @@ pub const KEY_ATTRIBUTE: &str = "pk";
 /// The table's TTL attribute (epoch seconds).
 pub const EXPIRY_ATTRIBUTE: &str = "expiresAt";
 
-const STATUS: &str = "handoverStatus";
 const CLAIM_ID: &str = "claimId";
 const LEASE_EXPIRES_AT: &str = "leaseExpiresAt";
-const HANDED_OVER_AT: &str = "handedOverAt";
 /// The key [`Store::warm_up`] reads: no item kind has it (theirs start `intake#`/`handover#`).
 const WARM_UP_KEY: &str = "warm-up";
 const PENDING: &str = "pending";
 const SUCCEEDED: &str = "success";
-
-/// Seconds since the Unix epoch.
-pub type EpochSeconds = u64;
 
 #[derive(Debug, thiserror::Error)]
 #[error("DynamoDB {operation} failed: {detail}")]
@@ -59,26 +57,25 @@ impl StoreError {
 /// The intake fields stored for a chat (only the ones given so far).
 pub type IntakeRecord = BTreeMap<IntakeField, String>;
 
-/// What claiming a chat's handover found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
-    /// This invocation holds the claim and may call CM.com once.
-    Claimed,
-    /// Another invocation holds an unexpired claim: it is handing over right now.
-    InProgress,
-    /// A handover for this chat succeeded within the dedup window.
-    AlreadyHandedOver,
+/// The claim item of a step done at most once per chat ([`crate::once`]): its key prefix
+/// (`<prefix>#<chatId>`) and the names of its status and completion-time attributes.
+#[derive(Debug, Clone, Copy)]
+struct OnceItem {
+    prefix: &'static str,
+    status: &'static str,
+    done_at: &'static str,
 }
 
-/// The timing of a handover claim.
-#[derive(Debug, Clone, Copy)]
-pub struct ClaimTerms {
-    pub now: EpochSeconds,
-    /// Until when this claim blocks others while its call runs; after that it may be taken over
-    /// (its holder crashed or timed out).
-    pub lease_until: EpochSeconds,
-    /// Until when a success blocks further handovers (now + `HANDOVER_DEDUP_SECONDS`).
-    pub dedup_until: EpochSeconds,
+const HANDOVER: OnceItem = OnceItem {
+    prefix: "handover",
+    status: "handoverStatus",
+    done_at: "handedOverAt",
+};
+
+impl OnceItem {
+    fn key(&self, chat: &ChatId) -> String {
+        format!("{}#{}", self.prefix, chat.as_str())
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -217,11 +214,40 @@ impl Store {
     }
 
     /// Claims the chat's handover with one conditional write, so that of any number of
+    /// concurrent invocations exactly one gets [`Claim::Claimed`] (see [`Self::claim`]).
+    pub async fn claim_handover(
+        &self,
+        chat: &ChatId,
+        claim_id: &str,
+        terms: ClaimTerms,
+    ) -> Result<Claim, StoreError> {
+        self.claim(HANDOVER, chat, claim_id, terms).await
+    }
+
+    /// Records that the claimed handover succeeded (see [`Self::record_done`]).
+    pub async fn record_handover_success(
+        &self,
+        chat: &ChatId,
+        claim_id: &str,
+        now: EpochSeconds,
+        dedup_until: EpochSeconds,
+    ) -> Result<(), StoreError> {
+        self.record_done(HANDOVER, chat, claim_id, now, dedup_until)
+            .await
+    }
+
+    /// Gives up a handover claim after a failed attempt (see [`Self::release`]).
+    pub async fn release_handover(&self, chat: &ChatId, claim_id: &str) -> Result<(), StoreError> {
+        self.release(HANDOVER, chat, claim_id).await
+    }
+
+    /// Claims `item` for the chat with one conditional write, so that of any number of
     /// concurrent invocations exactly one gets [`Claim::Claimed`]. The claim is free when there
     /// is no record, when the record's dedup window is over, or when a pending claim's lease ran
     /// out.
-    pub async fn claim_handover(
+    async fn claim(
         &self,
+        item: OnceItem,
         chat: &ChatId,
         claim_id: &str,
         terms: ClaimTerms,
@@ -230,8 +256,8 @@ impl Store {
             .client
             .put_item()
             .table_name(&self.table)
-            .item(KEY_ATTRIBUTE, AttributeValue::S(handover_key(chat)))
-            .item(STATUS, AttributeValue::S(PENDING.to_owned()))
+            .item(KEY_ATTRIBUTE, AttributeValue::S(item.key(chat)))
+            .item(item.status, AttributeValue::S(PENDING.to_owned()))
             .item(CLAIM_ID, AttributeValue::S(claim_id.to_owned()))
             .item(LEASE_EXPIRES_AT, number(terms.lease_until))
             .item(EXPIRY_ATTRIBUTE, number(terms.dedup_until.max(terms.lease_until)))
@@ -240,7 +266,7 @@ impl Store {
             )
             .expression_attribute_names("#pk", KEY_ATTRIBUTE)
             .expression_attribute_names("#exp", EXPIRY_ATTRIBUTE)
-            .expression_attribute_names("#status", STATUS)
+            .expression_attribute_names("#status", item.status)
             .expression_attribute_names("#lease", LEASE_EXPIRES_AT)
             .expression_attribute_values(":now", number(terms.now))
             .expression_attribute_values(":pending", AttributeValue::S(PENDING.to_owned()))
@@ -254,12 +280,12 @@ impl Store {
             {
                 let status = match service.err() {
                     aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(e) => {
-                        e.item().and_then(|item| string(item, STATUS))
+                        e.item().and_then(|old| string(old, item.status))
                     }
                     _ => None,
                 };
                 Ok(match status.as_deref() {
-                    Some(SUCCEEDED) => Claim::AlreadyHandedOver,
+                    Some(SUCCEEDED) => Claim::AlreadyDone,
                     _ => Claim::InProgress,
                 })
             }
@@ -267,10 +293,11 @@ impl Store {
         }
     }
 
-    /// Records that the claimed handover succeeded: further handovers are answered from this
-    /// record until `dedup_until`. Only the claim's holder can do this.
-    pub async fn record_handover_success(
+    /// Records that the claimed step succeeded: further claims find [`Claim::AlreadyDone`] until
+    /// `dedup_until`. Only the claim's holder can do this.
+    async fn record_done(
         &self,
+        item: OnceItem,
         chat: &ChatId,
         claim_id: &str,
         now: EpochSeconds,
@@ -279,12 +306,12 @@ impl Store {
         self.client
             .update_item()
             .table_name(&self.table)
-            .key(KEY_ATTRIBUTE, AttributeValue::S(handover_key(chat)))
+            .key(KEY_ATTRIBUTE, AttributeValue::S(item.key(chat)))
             .update_expression("SET #status = :success, #exp = :exp, #at = :now REMOVE #lease")
             .condition_expression("#claim = :claim")
-            .expression_attribute_names("#status", STATUS)
+            .expression_attribute_names("#status", item.status)
             .expression_attribute_names("#exp", EXPIRY_ATTRIBUTE)
-            .expression_attribute_names("#at", HANDED_OVER_AT)
+            .expression_attribute_names("#at", item.done_at)
             .expression_attribute_names("#lease", LEASE_EXPIRES_AT)
             .expression_attribute_names("#claim", CLAIM_ID)
             .expression_attribute_values(":success", AttributeValue::S(SUCCEEDED.to_owned()))
@@ -299,12 +326,17 @@ impl Store {
 
     /// Gives up a claim after a failed attempt, so that a retry may claim again. A claim that is
     /// no longer ours (taken over after its lease) is left alone.
-    pub async fn release_handover(&self, chat: &ChatId, claim_id: &str) -> Result<(), StoreError> {
+    async fn release(
+        &self,
+        item: OnceItem,
+        chat: &ChatId,
+        claim_id: &str,
+    ) -> Result<(), StoreError> {
         let delete = self
             .client
             .delete_item()
             .table_name(&self.table)
-            .key(KEY_ATTRIBUTE, AttributeValue::S(handover_key(chat)))
+            .key(KEY_ATTRIBUTE, AttributeValue::S(item.key(chat)))
             .condition_expression("#claim = :claim")
             .expression_attribute_names("#claim", CLAIM_ID)
             .expression_attribute_values(":claim", AttributeValue::S(claim_id.to_owned()))
@@ -320,10 +352,6 @@ impl Store {
 
 fn intake_key(chat: &ChatId) -> String {
     format!("intake#{}", chat.as_str())
-}
-
-fn handover_key(chat: &ChatId) -> String {
-    format!("handover#{}", chat.as_str())
 }
 
 fn number(n: u64) -> AttributeValue {

@@ -14,6 +14,8 @@ use sha2::Sha256;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
 
+use crate::config::{CHAT_LOG_KEY, CHAT_LOG_KEY_PARAM, ConfigError, Env};
+use crate::refreshing::Refreshing;
 use crate::secret::Secret;
 use crate::validate::ChatId;
 
@@ -94,13 +96,35 @@ impl ChatTagger {
         Some(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
     }
 
-    /// Puts the tag of `chat` on the request's span (see [`crate::http::serve`]), so that every
+    /// Puts the tag of `chat` on the request's span (see [`crate::http::answer`]), so that every
     /// line logged for the request from here on carries it.
     pub fn record(&self, chat: &ChatId) {
         if let Some(tag) = self.tag(chat) {
             tracing::Span::current().record("chat", tag.as_str());
         }
     }
+}
+
+/// The key that tags log lines with their chat (see [`ChatTagger`]), from `CHAT_LOG_KEY` or the
+/// SSM parameter named by `CHAT_LOG_KEY_PARAM`; neither set: no tags. Read once at start-up: a
+/// new key would split one chat's lines across two tags anyway.
+pub async fn chat_tagger(
+    env: &Env,
+    sdk: &aws_config::SdkConfig,
+) -> Result<ChatTagger, ConfigError> {
+    if env.get(CHAT_LOG_KEY).is_none() && env.get(CHAT_LOG_KEY_PARAM).is_none() {
+        return Ok(ChatTagger::off());
+    }
+    let loaded = Refreshing::load(
+        env,
+        CHAT_LOG_KEY,
+        CHAT_LOG_KEY_PARAM,
+        sdk,
+        std::time::Duration::MAX,
+        ChatTagger::with_key,
+    )
+    .await?;
+    Ok(ChatTagger::clone(&*loaded.get().await))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! How a call to an upstream (CM.com, a presence system) can fail, in the terms the functions
-//! decide on. Below both the CM.com adapters ([`crate::cm`]) and the retry policy
-//! ([`crate::retry`]), which share it.
+//! decide on, and the one fact both the retry rule ([`crate::retry`]) and the at-most-once
+//! protocol ([`crate::once`]) go by: whether the upstream may have acted
+//! ([`UpstreamError::may_have_acted`]).
 
 /// An upstream call's failure. Its text never holds a URL, a header or a body: it is safe to log.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -30,6 +31,21 @@ pub enum UpstreamError {
     },
     #[error("the credentials cannot be sent")]
     InvalidToken,
+}
+
+impl UpstreamError {
+    /// Whether the upstream may have acted on a call that failed this way: when the request may
+    /// have been received and the answer does not say it was refused (a timeout, a connection
+    /// lost after sending, a 5xx). Then the outcome is unknown. "Could not connect" and a 4xx are
+    /// refusals; a body we could not send or a token we could not put in a header never left.
+    pub fn may_have_acted(&self) -> bool {
+        match self {
+            // a 2xx, whatever its body says, is the upstream's word that it took the request
+            Self::Timeout | Self::Unreachable | Self::UnrecognisedAnswer { .. } => true,
+            Self::Status(status) => *status >= 500,
+            Self::NotConnected | Self::UnreadableBody | Self::InvalidToken => false,
+        }
+    }
 }
 
 /// How many characters of an unrecognised answer a log line may show.
@@ -69,6 +85,30 @@ pub fn classify(error: &reqwest::Error) -> UpstreamError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_refusals_are_known_outcomes() {
+        for unknown in [
+            UpstreamError::Timeout,
+            UpstreamError::Unreachable,
+            UpstreamError::Status(500),
+            UpstreamError::Status(502),
+            UpstreamError::Status(503),
+            UpstreamError::Status(504),
+        ] {
+            assert!(unknown.may_have_acted(), "{unknown:?}");
+        }
+        for refused in [
+            UpstreamError::NotConnected,
+            UpstreamError::Status(400),
+            UpstreamError::Status(401),
+            UpstreamError::Status(404),
+            UpstreamError::Status(429),
+            UpstreamError::Status(302),
+        ] {
+            assert!(!refused.may_have_acted(), "{refused:?}");
+        }
+    }
 
     #[test]
     fn the_prefix_is_short_and_plain() {

@@ -6,10 +6,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use serde_json::json;
-use shared::cm::{PresenceSource, RoutingControl, UpstreamError, http_client};
+use shared::cm::http_client;
+use shared::cm::json_presence::JsonPresence;
+use shared::cm::routing::RoutingControl;
 use shared::config::outbound_url;
+use shared::refreshing::Refreshing;
 use shared::secret::Secret;
-use shared::secrets::Refreshing;
+use shared::upstream::UpstreamError;
 use shared::validate::ChatId;
 use shared::wire::{RoutingMutation, RoutingMutationRequest};
 use wiremock::matchers::{body_json, header, method, path};
@@ -152,8 +155,8 @@ async fn a_closed_port_is_unreachable() {
     assert_eq!(result, Err(UpstreamError::NotConnected));
 }
 
-fn presence(server_uri: &str, template: &str, token: Option<&str>) -> PresenceSource {
-    PresenceSource::new(
+fn presence(server_uri: &str, template: &str, token: Option<&str>) -> JsonPresence {
+    JsonPresence::new(
         http_client().expect("client"),
         "AVAILABILITY_URL",
         &format!("{server_uri}{template}"),
@@ -233,13 +236,13 @@ fn presence_templates_must_be_https_or_loopback() {
         "http://presence.example.com/{webstore}",
         "not a url {webstore}",
     ] {
-        let result = PresenceSource::new(client.clone(), "AVAILABILITY_URL", bad, None).map(|_| ());
+        let result = JsonPresence::new(client.clone(), "AVAILABILITY_URL", bad, None).map(|_| ());
         assert!(
             matches!(&result, Err(e) if e.to_string().starts_with("configuration: AVAILABILITY_URL")),
             "{bad}"
         );
     }
-    let ok = PresenceSource::new(
+    let ok = JsonPresence::new(
         client,
         "AVAILABILITY_URL",
         "https://p.example.com/s/{webstore}?x=1",

@@ -1,7 +1,8 @@
 //! The DynamoDB store against DynamoDB Local.
 
 use e2e::{fresh_table, items, sdk};
-use shared::store::{Claim, ClaimTerms, IntakeRecord, Store};
+use shared::once::{Claim, ClaimTerms};
+use shared::store::{IntakeRecord, Store};
 use shared::validate::ChatId;
 use shared::wire::IntakeField::{Email, Language, Name};
 
@@ -154,11 +155,11 @@ async fn the_claim_admits_one_holder_then_replays_success_until_the_window_ends(
         .expect("record");
     assert_eq!(
         store.claim_handover(&c, "c", terms(NOW + 3)).await.ok(),
-        Some(Claim::AlreadyHandedOver)
+        Some(Claim::AlreadyDone)
     );
     assert_eq!(
         store.claim_handover(&c, "d", terms(NOW + 901)).await.ok(),
-        Some(Claim::AlreadyHandedOver)
+        Some(Claim::AlreadyDone)
     );
     assert_eq!(
         store.claim_handover(&c, "e", terms(NOW + 902)).await.ok(),

@@ -8,10 +8,12 @@ use e2e::{
     closed_port_url, conforming, counting_relay, event, fresh_table, items, request, sdk, sdk_at,
 };
 use serde_json::json;
-use shared::cm::{PresenceSource, RoutingControl, http_client};
+use shared::cm::http_client;
+use shared::cm::json_presence::JsonPresence;
+use shared::cm::routing::RoutingControl;
 use shared::config::outbound_url;
+use shared::refreshing::Refreshing;
 use shared::secret::Secret;
-use shared::secrets::Refreshing;
 use shared::store::Store;
 use shared::warm::warm_up;
 use wiremock::matchers::{method, path};
@@ -120,7 +122,7 @@ async fn the_presence_source_is_warmed_at_its_host_root() {
     let token = Some(std::sync::Arc::new(Refreshing::fixed(Secret::new(
         "pt-123".into(),
     ))));
-    let source = PresenceSource::new(http_client().expect("client"), "test", &template, token)
+    let source = JsonPresence::new(http_client().expect("client"), "test", &template, token)
         .expect("valid template");
     assert!(warm_up("presence", LIMIT, source.warm_up()).await);
     assert_eq!(

@@ -16,9 +16,10 @@ use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, si
 use aws_sigv4::sign::v4;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::{Value, json};
-use shared::cm::{MscPresence, RoutingControl};
+use shared::cm::presence::{self, MscPresence};
+use shared::cm::routing::{self, RoutingControl};
 use shared::config::{self, Env};
-use shared::secrets::Refreshing;
+use shared::refreshing::Refreshing;
 use shared::validate::ChatId;
 use shared::wire::{RoutingMutation, RoutingMutationRequest};
 
@@ -127,8 +128,8 @@ impl Round {
         Ok(match function {
             "availability" => Self::Availability(MscPresence::new(
                 shared::cm::http_client()?,
-                config::msc_presence_url(&env)?,
-                config::msc_channel(&env)?,
+                presence::msc_presence_url(&env)?,
+                presence::msc_channel(&env)?,
                 Arc::new(Refreshing::fixed(shared::secret::Secret::new(
                     env.required(config::MSC_API_KEY)?.to_owned(),
                 ))),
@@ -138,15 +139,15 @@ impl Round {
                 dynamo: Dynamo::from_env(&env)?,
                 routing: RoutingControl::new(
                     shared::cm::http_client()?,
-                    config::cm_api_base_url(&env)?,
-                    config::technical_link_id(&env)?,
+                    routing::cm_api_base_url(&env)?,
+                    routing::technical_link_id(&env)?,
                     Arc::new(Refreshing::fixed(shared::secret::Secret::new(
                         env.get(config::CM_PRODUCT_TOKEN)
                             .unwrap_or_default()
                             .to_owned(),
                     ))),
                 ),
-                mutations: config::routing_mutations(&env)?,
+                mutations: routing::routing_mutations(&env)?,
                 rounds: AtomicU64::new(0),
             },
             other => return Err(format!("unknown function `{other}`").into()),

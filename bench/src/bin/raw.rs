@@ -16,10 +16,12 @@ use std::time::{Duration, Instant};
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
-use shared::cm::{MscPresence, RoutingControl};
+use shared::cm::presence::{self, MscPresence};
+use shared::cm::routing::{self, RoutingControl};
 use shared::config::{self, Env};
-use shared::secrets::Refreshing;
-use shared::store::{ClaimTerms, Store};
+use shared::once::ClaimTerms;
+use shared::refreshing::Refreshing;
+use shared::store::Store;
 use shared::validate::ChatId;
 use shared::wire::{IntakeField, RoutingMutation, RoutingMutationRequest};
 
@@ -91,8 +93,8 @@ impl Round {
         Ok(match function {
             "availability" => Self::Availability(MscPresence::new(
                 shared::cm::http_client()?,
-                config::msc_presence_url(&env)?,
-                config::msc_channel(&env)?,
+                presence::msc_presence_url(&env)?,
+                presence::msc_channel(&env)?,
                 Arc::new(Refreshing::fixed(shared::secret::Secret::new(
                     env.required(config::MSC_API_KEY)?.to_owned(),
                 ))),
@@ -102,11 +104,11 @@ impl Round {
                 store: store(),
                 routing: RoutingControl::new(
                     shared::cm::http_client()?,
-                    config::cm_api_base_url(&env)?,
-                    config::technical_link_id(&env)?,
+                    routing::cm_api_base_url(&env)?,
+                    routing::technical_link_id(&env)?,
                     token,
                 ),
-                mutations: config::routing_mutations(&env)?,
+                mutations: routing::routing_mutations(&env)?,
                 rounds: AtomicU64::new(0),
             },
             other => return Err(format!("unknown function `{other}`").into()),

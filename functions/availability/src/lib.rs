@@ -18,10 +18,12 @@ use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use shared::ApiError;
 use shared::clock::{Clock, SystemClock};
-use shared::cm::{MscPresence, PresenceSource, UpstreamError};
+use shared::cm::json_presence::JsonPresence;
+use shared::cm::presence::{self, MscPresence};
 use shared::config::{self, ConfigError, Env};
-use shared::secrets::{self, Refreshing};
+use shared::refreshing::{self, Refreshing};
 use shared::telemetry::ChatTagger;
+use shared::upstream::UpstreamError;
 use shared::validate::{self, ChatId};
 use shared::warm;
 use shared::wire::{AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse};
@@ -66,7 +68,7 @@ enum Source {
     Msc(MscPresence),
     /// A third-party presence system answering JSON (`AVAILABILITY_URL`), read at a pointer.
     Json {
-        source: PresenceSource,
+        source: JsonPresence,
         online_pointer: String,
     },
 }
@@ -135,7 +137,7 @@ impl Presence {
 
 impl App {
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
-        let tokens = secrets::callout_tokens(env, sdk).await?;
+        let tokens = shared::auth::callout_tokens(env, sdk).await?;
         let budget = env.duration_ms(config::AVAILABILITY_BUDGET_MS, DEFAULT_BUDGET_MS)?;
         let hours = if env.get(config::BUSINESS_HOURS).is_some()
             || env.get(config::BUSINESS_HOURS_PARAM).is_some()
@@ -146,7 +148,7 @@ impl App {
                     config::BUSINESS_HOURS,
                     config::BUSINESS_HOURS_PARAM,
                     sdk,
-                    secrets::refresh_interval(env)?,
+                    refreshing::refresh_interval(env)?,
                     |json| BusinessHours::parse(json.expose()),
                 )
                 .await?,
@@ -177,7 +179,7 @@ impl App {
             presence,
             budget,
             clock: Arc::new(SystemClock),
-            chats: secrets::chat_tagger(env, sdk).await?,
+            chats: shared::telemetry::chat_tagger(env, sdk).await?,
             warm_up: warm::limit(env)?,
         })
     }
@@ -264,7 +266,7 @@ fn answer(online: bool) -> AvailabilityResponse {
 }
 
 /// Which presence source a deployment uses. The person deploying names it (`PRESENCE_SOURCE`,
-/// the template's required `PresenceSource`), so that "no presence check, always online" is a
+/// the template's required `JsonPresence`), so that "no presence check, always online" is a
 /// choice made in words, never the result of a forgotten parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PresenceChoice {
@@ -367,9 +369,9 @@ async fn presence_source(
     let choice = PresenceChoice::decide(env.get(config::PRESENCE_SOURCE), msc, json_url.is_some())?;
     match (choice, json_url) {
         (PresenceChoice::Msc, _) => {
-            let url = config::msc_presence_url(env)?;
-            let channel = config::msc_channel(env)?;
-            let key = Arc::new(secrets::msc_api_key(env, sdk).await?);
+            let url = presence::msc_presence_url(env)?;
+            let channel = presence::msc_channel(env)?;
+            let key = Arc::new(presence::msc_api_key(env, sdk).await?);
             Ok(Some(Source::Msc(MscPresence::new(
                 shared::cm::http_client()?,
                 url,
@@ -381,18 +383,18 @@ async fn presence_source(
             let has_token = env.get(config::CM_PRODUCT_TOKEN).is_some()
                 || env.get(config::CM_PRODUCT_TOKEN_PARAM).is_some();
             let token = if has_token {
-                Some(Arc::new(secrets::product_token(env, sdk).await?))
+                Some(Arc::new(shared::cm::product_token(env, sdk).await?))
             } else {
                 None
             };
             Ok(Some(Source::Json {
-                source: PresenceSource::new(
+                source: JsonPresence::new(
                     shared::cm::http_client()?,
                     config::AVAILABILITY_URL,
                     url,
                     token,
                 )?,
-                online_pointer: config::online_pointer(env)?,
+                online_pointer: online_pointer(env)?,
             }))
         }
         (PresenceChoice::Json, None) => Err(ConfigError::Missing {
@@ -486,7 +488,7 @@ fn caic_field(value: &Option<String>) -> Option<&str> {
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallible> {
     // boxed: the future holds the SDK's and is tens of KB; moved by value, every layer above
     // (our span, lambda_http, lambda_runtime) would copy it (docs/performance.md)
-    Ok(http::serve("availability", &req, Box::pin(respond(app, &req))).await)
+    Ok(http::answer("availability", &req, Box::pin(respond(app, &req))).await)
 }
 
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
@@ -502,6 +504,24 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let budget = http::budget(req, app.budget);
     let answer = app.check(&subject, budget).await;
     Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
+}
+
+/// The JSON pointer read in a JSON presence answer by default.
+pub const DEFAULT_ONLINE_POINTER: &str = "/available";
+
+/// `config::AVAILABILITY_ONLINE_POINTER`: an RFC 6901 JSON pointer, default `/available`.
+pub fn online_pointer(env: &Env) -> Result<String, ConfigError> {
+    let pointer = env
+        .get(config::AVAILABILITY_ONLINE_POINTER)
+        .unwrap_or(DEFAULT_ONLINE_POINTER);
+    if pointer.starts_with('/') {
+        Ok(pointer.to_owned())
+    } else {
+        Err(ConfigError::invalid(
+            config::AVAILABILITY_ONLINE_POINTER,
+            "must be a JSON pointer starting with `/` (e.g. /available)",
+        ))
+    }
 }
 
 #[cfg(test)]

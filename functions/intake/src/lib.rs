@@ -15,7 +15,7 @@ use shared::auth::CalloutTokens;
 use shared::clock::{Clock, SystemClock};
 use shared::config::{self, ConfigError, Env};
 use shared::http;
-use shared::secrets::{self, Refreshing};
+use shared::refreshing::Refreshing;
 use shared::store::{IntakeRecord, Store};
 use shared::telemetry::ChatTagger;
 use shared::validate::{self, ChatId, FieldError};
@@ -47,19 +47,19 @@ pub struct App {
 
 impl App {
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
-        let tokens = secrets::callout_tokens(env, sdk).await?;
+        let tokens = shared::auth::callout_tokens(env, sdk).await?;
         let table = env.required(config::TABLE_NAME)?;
         Ok(Self {
             tokens,
             store: Store::new(aws_sdk_dynamodb::Client::new(sdk), table),
-            required: config::intake_required_fields(env)?,
+            required: required_fields(env)?,
             ttl_seconds: env.positive_u64(
                 config::INTAKE_TTL_SECONDS,
                 DEFAULT_TTL_SECONDS,
                 MAX_TTL_SECONDS,
             )?,
             clock: Arc::new(SystemClock),
-            chats: secrets::chat_tagger(env, sdk).await?,
+            chats: shared::telemetry::chat_tagger(env, sdk).await?,
             warm_up: warm::limit(env)?,
         })
     }
@@ -177,7 +177,7 @@ pub fn missing(required: &[IntakeField], record: &IntakeRecord) -> Vec<IntakeFie
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallible> {
     // boxed: the future holds the SDK's and is tens of KB; moved by value, every layer above
     // (our span, lambda_http, lambda_runtime) would copy it (docs/performance.md)
-    Ok(http::serve("intake", &req, Box::pin(respond(app, &req))).await)
+    Ok(http::answer("intake", &req, Box::pin(respond(app, &req))).await)
 }
 
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
@@ -231,6 +231,27 @@ async fn erase(app: &App, raw_chat_id: &str) -> Result<Response<Body>, ApiError>
         shared::wire::INTAKE_ERASED,
         http::no_content(),
     ))
+}
+
+/// `config::INTAKE_REQUIRED_FIELDS`: comma-separated intake field names, default `name,email`.
+pub fn required_fields(env: &Env) -> Result<Vec<IntakeField>, ConfigError> {
+    let raw = env
+        .get(config::INTAKE_REQUIRED_FIELDS)
+        .unwrap_or("name,email");
+    let mut fields = Vec::new();
+    for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let field = IntakeField::parse(name).ok_or_else(|| {
+            ConfigError::invalid(
+                config::INTAKE_REQUIRED_FIELDS,
+                format!("names `{name}`, not one of name, email, phone, question, language"),
+            )
+        })?;
+        if !fields.contains(&field) {
+            fields.push(field);
+        }
+    }
+    fields.sort();
+    Ok(fields)
 }
 
 #[cfg(test)]
@@ -290,5 +311,27 @@ mod tests {
         assert_eq!(missing(&required, &record), vec![IntakeField::Name]);
         record.insert(IntakeField::Name, "Jan".into());
         assert_eq!(missing(&required, &record), Vec::<IntakeField>::new());
+    }
+
+    #[test]
+    fn required_fields_default_and_parse() {
+        assert_eq!(
+            required_fields(&Env::default()).ok(),
+            Some(vec![IntakeField::Name, IntakeField::Email])
+        );
+        let e = Env::from_pairs([(config::INTAKE_REQUIRED_FIELDS, "question, email,email")]);
+        assert_eq!(
+            required_fields(&e).ok(),
+            Some(vec![IntakeField::Email, IntakeField::Question])
+        );
+        let bad = required_fields(&Env::from_pairs([(
+            config::INTAKE_REQUIRED_FIELDS,
+            "name,age",
+        )]))
+        .map_err(|e| e.to_string());
+        assert_eq!(
+            bad,
+            Err("configuration: INTAKE_REQUIRED_FIELDS names `age`, not one of name, email, phone, question, language".to_owned())
+        );
     }
 }

@@ -14,15 +14,15 @@ use super::{
     token_header,
 };
 use crate::config::{ConfigError, outbound_url};
+use crate::refreshing::Refreshing;
 use crate::retry::{Backoff, read_may_repeat, retrying};
 use crate::secret::Secret;
-use crate::secrets::Refreshing;
 use crate::upstream::{UpstreamError, classify};
 
 /// The upstream that says whether agents are available: a GET to `AVAILABILITY_URL`, where
 /// `{webstore}` is replaced (percent-encoded) by the request's webstore.
 #[derive(Clone)]
-pub struct PresenceSource {
+pub struct JsonPresence {
     http: Client,
     url_template: String,
     product_token: Option<Arc<Refreshing<Secret>>>,
@@ -30,7 +30,7 @@ pub struct PresenceSource {
 
 pub const WEBSTORE_PLACEHOLDER: &str = "{webstore}";
 
-impl PresenceSource {
+impl JsonPresence {
     /// Checks the template once at start-up (as it will be with a webstore filled in).
     pub fn new(
         http: Client,

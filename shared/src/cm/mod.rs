@@ -14,16 +14,13 @@ use reqwest::{Client, Url};
 use crate::config::ConfigError;
 use crate::secret::Secret;
 
+use crate::config::{CM_PRODUCT_TOKEN, CM_PRODUCT_TOKEN_PARAM, Env};
+use crate::refreshing::Refreshing;
+use crate::upstream::{UpstreamError, classify};
+
 pub mod json_presence;
 pub mod presence;
 pub mod routing;
-
-pub use crate::upstream::UpstreamError;
-pub use json_presence::PresenceSource;
-pub use presence::MscPresence;
-pub use routing::RoutingControl;
-
-use crate::upstream::classify;
 
 pub const PRODUCT_TOKEN_HEADER: &str = "X-Cm-Producttoken";
 
@@ -44,6 +41,15 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
 /// The HTTP client of the upstream adapters (see [`crate::tls::http_client`]).
 pub fn http_client() -> Result<Client, ConfigError> {
     crate::tls::http_client(CONNECT_TIMEOUT)
+}
+
+/// The CM.com product token, from `CM_PRODUCT_TOKEN` or the SSM parameter named by
+/// `CM_PRODUCT_TOKEN_PARAM`.
+pub async fn product_token(
+    env: &Env,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Refreshing<Secret>, ConfigError> {
+    Refreshing::secret(env, CM_PRODUCT_TOKEN, CM_PRODUCT_TOKEN_PARAM, sdk).await
 }
 
 fn token_header(token: &Secret) -> Result<HeaderValue, UpstreamError> {

@@ -13,9 +13,13 @@ use reqwest::{Client, Url};
 use tokio::time::Instant;
 
 use super::{COMPONENT, open_connection, read_body};
+use crate::config::{
+    ConfigError, Env, MSC_API_KEY, MSC_API_KEY_PARAM, MSC_CHANNEL, MSC_PRESENCE_URL,
+    outbound_base_url,
+};
+use crate::refreshing::Refreshing;
 use crate::retry::{Backoff, read_may_repeat, retrying};
 use crate::secret::Secret;
-use crate::secrets::Refreshing;
 use crate::upstream::{UpstreamError, classify, sanitised_prefix};
 
 pub const DEFAULT_MSC_PRESENCE_URL: &str = "https://presence.robinhq.com/api/v1";
@@ -36,6 +40,43 @@ pub const MSC_CHANNELS: [&str; 11] = [
     "RCS",
 ];
 
+/// `MSC_PRESENCE_URL`, default `https://presence.robinhq.com/api/v1`: https (http only for
+/// loopback hosts), no query (the query is ours to build) and no fragment.
+pub fn msc_presence_url(env: &Env) -> Result<Url, ConfigError> {
+    let raw = env
+        .get(MSC_PRESENCE_URL)
+        .unwrap_or(DEFAULT_MSC_PRESENCE_URL);
+    outbound_base_url(
+        MSC_PRESENCE_URL,
+        raw,
+        "must not have a query or fragment (apikey, Channel and referrer are added to it)",
+    )
+}
+
+/// `MSC_CHANNEL`, default `WebChat`: one of the channel names MSC's presence page lists (any
+/// case; sent in the page's spelling).
+pub fn msc_channel(env: &Env) -> Result<&'static str, ConfigError> {
+    let raw = env.get(MSC_CHANNEL).unwrap_or(DEFAULT_MSC_CHANNEL);
+    channel(raw).ok_or_else(|| {
+        ConfigError::invalid(
+            MSC_CHANNEL,
+            format!(
+                "names `{raw}`, not one of the channels MSC's presence API lists: {}",
+                MSC_CHANNELS.join(", ")
+            ),
+        )
+    })
+}
+
+/// MSC's presence API key (Agent Inbox), from `MSC_API_KEY` or the SSM parameter named by
+/// `MSC_API_KEY_PARAM`.
+pub async fn msc_api_key(
+    env: &Env,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Refreshing<Secret>, ConfigError> {
+    Refreshing::secret(env, MSC_API_KEY, MSC_API_KEY_PARAM, sdk).await
+}
+
 /// A presence answer is one word; anything longer than this is not one.
 pub const MAX_PRESENCE_BODY_BYTES: usize = 1024;
 
@@ -49,7 +90,7 @@ pub struct MscPresence {
 }
 
 impl MscPresence {
-    /// `url` is `MSC_PRESENCE_URL` as checked by [`crate::config::msc_presence_url`] (no query);
+    /// `url` is `MSC_PRESENCE_URL` as checked by [`msc_presence_url`] (no query);
     /// `channel` one of [`MSC_CHANNELS`].
     pub fn new(
         http: Client,
@@ -224,6 +265,47 @@ mod tests {
         assert_eq!(
             presence.request_url(&key, None).query(),
             Some("apikey=k%26y%3D1%20%23&Channel=Apple%20Business%20Chat")
+        );
+    }
+
+    #[test]
+    fn msc_presence_url_and_channel_have_defaults_and_rules() {
+        assert_eq!(
+            msc_presence_url(&Env::default())
+                .map(|u| u.to_string())
+                .ok(),
+            Some("https://presence.robinhq.com/api/v1".to_owned())
+        );
+        assert!(
+            msc_presence_url(&Env::from_pairs([(
+                MSC_PRESENCE_URL,
+                "http://127.0.0.1:9001/api/v1"
+            )]))
+            .is_ok()
+        );
+        for bad in [
+            "http://presence.robinhq.com/api/v1",
+            "https://presence.robinhq.com/api/v1?apikey=x",
+            "https://presence.robinhq.com/api/v1#x",
+            "not a url",
+        ] {
+            let err = msc_presence_url(&Env::from_pairs([(MSC_PRESENCE_URL, bad)]))
+                .map_err(|e| e.to_string());
+            assert!(
+                matches!(&err, Err(m) if m.starts_with("configuration: MSC_PRESENCE_URL")),
+                "{bad}: {err:?}"
+            );
+        }
+        assert_eq!(msc_channel(&Env::default()).ok(), Some("WebChat"));
+        assert_eq!(
+            msc_channel(&Env::from_pairs([(MSC_CHANNEL, "whatsapp")])).ok(),
+            Some("WhatsApp")
+        );
+        let bad =
+            msc_channel(&Env::from_pairs([(MSC_CHANNEL, "Web Chat")])).map_err(|e| e.to_string());
+        assert_eq!(
+            bad,
+            Err("configuration: MSC_CHANNEL names `Web Chat`, not one of the channels MSC's presence API lists: Email, Chat, WhatsApp, SMS, WebChat, Facebook Messenger, Instagram, Apple Business Chat, Twitter, Google Business Messages, RCS".to_owned())
         );
     }
 }

@@ -8,12 +8,79 @@ use reqwest::{Client, Url};
 use tokio::time::Instant;
 
 use super::{PRODUCT_TOKEN_HEADER, open_connection, token_header};
-use crate::retry::{Backoff, handover_may_repeat, retrying};
+use crate::config::{
+    CM_API_BASE_URL, CM_ROUTING_MUTATIONS, CM_TECHNICAL_LINK_ID, ConfigError, Env,
+    outbound_base_url,
+};
+use crate::refreshing::Refreshing;
+use crate::retry::{Backoff, action_may_repeat, retrying};
 use crate::secret::Secret;
-use crate::secrets::Refreshing;
 use crate::upstream::{UpstreamError, classify};
 use crate::validate::ChatId;
-use crate::wire::RoutingMutationRequest;
+use crate::wire::{RoutingMutation, RoutingMutationRequest};
+
+pub const DEFAULT_CM_API_BASE_URL: &str = "https://api.conversational.cm.com";
+
+/// `CM_API_BASE_URL`, default `https://api.conversational.cm.com`.
+pub fn cm_api_base_url(env: &Env) -> Result<Url, ConfigError> {
+    let raw = env.get(CM_API_BASE_URL).unwrap_or(DEFAULT_CM_API_BASE_URL);
+    outbound_base_url(CM_API_BASE_URL, raw, "must not have a query or fragment")
+}
+
+/// `CM_TECHNICAL_LINK_ID`: the id of the CONVERSATIONAL technical link (a path segment).
+pub fn technical_link_id(env: &Env) -> Result<String, ConfigError> {
+    let raw = env.required(CM_TECHNICAL_LINK_ID)?;
+    let ok = raw.len() <= 128
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(ConfigError::invalid(
+            CM_TECHNICAL_LINK_ID,
+            "must be up to 128 letters, digits, - or _ (the id from Conversational Router settings)",
+        ))
+    }
+}
+
+/// `CM_ROUTING_MUTATIONS`: a non-empty JSON array of routing mutations, each checked by the
+/// rules of its `$type` (see [`RoutingMutation`]); a bad entry is named by its position.
+pub fn routing_mutations(env: &Env) -> Result<Vec<RoutingMutation>, ConfigError> {
+    let raw = env.required(CM_ROUTING_MUTATIONS)?;
+    let entries: Vec<serde_json::Value> = serde_json::from_str(raw).map_err(|e| {
+        ConfigError::invalid(
+            CM_ROUTING_MUTATIONS,
+            format!("must be a JSON array of mutations ({e})"),
+        )
+    })?;
+    if entries.is_empty() {
+        return Err(ConfigError::invalid(
+            CM_ROUTING_MUTATIONS,
+            "must hold at least one mutation",
+        ));
+    }
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            let position = index + 1;
+            let mutation: RoutingMutation = serde_json::from_value(entry).map_err(|e| {
+                ConfigError::invalid(
+                    CM_ROUTING_MUTATIONS,
+                    format!(
+                        "entry {position}: {e}; expected {}",
+                        RoutingMutation::SHAPES
+                    ),
+                )
+            })?;
+            mutation.check().map_err(|problem| {
+                ConfigError::invalid(CM_ROUTING_MUTATIONS, format!("entry {position}: {problem}"))
+            })?;
+            Ok(mutation)
+        })
+        .collect()
+}
 
 /// CM.com's Routing Control API for one CONVERSATIONAL technical link.
 #[derive(Clone)]
@@ -65,7 +132,7 @@ impl RoutingControl {
     }
 
     /// Sends the routing mutation request, by `deadline`. `Ok` only for a 2xx answer. It is
-    /// sent again only when CM.com certainly did not act on it ([`handover_may_repeat`]).
+    /// sent again only when CM.com certainly did not act on it ([`action_may_repeat`]).
     pub async fn request_mutations(
         &self,
         chat: &ChatId,
@@ -75,7 +142,7 @@ impl RoutingControl {
         let json = serde_json::to_vec(body).map_err(|_| UpstreamError::UnreadableBody)?;
         let token = token_header(&*self.product_token.get().await)?;
         let url = self.mutation_requests_url(chat);
-        retrying(deadline, Backoff::UPSTREAM, handover_may_repeat, |limit| {
+        retrying(deadline, Backoff::UPSTREAM, action_may_repeat, |limit| {
             let request = self
                 .http
                 .post(url.clone())
@@ -94,5 +161,129 @@ impl RoutingControl {
             }
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env::from_pairs(pairs.iter().copied())
+    }
+
+    #[test]
+    fn base_url_defaults_to_cm_and_allows_http_only_on_loopback() {
+        let default = cm_api_base_url(&Env::default()).map(|u| u.to_string());
+        assert_eq!(
+            default.ok(),
+            Some("https://api.conversational.cm.com/".to_owned())
+        );
+        for ok in [
+            "http://127.0.0.1:9001",
+            "http://localhost:1/",
+            "http://[::1]:8080",
+            "http://host.docker.internal:9001",
+            "https://api.cm.com/base",
+        ] {
+            assert!(
+                cm_api_base_url(&env(&[(CM_API_BASE_URL, ok)])).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "http://api.cm.com",
+            "http://docker.internal:9001",
+            "http://10.0.0.1",
+            "ftp://x",
+            "not a url",
+            "https://u:p@api.cm.com",
+            "https://api.cm.com/?q=1",
+        ] {
+            let err = cm_api_base_url(&env(&[(CM_API_BASE_URL, bad)])).map_err(|e| e.to_string());
+            assert!(
+                matches!(&err, Err(m) if m.starts_with("configuration: CM_API_BASE_URL")),
+                "{bad}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn routing_mutations_must_be_a_non_empty_valid_array() {
+        let ok = env(&[(
+            CM_ROUTING_MUTATIONS,
+            r#"[{"$type":"ruleMutation","action":"Enable","operator":"And"}]"#,
+        )]);
+        assert_eq!(routing_mutations(&ok).map(|m| m.len()).ok(), Some(1));
+        assert!(matches!(
+            routing_mutations(&Env::default()),
+            Err(ConfigError::Missing {
+                var: CM_ROUTING_MUTATIONS
+            })
+        ));
+        for bad in [
+            "[]",
+            "{}",
+            r#"[{"action":"Enable","operator":"And"}]"#,
+            r#"[{"$type":"disableComponent"}]"#,
+            r#"[{"$type":"disableComponent","ComponentId":" "}]"#,
+            r#"[{"$type":"otherMutation"}]"#,
+        ] {
+            assert!(
+                matches!(
+                    routing_mutations(&env(&[(CM_ROUTING_MUTATIONS, bad)])),
+                    Err(ConfigError::Invalid {
+                        var: CM_ROUTING_MUTATIONS,
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_mutation_is_named_by_its_position_and_type() {
+        let message = |raw: &str| {
+            routing_mutations(&env(&[(CM_ROUTING_MUTATIONS, raw)]))
+                .map(|m| m.len())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            message(
+                r#"[{"$type":"ruleMutation","action":"Enable","operator":"And"},{"$type":"disableComponent","ComponentId":"CMBot"}]"#
+            ),
+            Ok(2)
+        );
+        let missing = message(
+            r#"[{"$type":"ruleMutation","action":"Enable","operator":"And"},{"$type":"disableComponent"}]"#,
+        );
+        assert!(
+            matches!(&missing, Err(m) if m.starts_with("configuration: CM_ROUTING_MUTATIONS entry 2: missing field `ComponentId`")),
+            "{missing:?}"
+        );
+        let unknown = message(r#"[{"$type":"enableComponent","ComponentId":"x"}]"#);
+        assert!(
+            matches!(&unknown, Err(m) if m.starts_with("configuration: CM_ROUTING_MUTATIONS entry 1: unknown variant `enableComponent`")),
+            "{unknown:?}"
+        );
+        assert_eq!(
+            message(r#"[{"$type":"disableComponent","ComponentId":""}]"#),
+            Err("configuration: CM_ROUTING_MUTATIONS entry 1: ComponentId must be 1-128 characters, not blank".to_owned())
+        );
+    }
+
+    #[test]
+    fn technical_link_id_is_a_safe_segment() {
+        assert_eq!(
+            technical_link_id(&env(&[(CM_TECHNICAL_LINK_ID, "8f1c-AB_2")])).ok(),
+            Some("8f1c-AB_2".to_owned())
+        );
+        for bad in ["a/b", "a b", "..", "a%2F"] {
+            assert!(
+                technical_link_id(&env(&[(CM_TECHNICAL_LINK_ID, bad)])).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! The inbound HTTP rules every endpoint shares, in the order the contract applies them:
-//! token first (before any I/O), then route (method + raw path), then media type, size and strict
-//! JSON. Nothing here does I/O.
+//! The inbound HTTP edge every endpoint shares: the gate, in the order the contract applies it
+//! (token first, before any I/O, then route: method + raw path, then media type, size and strict
+//! JSON), the request's time budget, and [`answer`], which wraps one invocation. The responses
+//! are in [`response`], the one error type and its wire form in [`error`].
 //!
 //! Routing uses the raw path only, never `routeKey`, `pathParameters` or the stage, so one binary
 //! answers the same behind an HTTP API (with or without a stage prefix), a function URL (where
@@ -8,14 +9,20 @@
 
 use std::borrow::Cow;
 
-use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use std::time::Duration;
+
+use lambda_http::http::{HeaderValue, Method, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use percent_encoding::percent_decode_str;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{CALLOUT_TOKEN_HEADER, CalloutTokens};
-use crate::error::ApiError;
+
+pub mod error;
+pub mod response;
+
+pub use error::ApiError;
+pub use response::{Outcome, json_response, no_content, ok_json, with_outcome};
 
 /// Request bodies above this size are refused with 413.
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -105,7 +112,7 @@ pub fn admit_presented(
 /// there is no usable deadline: no context (tests), or one that has already passed. Lambda
 /// stops a function at its deadline, so a past one is not real: `cargo lambda watch` (1.9)
 /// sends one with every invocation.
-pub fn time_left(req: &Request) -> Option<std::time::Duration> {
+pub fn time_left(req: &Request) -> Option<Duration> {
     let context = req.lambda_context_ref()?;
     context
         .deadline()
@@ -114,11 +121,23 @@ pub fn time_left(req: &Request) -> Option<std::time::Duration> {
         .filter(|left| !left.is_zero())
 }
 
+/// Kept back from a Lambda invocation's own deadline, to answer before Lambda cuts us off.
+pub const DEADLINE_MARGIN: Duration = Duration::from_millis(250);
+
+/// The time a request may take: the configured budget, or less when the invocation's deadline
+/// comes sooner (`time_left` is what Lambda still gives it; `None` outside Lambda).
+pub fn budget_within(configured: Duration, time_left: Option<Duration>) -> Duration {
+    match time_left {
+        Some(left) => configured.min(left.saturating_sub(DEADLINE_MARGIN)),
+        None => configured,
+    }
+}
+
 /// This request's time budget: `configured`, or less when the Lambda invocation ends sooner
-/// (see [`crate::retry::budget_within`]).
-pub fn budget(req: &Request, configured: std::time::Duration) -> std::time::Duration {
+/// (see [`budget_within`]).
+pub fn budget(req: &Request, configured: Duration) -> Duration {
     let time_left = time_left(req);
-    let budget = crate::retry::budget_within(configured, time_left);
+    let budget = budget_within(configured, time_left);
     tracing::debug!(
         budget_ms = budget.as_millis() as u64,
         invocation_left_ms = time_left.map(|t| t.as_millis() as u64),
@@ -194,46 +213,13 @@ fn describe_json_error(error: &serde_json::Error) -> String {
     }
 }
 
-/// A JSON response. Serialising our own wire types cannot fail; if it ever did, the answer is
-/// an empty object rather than a panic on the request path.
-pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
-    let json = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_owned());
-    let mut response = Response::new(Body::Text(json));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-pub fn ok_json<T: Serialize>(body: &T) -> Response<Body> {
-    json_response(StatusCode::OK, body)
-}
-
-pub fn no_content() -> Response<Body> {
-    let mut response = Response::new(Body::Empty);
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    response
-}
-
-/// The metric name of the answer a response carries (see [`serve`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Outcome(pub &'static str);
-
-/// `response`, marked with the metric that counts it.
-pub fn with_outcome(metric: &'static str, mut response: Response<Body>) -> Response<Body> {
-    response.extensions_mut().insert(Outcome(metric));
-    response
-}
-
 /// Every function's entry point around its `respond`: an error becomes its HTTP answer, the
 /// answer's outcome is counted and logged with the status and the time taken, and the
 /// invocation's metrics are written. `respond` runs in a `request` span carrying the request id
 /// (so JSON lines have `span.requestId`, as the runtime's own span gives them outside ours);
 /// once the chat id is known, the handler records the chat's tag on it (see
 /// [`crate::telemetry::ChatTagger::record`]), so the lines that follow carry `span.chat`.
-pub async fn serve(
+pub async fn answer(
     route: &'static str,
     req: &Request,
     respond: impl Future<Output = Result<Response<Body>, ApiError>>,
@@ -248,12 +234,13 @@ pub async fn serve(
         requestId = request_id,
         chat = tracing::field::Empty
     );
-    let answer = answer(route, respond).instrument(span).await;
+    let answer = counted(route, respond).instrument(span).await;
     crate::metrics::flush(request_id);
     answer
 }
 
-async fn answer(
+/// `respond`'s answer (its error's, when it fails), counted and logged.
+async fn counted(
     route: &'static str,
     respond: impl Future<Output = Result<Response<Body>, ApiError>>,
 ) -> Response<Body> {
@@ -415,8 +402,23 @@ mod tests {
     }
 
     #[test]
+    fn the_budget_shrinks_to_the_invocations_deadline() {
+        let five = Duration::from_secs(5);
+        assert_eq!(budget_within(five, None), five);
+        assert_eq!(budget_within(five, Some(Duration::from_secs(60))), five);
+        assert_eq!(
+            budget_within(five, Some(Duration::from_secs(1))),
+            Duration::from_millis(750)
+        );
+        assert_eq!(
+            budget_within(five, Some(Duration::from_millis(100))),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
     fn only_a_future_lambda_deadline_counts() {
-        use std::time::{Duration, SystemTime, UNIX_EPOCH};
+        use std::time::{SystemTime, UNIX_EPOCH};
         let at = |deadline: SystemTime| {
             let mut context = lambda_http::Context::default();
             context.deadline = deadline

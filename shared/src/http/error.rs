@@ -8,6 +8,10 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
+use super::response::json_response;
+use crate::metrics::REQUEST_REFUSED;
+use crate::validate::FieldError;
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ApiError {
     #[error("missing or invalid X-Callout-Token header")]
@@ -41,7 +45,7 @@ impl ApiError {
     }
 
     /// 400 naming the field and the rule it broke (never its value).
-    pub fn invalid_field(field: &str, error: crate::validate::FieldError) -> Self {
+    pub fn invalid_field(field: &str, error: FieldError) -> Self {
         Self::BadRequest(format!("{field} {error}"))
     }
 
@@ -49,7 +53,7 @@ impl ApiError {
     pub fn metric(&self) -> &'static str {
         match self {
             Self::StoreUnavailable => "IntakeStoreUnavailable",
-            _ => crate::metrics::REQUEST_REFUSED,
+            _ => REQUEST_REFUSED,
         }
     }
 
@@ -86,7 +90,7 @@ impl ApiError {
             error: &'a str,
             message: String,
         }
-        let mut response = crate::http::json_response(
+        let mut response = json_response(
             self.status(),
             &ErrorBody {
                 error: self.code(),

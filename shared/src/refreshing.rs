@@ -1,7 +1,9 @@
-//! Secrets that may live in SSM (the callout tokens, the product token, MSC's API key, the chat
-//! log key; availability reads its opening hours the same way, though they are no secret): read
-//! at start-up, and when they come from SSM, read again after `SECRETS_REFRESH_SECONDS` (the chat
-//! log key excepted) so that a rotation reaches running execution environments. A refresh that
+//! Values that may live in SSM, kept current: a plain variable or its SSM twin (`..._PARAM`), read
+//! at start-up, and when they come from SSM, read again after `SECRETS_REFRESH_SECONDS` so that a
+//! rotation reaches running execution environments. The secrets (callout tokens:
+//! `auth::callout_tokens`; the product token: `cm::product_token`; MSC's API key:
+//! `cm::presence::msc_api_key`; the chat log key, read once: `telemetry::chat_tagger`) and
+//! availability's opening hours are loaded this way, each beside the code that uses it. A refresh that
 //! fails (or takes over 500 ms) keeps the last good value and is tried again 30 s later, not on
 //! every request. A plain variable wins over its SSM twin and is never refreshed; then SSM is
 //! never called.
@@ -9,7 +11,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::config::{ConfigError, Env};
+use crate::config::{ConfigError, Env, SECRETS_REFRESH_SECONDS};
 use crate::secret::Secret;
 
 pub const DEFAULT_REFRESH_SECONDS: u64 = 300;
@@ -151,86 +153,22 @@ impl SsmParameter {
 
 /// How often SSM secrets are read again (`SECRETS_REFRESH_SECONDS`).
 pub fn refresh_interval(env: &Env) -> Result<Duration, ConfigError> {
-    env.u64_in(
-        crate::config::SECRETS_REFRESH_SECONDS,
-        DEFAULT_REFRESH_SECONDS,
-        1,
-        86_400,
-    )
-    .map(Duration::from_secs)
+    env.u64_in(SECRETS_REFRESH_SECONDS, DEFAULT_REFRESH_SECONDS, 1, 86_400)
+        .map(Duration::from_secs)
 }
 
-/// The callout tokens, from `CALLOUT_TOKENS` or the SSM parameter named by `CALLOUT_TOKEN_PARAM`.
-pub async fn callout_tokens(
-    env: &Env,
-    sdk: &aws_config::SdkConfig,
-) -> Result<Refreshing<crate::auth::CalloutTokens>, ConfigError> {
-    use crate::config::{CALLOUT_TOKEN_PARAM, CALLOUT_TOKENS};
-    Refreshing::load(
-        env,
-        CALLOUT_TOKENS,
-        CALLOUT_TOKEN_PARAM,
-        sdk,
-        refresh_interval(env)?,
-        |list| crate::auth::CalloutTokens::parse(list).map_err(|e| e.to_string()),
-    )
-    .await
-}
-
-/// The CM.com product token, from `CM_PRODUCT_TOKEN` or the SSM parameter named by
-/// `CM_PRODUCT_TOKEN_PARAM`.
-pub async fn product_token(
-    env: &Env,
-    sdk: &aws_config::SdkConfig,
-) -> Result<Refreshing<Secret>, ConfigError> {
-    use crate::config::{CM_PRODUCT_TOKEN, CM_PRODUCT_TOKEN_PARAM};
-    opaque(env, CM_PRODUCT_TOKEN, CM_PRODUCT_TOKEN_PARAM, sdk).await
-}
-
-/// MSC's presence API key (Agent Inbox), from `MSC_API_KEY` or the SSM parameter named by
-/// `MSC_API_KEY_PARAM`.
-pub async fn msc_api_key(
-    env: &Env,
-    sdk: &aws_config::SdkConfig,
-) -> Result<Refreshing<Secret>, ConfigError> {
-    use crate::config::{MSC_API_KEY, MSC_API_KEY_PARAM};
-    opaque(env, MSC_API_KEY, MSC_API_KEY_PARAM, sdk).await
-}
-
-/// A secret used as it is (a token, a key), from `plain` or the SSM parameter named by `param`,
-/// refreshed every `SECRETS_REFRESH_SECONDS`.
-async fn opaque(
-    env: &Env,
-    plain: &'static str,
-    param: &'static str,
-    sdk: &aws_config::SdkConfig,
-) -> Result<Refreshing<Secret>, ConfigError> {
-    Refreshing::load(env, plain, param, sdk, refresh_interval(env)?, |secret| {
-        Ok(secret.clone())
-    })
-    .await
-}
-
-/// The key that tags log lines with their chat (see [`crate::telemetry::ChatTagger`]), from
-/// `CHAT_LOG_KEY` or the SSM parameter named by `CHAT_LOG_KEY_PARAM`; neither set: no tags.
-/// Read once at start-up: a new key would split one chat's lines across two tags anyway.
-pub async fn chat_tagger(
-    env: &Env,
-    sdk: &aws_config::SdkConfig,
-) -> Result<crate::telemetry::ChatTagger, ConfigError> {
-    use crate::config::{CHAT_LOG_KEY, CHAT_LOG_KEY_PARAM};
-    use crate::telemetry::ChatTagger;
-    if env.get(CHAT_LOG_KEY).is_none() && env.get(CHAT_LOG_KEY_PARAM).is_none() {
-        return Ok(ChatTagger::off());
+impl Refreshing<Secret> {
+    /// A secret used as it is (a token, a key), from `plain` or the SSM parameter named by
+    /// `param`, refreshed every `SECRETS_REFRESH_SECONDS`.
+    pub async fn secret(
+        env: &Env,
+        plain: &'static str,
+        param: &'static str,
+        sdk: &aws_config::SdkConfig,
+    ) -> Result<Self, ConfigError> {
+        Self::load(env, plain, param, sdk, refresh_interval(env)?, |secret| {
+            Ok(secret.clone())
+        })
+        .await
     }
-    let loaded = Refreshing::load(
-        env,
-        CHAT_LOG_KEY,
-        CHAT_LOG_KEY_PARAM,
-        sdk,
-        Duration::MAX,
-        ChatTagger::with_key,
-    )
-    .await?;
-    Ok(ChatTagger::clone(&*loaded.get().await))
 }

@@ -1,0 +1,184 @@
+//! The handover, at most once per chat: claim it, read the chat's intake meanwhile, send the one
+//! routing mutation request, settle the claim by its outcome (the protocol is
+//! [`shared::once`]), and answer in the dialog's terms.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::tz::TimeZone;
+use tokio::time::Instant;
+
+use crate::context::{HandoverOrder, asked_at, handover_context};
+use shared::clock::Clock;
+use shared::cm::routing::RoutingControl;
+use shared::once::{Claim, ClaimTerms, Settle};
+use shared::store::Store;
+use shared::upstream::UpstreamError;
+use shared::validate::ChatId;
+use shared::wire::{
+    HandoverReason, HandoverResponse, HandoverStatus, RoutingMutation, RoutingMutationRequest,
+};
+
+/// Kept back from the budget for recording the outcome after the upstream call.
+const FINISH_RESERVE: Duration = Duration::from_millis(300);
+
+/// What a handover needs besides the request: the claim's store, CM.com's Routing Control, the
+/// mutations it asks for and the terms around it.
+pub struct Handover {
+    pub store: Store,
+    pub routing: RoutingControl,
+    pub mutations: Vec<RoutingMutation>,
+    /// How long a success answers duplicates (`HANDOVER_DEDUP_SECONDS`).
+    pub dedup_seconds: u64,
+    /// The zone of the time in the `summary` line (`HANDOVER_TIME_ZONE`, UTC by default).
+    pub time_zone: TimeZone,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Handover {
+    /// Hands the chat over within `budget` (the configured budget, or less when the Lambda
+    /// invocation ends sooner).
+    pub async fn hand_over(
+        &self,
+        order: &HandoverOrder,
+        claim_id: &str,
+        budget: Duration,
+    ) -> HandoverResponse {
+        let started = Instant::now();
+        let now = self.clock.now();
+        let terms = ClaimTerms::new(now, budget, self.dedup_seconds);
+        // The claim and the intake read are independent: side by side, the handover waits for
+        // one DynamoDB round trip instead of two. An unread intake releases the claim.
+        let (claim, intake) = tokio::join!(
+            self.store.claim_handover(&order.chat, claim_id, terms),
+            self.store.intake(&order.chat, now),
+        );
+        match claim {
+            Ok(Claim::Claimed) => {}
+            Ok(Claim::InProgress) => {
+                return answer(
+                    HandoverStatus::Pending,
+                    Some(HandoverReason::HandoverInProgress),
+                );
+            }
+            Ok(Claim::AlreadyDone) => {
+                return answer(
+                    HandoverStatus::Success,
+                    Some(HandoverReason::AlreadyHandedOver),
+                );
+            }
+            Err(error) => {
+                tracing::error!(%error, "handover not claimed; nothing sent");
+                return failed(HandoverReason::StoreUnavailable);
+            }
+        }
+        let intake = match intake {
+            Ok(record) => record.unwrap_or_default(),
+            Err(error) => {
+                tracing::error!(%error, "intake not read; claim released, nothing sent");
+                self.release(&order.chat, claim_id).await;
+                return failed(HandoverReason::StoreUnavailable);
+            }
+        };
+
+        let body = RoutingMutationRequest {
+            chat_id: order.chat.as_str().to_owned(),
+            mutations: self.mutations.clone(),
+            context: handover_context(&intake, order, &asked_at(now, &self.time_zone)),
+        };
+        let deadline = started + budget.saturating_sub(FINISH_RESERVE);
+        let calling = Instant::now();
+        let outcome = self
+            .routing
+            .request_mutations(&order.chat, &body, deadline)
+            .await;
+        shared::metrics::latency(shared::metrics::ROUTING_LATENCY, calling.elapsed());
+
+        match Settle::after(&outcome) {
+            Settle::Record => {
+                let now = self.clock.now();
+                let recorded = self
+                    .store
+                    .record_handover_success(&order.chat, claim_id, now, now + self.dedup_seconds)
+                    .await;
+                if let Err(error) = recorded {
+                    // The chat is handed over; the claim stays pending until its lease ends.
+                    tracing::error!(%error, "handover succeeded but was not recorded");
+                }
+                answer(HandoverStatus::Success, None)
+            }
+            Settle::Keep(error) => {
+                // Keep the claim until its lease ends: a duplicate arriving meanwhile (an
+                // automatic retry) must not hand the chat over a second time.
+                tracing::warn!(%error, "routing control outcome unknown; claim kept until its lease ends");
+                failed(upstream_reason(error))
+            }
+            Settle::Release(error) => {
+                tracing::warn!(%error, "routing control refused; claim released");
+                self.release(&order.chat, claim_id).await;
+                failed(upstream_reason(error))
+            }
+        }
+    }
+
+    /// Gives the claim up, so that the dialog's retry can hand the chat over; if that fails
+    /// too, the claim ends with its lease.
+    async fn release(&self, chat: &ChatId, claim_id: &str) {
+        if let Err(error) = self.store.release_handover(chat, claim_id).await {
+            tracing::error!(%error, "claim not released; it ends with its lease");
+        }
+    }
+}
+
+pub fn upstream_reason(error: &UpstreamError) -> HandoverReason {
+    match error {
+        UpstreamError::Timeout => HandoverReason::UpstreamTimeout,
+        UpstreamError::NotConnected | UpstreamError::Unreachable => {
+            HandoverReason::UpstreamUnreachable
+        }
+        UpstreamError::Status(_)
+        | UpstreamError::UnreadableBody
+        | UpstreamError::UnrecognisedAnswer { .. }
+        | UpstreamError::InvalidToken => HandoverReason::UpstreamRejected,
+    }
+}
+
+fn answer(status: HandoverStatus, reason: Option<HandoverReason>) -> HandoverResponse {
+    HandoverResponse {
+        handover_status: status,
+        reason,
+    }
+}
+
+fn failed(reason: HandoverReason) -> HandoverResponse {
+    answer(HandoverStatus::Failed, Some(reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_errors_map_to_reasons() {
+        assert_eq!(
+            upstream_reason(&UpstreamError::Status(503)),
+            HandoverReason::UpstreamRejected
+        );
+        assert_eq!(
+            upstream_reason(&UpstreamError::Status(302)),
+            HandoverReason::UpstreamRejected
+        );
+        assert_eq!(
+            upstream_reason(&UpstreamError::Timeout),
+            HandoverReason::UpstreamTimeout
+        );
+        assert_eq!(
+            upstream_reason(&UpstreamError::NotConnected),
+            HandoverReason::UpstreamUnreachable
+        );
+        assert_eq!(
+            upstream_reason(&UpstreamError::Unreachable),
+            HandoverReason::UpstreamUnreachable
+        );
+    }
+}

@@ -1,0 +1,371 @@
+//! What a handover request may ask for and what CM.com receives for it: the request's checks
+//! ([`HandoverOrder::parse`]) and the Context the agent reads ([`handover_context`]), with its
+//! one-line [`summary`]. One module, because the keys a request may set and the keys the Context
+//! fills change together.
+
+use std::collections::BTreeMap;
+
+use jiff::tz::TimeZone;
+use shared::ApiError;
+use shared::clock::EpochSeconds;
+use shared::store::IntakeRecord;
+use shared::validate::{self, ChatId};
+use shared::wire::{HandoverRequest, IntakeField};
+
+pub const CONTEXT_MAX_PAIRS: usize = 20;
+pub const CONTEXT_KEY_MAX_LEN: usize = 64;
+pub const CONTEXT_VALUE_MAX_LEN: usize = 500;
+/// Context keys that our own values fill; a request may not set them, in any case.
+pub const RESERVED_CONTEXT_KEYS: [&str; 11] = [
+    "name",
+    "email",
+    "phone",
+    "question",
+    "language",
+    "skill",
+    "webstore",
+    "summary",
+    ROUTING_KEYWORDS,
+    WEBSTORE_REFERRER,
+    CUSTOMER_INFO,
+];
+/// MSC's Routing Keywords (skill-based routing): the request's `skill`, `""` when none.
+pub const ROUTING_KEYWORDS: &str = "RoutingKeywords";
+/// MSC's Webstore Referrer: the request's `webstore`; left out when none (MSC then routes on the
+/// customer's URL).
+pub const WEBSTORE_REFERRER: &str = "WebStoreReferrer";
+/// The customer as the agent's profile shows them: a JSON *string* of the stored `name`,
+/// `email` and `phone`; left out when none is stored.
+pub const CUSTOMER_INFO: &str = "CustomerInfo";
+/// The `summary` line's bound, in characters (a long question is cut with an ellipsis).
+pub const SUMMARY_MAX_CHARS: usize = 500;
+
+/// A handover request that passed every check.
+#[derive(Debug)]
+pub struct HandoverOrder {
+    pub chat: ChatId,
+    pub skill: Option<String>,
+    pub webstore: Option<String>,
+    pub context: BTreeMap<String, String>,
+}
+
+impl HandoverOrder {
+    pub fn parse(request: HandoverRequest) -> Result<Self, ApiError> {
+        let chat =
+            ChatId::parse(&request.chat_id).map_err(|e| ApiError::invalid_field("chatId", e))?;
+        let skill = optional_text("skill", request.skill.as_deref())?;
+        let webstore = optional_text("webstore", request.webstore.as_deref())?;
+        let raw_context = request.context.unwrap_or_default();
+        if raw_context.len() > CONTEXT_MAX_PAIRS {
+            return Err(ApiError::bad_request(format!(
+                "context must hold at most {CONTEXT_MAX_PAIRS} pairs"
+            )));
+        }
+        let mut context = BTreeMap::new();
+        for (key, value) in raw_context {
+            let key_ok = (1..=CONTEXT_KEY_MAX_LEN).contains(&key.len())
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            if !key_ok {
+                return Err(ApiError::bad_request(format!(
+                    "context keys must be 1-{CONTEXT_KEY_MAX_LEN} letters, digits, _ - or ."
+                )));
+            }
+            if RESERVED_CONTEXT_KEYS
+                .iter()
+                .any(|reserved| reserved.eq_ignore_ascii_case(&key))
+            {
+                return Err(ApiError::bad_request(format!(
+                    "context key `{key}` is reserved: it is filled from intake or the request"
+                )));
+            }
+            let value = validate::text(&value, CONTEXT_VALUE_MAX_LEN)
+                .map_err(|e| ApiError::invalid_field(&format!("context.{key}"), e))?;
+            context.insert(key, value);
+        }
+        Ok(Self {
+            chat,
+            skill,
+            webstore,
+            context,
+        })
+    }
+}
+
+fn optional_text(field: &str, raw: Option<&str>) -> Result<Option<String>, ApiError> {
+    raw.map(|v| validate::text(v, 128).map_err(|e| ApiError::invalid_field(field, e)))
+        .transpose()
+}
+
+/// The Context CM.com receives: the stored intake fields, skill, webstore, the `summary` line,
+/// the keys MSC routes on and fills the customer profile from as CM.com's own bot builder sends
+/// them ([`ROUTING_KEYWORDS`], [`WEBSTORE_REFERRER`], [`CUSTOMER_INFO`]), and the request's own
+/// pairs (which cannot overwrite the others: see [`RESERVED_CONTEXT_KEYS`]).
+pub fn handover_context(
+    intake: &IntakeRecord,
+    order: &HandoverOrder,
+    asked_at: &str,
+) -> BTreeMap<String, String> {
+    let mut context = order.context.clone();
+    context.insert(
+        "summary".to_owned(),
+        summary(intake, order.skill.as_deref(), asked_at),
+    );
+    for field in IntakeField::ALL {
+        if let Some(value) = intake.get(&field) {
+            context.insert(field.as_str().to_owned(), value.clone());
+        }
+    }
+    if let Some(skill) = &order.skill {
+        context.insert("skill".to_owned(), skill.clone());
+    }
+    if let Some(webstore) = &order.webstore {
+        context.insert("webstore".to_owned(), webstore.clone());
+        context.insert(WEBSTORE_REFERRER.to_owned(), webstore.clone());
+    }
+    context.insert(
+        ROUTING_KEYWORDS.to_owned(),
+        order.skill.clone().unwrap_or_default(),
+    );
+    if let Some(info) = customer_info(intake) {
+        context.insert(CUSTOMER_INFO.to_owned(), info);
+    }
+    context
+}
+
+/// `CustomerInfo`: `{"name":…,"email":…,"phone":…}` with the stored fields only, as a JSON
+/// string; `None` when none of them is stored.
+pub fn customer_info(intake: &IntakeRecord) -> Option<String> {
+    #[derive(serde::Serialize)]
+    struct CustomerInfo<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        email: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        phone: Option<&'a str>,
+    }
+    let field = |f: IntakeField| intake.get(&f).map(String::as_str);
+    let info = CustomerInfo {
+        name: field(IntakeField::Name),
+        email: field(IntakeField::Email),
+        phone: field(IntakeField::Phone),
+    };
+    if info.name.is_none() && info.email.is_none() && info.phone.is_none() {
+        return None;
+    }
+    serde_json::to_string(&info).ok()
+}
+
+/// One line an agent can act on without asking again: who, how to reach them, when they asked,
+/// in which language, for which skill, and their question, e.g.
+/// `Jan de Vries (jan@example.nl, +31 6 1234 5678) asked for an agent at 2026-11-24 15:05 CET,
+/// language nl, skill billing: "Where is my order?"`. At most [`SUMMARY_MAX_CHARS`] characters.
+pub fn summary(intake: &IntakeRecord, skill: Option<&str>, asked_at: &str) -> String {
+    let field = |f: IntakeField| intake.get(&f).map(String::as_str);
+    let mut line = field(IntakeField::Name)
+        .unwrap_or("The customer")
+        .to_owned();
+    let contact: Vec<&str> = [IntakeField::Email, IntakeField::Phone]
+        .into_iter()
+        .filter_map(field)
+        .collect();
+    if !contact.is_empty() {
+        line.push_str(&format!(" ({})", contact.join(", ")));
+    }
+    line.push_str(&format!(" asked for an agent at {asked_at}"));
+    if let Some(language) = field(IntakeField::Language) {
+        line.push_str(&format!(", language {language}"));
+    }
+    if let Some(skill) = skill {
+        line.push_str(&format!(", skill {skill}"));
+    }
+    match field(IntakeField::Question) {
+        Some(question) => line.push_str(&format!(": \"{question}\"")),
+        None => line.push('.'),
+    }
+    if line.chars().count() > SUMMARY_MAX_CHARS {
+        line = line.chars().take(SUMMARY_MAX_CHARS - 1).collect();
+        line.push('…');
+    }
+    line
+}
+
+/// `now` as the agent reads it in the summary, in `zone`: `2026-11-24 15:05 CET`.
+pub fn asked_at(now: EpochSeconds, zone: &TimeZone) -> String {
+    shared::clock::timestamp(now)
+        .to_zoned_datetime(zone.clone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn order(body: serde_json::Value) -> Result<HandoverOrder, ApiError> {
+        HandoverOrder::parse(
+            serde_json::from_value(body).unwrap_or_else(|e| panic!("fixture: {e}")),
+        )
+    }
+
+    #[test]
+    fn context_joins_intake_request_fields_and_pairs() {
+        let order = order(json!({
+            "chatId": "c1", "skill": " billing ", "webstore": "shop-nl", "context": {"orderId": "A-17"}
+        }));
+        let mut intake = IntakeRecord::new();
+        intake.insert(IntakeField::Name, "Jan".into());
+        intake.insert(IntakeField::Email, "jan@example.nl".into());
+        let context = order.map(|o| handover_context(&intake, &o, "2026-11-24 15:05 CET"));
+        let expected: BTreeMap<String, String> = [
+            ("email", "jan@example.nl"),
+            ("name", "Jan"),
+            ("orderId", "A-17"),
+            ("skill", "billing"),
+            ("webstore", "shop-nl"),
+            ("RoutingKeywords", "billing"),
+            ("WebStoreReferrer", "shop-nl"),
+            ("CustomerInfo", r#"{"name":"Jan","email":"jan@example.nl"}"#),
+            (
+                "summary",
+                "Jan (jan@example.nl) asked for an agent at 2026-11-24 15:05 CET, skill billing.",
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert_eq!(context, Ok(expected));
+    }
+
+    #[test]
+    fn without_skill_webstore_or_intake_only_the_routing_keywords_are_sent() {
+        let order = order(json!({"chatId": "c1"}));
+        let context =
+            order.map(|o| handover_context(&IntakeRecord::new(), &o, "2026-11-24 15:05 CET"));
+        let keys = context.map(|c| {
+            c.into_iter()
+                .filter(|(k, _)| k != "summary")
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            keys,
+            Ok(vec![("RoutingKeywords".to_owned(), String::new())])
+        );
+    }
+
+    #[test]
+    fn customer_info_is_a_json_string_of_what_is_stored() {
+        let mut intake = IntakeRecord::new();
+        assert_eq!(customer_info(&intake), None);
+        intake.insert(IntakeField::Question, "Where?".into());
+        assert_eq!(customer_info(&intake), None);
+        intake.insert(IntakeField::Phone, "+31 6 1234 5678".into());
+        assert_eq!(
+            customer_info(&intake).as_deref(),
+            Some(r#"{"phone":"+31 6 1234 5678"}"#)
+        );
+        intake.insert(IntakeField::Name, "Zoë \"Q\" de Vries".into());
+        intake.insert(IntakeField::Email, "zoe@example.nl".into());
+        let info = customer_info(&intake).unwrap_or_default();
+        assert_eq!(
+            info,
+            r#"{"name":"Zoë \"Q\" de Vries","email":"zoe@example.nl","phone":"+31 6 1234 5678"}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&info).ok(),
+            Some(
+                json!({"name": "Zoë \"Q\" de Vries", "email": "zoe@example.nl", "phone": "+31 6 1234 5678"})
+            )
+        );
+    }
+
+    #[test]
+    fn the_routing_keys_are_reserved_in_any_case() {
+        for key in [
+            "RoutingKeywords",
+            "routingkeywords",
+            "WebStoreReferrer",
+            "WEBSTOREREFERRER",
+            "CustomerInfo",
+            "customerInfo",
+            "Summary",
+        ] {
+            let parsed = order(json!({"chatId": "c", "context": {key: "x"}}));
+            assert_eq!(
+                parsed.map(|_| ()),
+                Err(ApiError::bad_request(format!(
+                    "context key `{key}` is reserved: it is filled from intake or the request"
+                ))),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn context_refuses_reserved_bad_and_too_many_keys() {
+        let reserved = order(json!({"chatId": "c", "context": {"email": "x@example.nl"}}));
+        assert_eq!(
+            reserved.map(|_| ()),
+            Err(ApiError::bad_request(
+                "context key `email` is reserved: it is filled from intake or the request"
+            ))
+        );
+        let bad_key = order(json!({"chatId": "c", "context": {"a b": "x"}}));
+        assert_eq!(
+            bad_key.map(|_| ()),
+            Err(ApiError::bad_request(
+                "context keys must be 1-64 letters, digits, _ - or ."
+            ))
+        );
+        let bad_value = order(json!({"chatId": "c", "context": {"k": "a\u{0}b"}}));
+        assert_eq!(
+            bad_value.map(|_| ()),
+            Err(ApiError::bad_request(
+                "context.k must not contain control or bidirectional-override characters"
+            ))
+        );
+        let many: serde_json::Map<String, serde_json::Value> = (0..=CONTEXT_MAX_PAIRS)
+            .map(|i| (format!("k{i}"), json!("v")))
+            .collect();
+        assert_eq!(
+            order(json!({"chatId": "c", "context": many})).map(|_| ()),
+            Err(ApiError::bad_request("context must hold at most 20 pairs"))
+        );
+    }
+
+    #[test]
+    fn the_summary_says_what_the_customer_gave() {
+        let mut intake = IntakeRecord::new();
+        assert_eq!(
+            summary(&intake, None, "2026-11-24 14:05 UTC"),
+            "The customer asked for an agent at 2026-11-24 14:05 UTC."
+        );
+        intake.insert(IntakeField::Phone, "+31 6 1234 5678".into());
+        intake.insert(IntakeField::Question, "Where is my order?".into());
+        intake.insert(IntakeField::Language, "nl".into());
+        assert_eq!(
+            summary(&intake, None, "2026-11-24 15:05 CET"),
+            "The customer (+31 6 1234 5678) asked for an agent at 2026-11-24 15:05 CET, language nl: \"Where is my order?\""
+        );
+        intake.insert(IntakeField::Name, "Jan de Vries".into());
+        intake.insert(IntakeField::Email, "jan@example.nl".into());
+        assert_eq!(
+            summary(&intake, Some("billing"), "2026-11-24 15:05 CET"),
+            "Jan de Vries (jan@example.nl, +31 6 1234 5678) asked for an agent at 2026-11-24 15:05 CET, language nl, skill billing: \"Where is my order?\""
+        );
+    }
+
+    #[test]
+    fn a_long_question_is_cut_to_the_bound() {
+        let mut intake = IntakeRecord::new();
+        intake.insert(IntakeField::Name, "Zoë".into());
+        intake.insert(IntakeField::Question, "é".repeat(2000));
+        let line = summary(&intake, None, "2026-11-24 15:05 CET");
+        assert_eq!(line.chars().count(), SUMMARY_MAX_CHARS);
+        assert!(line.starts_with("Zoë asked for an agent at 2026-11-24 15:05 CET: \"éé"));
+        assert!(line.ends_with("é…"));
+    }
+}
