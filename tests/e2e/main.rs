@@ -7,6 +7,7 @@ mod config;
 mod faults;
 mod handover;
 mod intake;
+mod layers;
 mod msc_presence;
 mod openapi;
 mod privacy;

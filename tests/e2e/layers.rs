@@ -1,0 +1,520 @@
+//! The module graph of every crate in the workspace, read from its sources as
+//! `template.rs` reads template.yaml: no module of a crate may depend on itself through other
+//! modules (an import loop), and `shared` keeps the layers its crate doc lists.
+//!
+//! A module is a file (an inline `mod tests` belongs to its file). A module depends on another
+//! when its code names it: a `use`, a path in code (`crate::metrics::flush(..)`), a path inside a
+//! macro call, or a parent's `pub use child::X`. Declaring `mod child;` is not a dependency.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::visit::Visit;
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A module's path from its crate root (`[]` is the root, `["cm", "routing"]` is `cm::routing`).
+type ModPath = Vec<String>;
+
+/// One crate target: its modules (each with its file) and what each depends on.
+struct CrateGraph {
+    name: String,
+    files: BTreeMap<ModPath, PathBuf>,
+    /// module -> (module it names, the path as written, for the failure message)
+    edges: BTreeMap<ModPath, BTreeMap<ModPath, String>>,
+}
+
+/// Every crate target of the workspace's members: `src/lib.rs`, `src/main.rs`, `src/bin/*.rs`,
+/// the `path = ".."` targets their Cargo.toml names and their `tests/*.rs`.
+fn crate_roots() -> Vec<(String, PathBuf)> {
+    let root = workspace();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("Cargo.toml");
+    let members = manifest
+        .split("members = [")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .expect("the workspace lists its members");
+    let mut roots = Vec::new();
+    for member in members
+        .split(',')
+        .filter_map(|m| m.trim().strip_prefix('"'))
+    {
+        let dir = root.join(member.trim_end_matches('"'));
+        let mut files: BTreeSet<PathBuf> = BTreeSet::new();
+        for candidate in ["src/lib.rs", "src/main.rs"] {
+            files.insert(dir.join(candidate));
+        }
+        for folder in ["src/bin", "tests"] {
+            if let Ok(entries) = std::fs::read_dir(dir.join(folder)) {
+                for entry in entries.flatten() {
+                    files.insert(entry.path());
+                }
+            }
+        }
+        let cargo = std::fs::read_to_string(dir.join("Cargo.toml")).expect("member Cargo.toml");
+        for line in cargo.lines() {
+            if let Some(path) = line.trim().strip_prefix("path = \"") {
+                files.insert(dir.join(path.trim_end_matches('"')));
+            }
+        }
+        for file in files {
+            if file.is_file() && file.extension().is_some_and(|e| e == "rs") {
+                roots.push((relative(&file), file));
+            }
+        }
+    }
+    assert!(roots.len() >= 8, "found only {roots:?}");
+    roots
+}
+
+fn relative(file: &Path) -> String {
+    let root = workspace().canonicalize().expect("workspace");
+    let file = file.canonicalize().unwrap_or_else(|_| file.to_owned());
+    file.strip_prefix(&root)
+        .unwrap_or(&file)
+        .display()
+        .to_string()
+}
+
+fn parse(file: &Path) -> syn::File {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+impl CrateGraph {
+    fn read(name: String, root: &Path) -> Self {
+        let mut graph = CrateGraph {
+            name,
+            files: BTreeMap::new(),
+            edges: BTreeMap::new(),
+        };
+        let mut pending = vec![(ModPath::new(), root.to_owned(), true)];
+        let mut parsed = Vec::new();
+        while let Some((path, file, owns_dir)) = pending.pop() {
+            let ast = parse(&file);
+            // the folder a `mod x;` in this file is looked up in
+            let dir = if owns_dir {
+                file.parent().expect("a folder").to_owned()
+            } else {
+                file.with_extension("")
+            };
+            for item in &ast.items {
+                if let syn::Item::Mod(m) = item
+                    && m.content.is_none()
+                {
+                    let name = m.ident.to_string();
+                    let mut child = path.clone();
+                    child.push(name.clone());
+                    let flat = dir.join(format!("{name}.rs"));
+                    let nested = dir.join(&name).join("mod.rs");
+                    if flat.is_file() {
+                        pending.push((child, flat, false));
+                    } else if nested.is_file() {
+                        pending.push((child, nested, true));
+                    } else {
+                        panic!("{}: no file for `mod {name};`", file.display());
+                    }
+                }
+            }
+            graph.files.insert(path.clone(), file);
+            parsed.push((path, ast));
+        }
+        for (path, ast) in &parsed {
+            let mut visitor = Names {
+                module: path.clone(),
+                found: Vec::new(),
+            };
+            visitor.visit_file(ast);
+            for (written, resolved) in visitor.found {
+                if let Some(target) = graph.module_of(&resolved)
+                    && target != *path
+                {
+                    graph
+                        .edges
+                        .entry(path.clone())
+                        .or_default()
+                        .entry(target)
+                        .or_insert(written);
+                }
+            }
+        }
+        graph
+    }
+
+    /// The longest prefix of `path` that is one of the crate's modules (the root at least).
+    fn module_of(&self, path: &[String]) -> Option<ModPath> {
+        (0..=path.len())
+            .rev()
+            .map(|n| path[..n].to_vec())
+            .find(|prefix| self.files.contains_key(prefix))
+    }
+
+    /// Every loop, as the modules along it (each loop once, from its smallest module).
+    fn loops(&self) -> Vec<Vec<ModPath>> {
+        let mut found = BTreeSet::new();
+        for start in self.files.keys() {
+            let mut stack = vec![(start.clone(), vec![start.clone()])];
+            while let Some((at, trail)) = stack.pop() {
+                for next in self.edges.get(&at).into_iter().flat_map(|e| e.keys()) {
+                    if next == start {
+                        found.insert(trail.clone());
+                    } else if next > start && !trail.contains(next) {
+                        let mut longer = trail.clone();
+                        longer.push(next.clone());
+                        stack.push((next.clone(), longer));
+                    }
+                }
+            }
+        }
+        found.into_iter().collect()
+    }
+
+    fn describe(&self, cycle: &[ModPath]) -> String {
+        let mut text = format!("{}:", self.name);
+        for (i, from) in cycle.iter().enumerate() {
+            let to = &cycle[(i + 1) % cycle.len()];
+            let written = &self.edges[from][to];
+            text.push_str(&format!(
+                "\n  {} -> {} (names `{written}`)",
+                show(from),
+                show(to)
+            ));
+        }
+        text
+    }
+}
+
+fn show(path: &[String]) -> String {
+    if path.is_empty() {
+        "crate".to_owned()
+    } else {
+        path.join("::")
+    }
+}
+
+/// Collects the crate-relative paths one file names, resolved to absolute module paths.
+struct Names {
+    /// the module the visitor is in (an inline `mod` extends the file's)
+    module: ModPath,
+    /// (as written, resolved from the crate root)
+    found: Vec<(String, Vec<String>)>,
+}
+
+impl Names {
+    /// `segments` resolved from the crate root, when it starts at `crate`, `self` or `super`.
+    fn resolve(&self, segments: &[String]) -> Option<Vec<String>> {
+        let mut base = self.module.clone();
+        let mut rest = segments;
+        match rest.first().map(String::as_str) {
+            Some("crate") => {
+                base.clear();
+                rest = &rest[1..];
+            }
+            Some("self") => rest = &rest[1..],
+            Some("super") => {
+                while rest.first().map(String::as_str) == Some("super") {
+                    base.pop()?;
+                    rest = &rest[1..];
+                }
+            }
+            _ => return None,
+        }
+        base.extend(rest.iter().cloned());
+        Some(base)
+    }
+
+    fn note(&mut self, segments: Vec<String>) {
+        let written = segments.join("::");
+        // a bare `child::x` names a module declared in the current one (or is outside the crate,
+        // and then resolves to the current module, which is no dependency)
+        let segments =
+            if segments.len() > 1 && !matches!(segments[0].as_str(), "crate" | "self" | "super") {
+                std::iter::once("self".to_owned()).chain(segments).collect()
+            } else {
+                segments
+            };
+        if let Some(resolved) = self.resolve(&segments) {
+            self.found.push((written, resolved));
+        }
+    }
+
+    fn use_tree(&mut self, prefix: &mut Vec<String>, tree: &syn::UseTree) {
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                self.use_tree(prefix, &p.tree);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) => {
+                let mut full = prefix.clone();
+                if n.ident != "self" {
+                    full.push(n.ident.to_string());
+                }
+                self.note(full);
+            }
+            syn::UseTree::Rename(r) => {
+                let mut full = prefix.clone();
+                if r.ident != "self" {
+                    full.push(r.ident.to_string());
+                }
+                self.note(full);
+            }
+            syn::UseTree::Glob(_) => self.note(prefix.clone()),
+            syn::UseTree::Group(g) => {
+                for tree in &g.items {
+                    self.use_tree(prefix, tree);
+                }
+            }
+        }
+    }
+
+    /// `crate::a::b`, `super::x` and `self::y` sequences inside a macro's tokens.
+    fn tokens(&mut self, tokens: TokenStream) {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut i = 0;
+        while i < trees.len() {
+            if let TokenTree::Group(group) = &trees[i] {
+                self.tokens(group.stream());
+            }
+            if let TokenTree::Ident(ident) = &trees[i]
+                && matches!(ident.to_string().as_str(), "crate" | "super" | "self")
+            {
+                let mut segments = vec![ident.to_string()];
+                let mut j = i + 1;
+                while let (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)), Some(next)) =
+                    (trees.get(j), trees.get(j + 1), trees.get(j + 2))
+                {
+                    if a.as_char() != ':' || b.as_char() != ':' {
+                        break;
+                    }
+                    match next {
+                        TokenTree::Ident(next) => segments.push(next.to_string()),
+                        _ => break,
+                    }
+                    j += 3;
+                }
+                if segments.len() > 1 {
+                    self.note(segments);
+                }
+                i = j;
+                continue;
+            }
+            i += 1;
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Names {
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        let mut prefix = Vec::new();
+        if item.leading_colon.is_none() {
+            self.use_tree(&mut prefix, &item.tree);
+        }
+    }
+
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        if item.content.is_some() {
+            self.module.push(item.ident.to_string());
+            syn::visit::visit_item_mod(self, item);
+            self.module.pop();
+        }
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        if path.leading_colon.is_none() {
+            self.note(path.segments.iter().map(|s| s.ident.to_string()).collect());
+        }
+        syn::visit::visit_path(self, path);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.tokens(mac.tokens.clone());
+        syn::visit::visit_macro(self, mac);
+    }
+}
+
+fn graphs() -> Vec<CrateGraph> {
+    crate_roots()
+        .into_iter()
+        .map(|(name, root)| CrateGraph::read(name, &root))
+        .collect()
+}
+
+#[test]
+fn no_crate_has_an_import_loop() {
+    let graphs = graphs();
+    let shared = graphs
+        .iter()
+        .find(|g| g.name == "shared/src/lib.rs")
+        .unwrap_or_else(|| {
+            let names: Vec<&str> = graphs.iter().map(|g| g.name.as_str()).collect();
+            panic!("the shared crate is read: {names:?}")
+        });
+    assert!(
+        shared.files.len() >= 18 && shared.edges.len() >= 12,
+        "the reader must see shared's modules and their imports: {:?}",
+        shared.edges.keys().collect::<Vec<_>>()
+    );
+    let loops: Vec<String> = graphs
+        .iter()
+        .flat_map(|g| g.loops().into_iter().map(|c| g.describe(&c)))
+        .collect();
+    assert!(
+        loops.is_empty(),
+        "import loops (each module below names the next):\n{}",
+        loops.join("\n")
+    );
+}
+
+/// The reader itself: a loop made on purpose is found, through `use`, a path in code, a macro,
+/// `super` and a parent's re-export.
+#[test]
+fn the_reader_finds_loops_written_every_way() {
+    let dir = std::env::temp_dir().join(format!("layers-probe-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("b")).expect("probe folder");
+    let files = [
+        ("lib.rs", "mod a; mod b; mod c; mod d;"),
+        ("a.rs", "pub fn f() { crate::b::g(); }"),
+        ("b/mod.rs", "mod inner; pub use inner::X; pub fn g() {}"),
+        ("b/inner.rs", "pub struct X; fn h() { super::g() }"),
+        (
+            "c.rs",
+            "pub fn c() { tracing::info!(x = crate::d::D, \"y\"); }",
+        ),
+        (
+            "d.rs",
+            "use crate::c::c; pub const D: u8 = 1; mod tests { use super::super::a::f; }",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("probe file");
+    }
+    let graph = CrateGraph::read("probe".into(), &dir.join("lib.rs"));
+    let loops: Vec<String> = graph.loops().iter().map(|c| graph.describe(c)).collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    let expected = [
+        "probe:\n  b -> b::inner (names `inner::X`)\n  b::inner -> b (names `super::g`)",
+        "probe:\n  c -> d (names `crate::d::D`)\n  d -> c (names `crate::c::c`)",
+    ];
+    assert_eq!(loops, expected);
+    let a: ModPath = vec!["a".into()];
+    let d: ModPath = vec!["d".into()];
+    assert_eq!(
+        graph
+            .edges
+            .get(&d)
+            .and_then(|e| e.get(&a))
+            .map(String::as_str),
+        Some("super::super::a::f"),
+        "an inline module's `super` is its file"
+    );
+}
+
+/// `shared`'s layers, as its crate doc lists them: numbered items (`//! 1. **Title**: ...`,
+/// continued on the lines below) naming the modules of that layer as links, [`module`].
+fn documented_layers() -> Vec<(String, BTreeSet<String>)> {
+    let lib = std::fs::read_to_string(workspace().join("shared/src/lib.rs")).expect("lib.rs");
+    let mut items: Vec<String> = Vec::new();
+    for line in lib.lines() {
+        let Some(text) = line.strip_prefix("//!").map(str::trim) else {
+            break;
+        };
+        let numbered = text
+            .split_once(". ")
+            .is_some_and(|(n, _)| n.parse::<usize>().is_ok());
+        match items.last_mut() {
+            _ if numbered => items.push(text.to_owned()),
+            Some(item) if !text.is_empty() => {
+                item.push(' ');
+                item.push_str(text);
+            }
+            _ => {}
+        }
+        if text.is_empty() && !items.is_empty() {
+            break;
+        }
+    }
+    items
+        .iter()
+        .map(|item| {
+            let title = item.split("**").nth(1).unwrap_or(item).to_owned();
+            let modules = item
+                .split("[`")
+                .skip(1)
+                .filter_map(|rest| rest.split_once("`]").map(|(name, _)| name.to_owned()))
+                .filter(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                .collect();
+            (title, modules)
+        })
+        .collect()
+}
+
+#[test]
+fn shared_keeps_its_documented_layers() {
+    let layers = documented_layers();
+    assert!(
+        layers.len() >= 3,
+        "shared/src/lib.rs lists its layers: {layers:?}"
+    );
+    let graph = CrateGraph::read("shared".into(), &workspace().join("shared/src/lib.rs"));
+    let top_level: BTreeSet<String> = graph
+        .files
+        .keys()
+        .filter_map(|m| m.first().cloned())
+        .collect();
+    let mut layer_of = BTreeMap::new();
+    for (index, (_, modules)) in layers.iter().enumerate() {
+        for module in modules {
+            assert!(
+                layer_of.insert(module.clone(), index).is_none(),
+                "`{module}` is listed in two layers"
+            );
+        }
+    }
+    let listed: BTreeSet<String> = layer_of.keys().cloned().collect();
+    assert_eq!(
+        listed, top_level,
+        "the crate doc lists every module of shared, and only those"
+    );
+    let mut breaches = Vec::new();
+    for (from, targets) in &graph.edges {
+        let (Some(from_top), true) = (from.first(), !from.is_empty()) else {
+            continue;
+        };
+        for (to, written) in targets {
+            let Some(to_top) = to.first() else { continue };
+            if layer_of[to_top] > layer_of[from_top] {
+                breaches.push(format!(
+                    "{} ({}) names `{written}` of {} ({})",
+                    show(from),
+                    layers[layer_of[from_top]].0,
+                    show(to),
+                    layers[layer_of[to_top]].0
+                ));
+            }
+        }
+    }
+    assert!(
+        breaches.is_empty(),
+        "a layer imports only from its own and the layers listed before it:\n{}",
+        breaches.join("\n")
+    );
+}
+
+#[test]
+fn config_imports_nothing_from_its_crate() {
+    let graph = CrateGraph::read("shared".into(), &workspace().join("shared/src/lib.rs"));
+    let config: ModPath = vec!["config".into()];
+    assert_eq!(
+        graph
+            .edges
+            .get(&config)
+            .map(|e| e.values().cloned().collect::<Vec<_>>()),
+        None,
+        "shared::config is the leaf every start-up reader uses"
+    );
+}
