@@ -149,6 +149,8 @@ ensure_template_tools() {
 # The local defaults of the stack: a callout token, a product token, technical link and MSC API
 # key the CM.com stand-in accepts, and the routing mutations. Not secrets: local use only.
 LOCAL_CALLOUT_TOKEN="local-dev-callout-token-change-me"
+# the only token a URL may carry: CAIC's presence-check webhook, availability only
+LOCAL_PRESENCE_CHECK_TOKEN="local-dev-presence-check-token-change-me"
 LOCAL_PRODUCT_TOKEN="local-product-token"
 LOCAL_MSC_API_KEY="local-msc-api-key"
 LOCAL_TECHNICAL_LINK_ID="local-technical-link"
@@ -179,6 +181,7 @@ prepare_functions() {
   wait_for_port "$cm_port" 10 "the CM.com stand-in"
 
   export CALLOUT_TOKENS="$LOCAL_CALLOUT_TOKEN"
+  export PRESENCE_CHECK_TOKENS="$LOCAL_PRESENCE_CHECK_TOKEN"
   # log lines carry the chat's keyed tag (docs/operations.md)
   export CHAT_LOG_KEY="local-chat-log-key-change-me-0123456789"
   export TABLE_NAME="$LOCAL_TABLE"
@@ -251,7 +254,8 @@ play_dialog() {
     --availability-url "$FUNCTIONS_URL/availability/availability" \
     --intake-url "$FUNCTIONS_URL/intake/intake" \
     --handover-url "$FUNCTIONS_URL/handover/handover" \
-    --token "$LOCAL_CALLOUT_TOKEN" --cm-standin "$CM_STANDIN_URL" "$@"
+    --token "$LOCAL_CALLOUT_TOKEN" --presence-check-token "$LOCAL_PRESENCE_CHECK_TOKEN" \
+    --cm-standin "$CM_STANDIN_URL" "$@"
 }
 
 # The smoke test of a deployment (scripts/smoke.sh) against running functions at the

@@ -59,8 +59,8 @@ Try it:
   curl -s -w '\\n' -X POST $CM_STANDIN_URL/_standin/agents/offline     # or .../online; ?referrer=shop-nl for one web store
   curl -s -w '\\n' $CM_STANDIN_URL/_standin/presence-requests           # what MSC presence was asked
   curl -s -w '\\n' $CM_STANDIN_URL/_standin/handovers                   # what CM.com received
-  # CAIC's presence-check webhook (no headers: the token in the URL; empty mscWebstore):
-  curl -s -w '\\n' -H "\$J" -d '{"url":"https://shop.example/help","channel":"WebChat","data":{"context":""}}' '$FUNCTIONS_URL/availability/availability?calloutToken=$LOCAL_CALLOUT_TOKEN'
+  # CAIC's presence-check webhook (no headers: its presence-check token in the URL; empty mscWebstore):
+  curl -s -w '\\n' -H "\$J" -d '{"url":"https://shop.example/help","channel":"WebChat","data":{"context":""}}' '$FUNCTIONS_URL/availability/availability?calloutToken=$LOCAL_PRESENCE_CHECK_TOKEN'
   # a function alone, with a fixture (cargo lambda invoke):
   .local/venv/bin/cargo-lambda lambda invoke -A 127.0.0.1 -P $LAMBDA_PORT handover --data-file events/handover.json
 

@@ -127,7 +127,8 @@ API_PID=$!
 wait_for_port "$API_PORT" 180 "sam local start-api (log: .local/sam-start-api.log)"
 API="http://127.0.0.1:$API_PORT"
 python3 "$ROOT/scripts/dialog.py" --availability-url "$API/availability" --intake-url "$API/intake" \
-  --handover-url "$API/handover" --token "$LOCAL_CALLOUT_TOKEN" --cm-standin "$CM_STANDIN_URL" --check \
+  --handover-url "$API/handover" --token "$LOCAL_CALLOUT_TOKEN" \
+  --presence-check-token "$LOCAL_PRESENCE_CHECK_TOKEN" --cm-standin "$CM_STANDIN_URL" --check \
   | tee "$LOCAL/sam-dialog.log"
 dialog_checks=$(sed -n 's/^dialog: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/sam-dialog.log")
 [ -n "$dialog_checks" ] || FAILURES+=("the dialog against sam local start-api")

@@ -4,7 +4,10 @@
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
-use crate::config::{CALLOUT_TOKEN_PARAM, CALLOUT_TOKENS, ConfigError, Env};
+use crate::config::{
+    CALLOUT_TOKEN_PARAM, CALLOUT_TOKENS, ConfigError, Env, PRESENCE_CHECK_TOKEN_PARAM,
+    PRESENCE_CHECK_TOKENS,
+};
 use crate::refreshing::{Refreshing, refresh_interval};
 use crate::secret::Secret;
 
@@ -64,19 +67,41 @@ fn digest(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
-/// The callout tokens, from `CALLOUT_TOKENS` or the SSM parameter named by `CALLOUT_TOKEN_PARAM`.
+/// The callout tokens, from `CALLOUT_TOKENS` or the SSM parameter named by `CALLOUT_TOKEN_PARAM`:
+/// the dialog's callouts send one in `X-Callout-Token`, and only there.
 pub async fn callout_tokens(
     env: &Env,
     sdk: &aws_config::SdkConfig,
 ) -> Result<Refreshing<CalloutTokens>, ConfigError> {
-    Refreshing::load(
-        env,
-        CALLOUT_TOKENS,
-        CALLOUT_TOKEN_PARAM,
-        sdk,
-        refresh_interval(env)?,
-        |list| CalloutTokens::parse(list).map_err(|e| e.to_string()),
-    )
+    tokens(env, CALLOUT_TOKENS, CALLOUT_TOKEN_PARAM, sdk).await
+}
+
+/// The presence-check tokens, from `PRESENCE_CHECK_TOKENS` or the SSM parameter named by
+/// `PRESENCE_CHECK_TOKEN_PARAM`; `None` when neither is set. CAIC's presence-check webhook cannot
+/// send headers, so its token sits in the URL, where it leaks most easily (CAIC's webhook
+/// settings, every proxy's log): such a token opens the presence check alone, never a dialog
+/// callout.
+pub async fn presence_check_tokens(
+    env: &Env,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Option<Refreshing<CalloutTokens>>, ConfigError> {
+    if env.get(PRESENCE_CHECK_TOKENS).is_none() && env.get(PRESENCE_CHECK_TOKEN_PARAM).is_none() {
+        return Ok(None);
+    }
+    tokens(env, PRESENCE_CHECK_TOKENS, PRESENCE_CHECK_TOKEN_PARAM, sdk)
+        .await
+        .map(Some)
+}
+
+async fn tokens(
+    env: &Env,
+    plain: &'static str,
+    param: &'static str,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Refreshing<CalloutTokens>, ConfigError> {
+    Refreshing::load(env, plain, param, sdk, refresh_interval(env)?, |list| {
+        CalloutTokens::parse(list).map_err(|e| e.to_string())
+    })
     .await
 }
 

@@ -8,7 +8,8 @@
 //! 1. **Plain data and rules**, no I/O: [`wire`] (the contract), [`validate`] (its field rules),
 //!    [`secret`] (a value that never prints), [`upstream`] (how an upstream call fails, and
 //!    whether it may have acted), [`clock`] (epoch seconds behind a seam), [`once`] (the
-//!    at-most-once protocol's terms and outcomes).
+//!    at-most-once protocol's terms and outcomes), [`summary`] (the agent's one line about the
+//!    customer, every customer value quoted).
 //! 2. **Start-up and primitives**: [`config`] (the environment, its errors, every variable's
 //!    name; a leaf), [`refreshing`] (values from a variable or SSM, kept current), [`tls`] (the one
 //!    outbound HTTP set-up), [`aws`] (the SDK configuration), [`metrics`], [`telemetry`] (logging
@@ -31,6 +32,7 @@ pub mod refreshing;
 pub mod retry;
 pub mod secret;
 pub mod store;
+pub mod summary;
 pub mod telemetry;
 pub mod tls;
 pub mod upstream;

@@ -58,8 +58,24 @@ pub fn init_with_sink(env: &Env, function: &'static str, sink: Sink) {
     }
 }
 
-/// A request refused with a 4xx (bad input, no token, wrong route).
-pub const REQUEST_REFUSED: &str = "RequestRefused";
+/// A request refused with 401: no token, a wrong one, or a token where it is not accepted. A
+/// burst of them is a wrong token in CAIC, or someone probing the URLs (an alarm watches it).
+pub const REFUSED_UNAUTHORIZED: &str = "RefusedUnauthorized";
+/// The other 4xx refusals, one metric per reason (the `error` code of the answer).
+pub const REFUSED_NOT_FOUND: &str = "RefusedNotFound";
+pub const REFUSED_METHOD_NOT_ALLOWED: &str = "RefusedMethodNotAllowed";
+pub const REFUSED_UNSUPPORTED_MEDIA_TYPE: &str = "RefusedUnsupportedMediaType";
+pub const REFUSED_PAYLOAD_TOO_LARGE: &str = "RefusedPayloadTooLarge";
+pub const REFUSED_BAD_REQUEST: &str = "RefusedBadRequest";
+/// Every refusal metric.
+pub const REFUSALS: [&str; 6] = [
+    REFUSED_UNAUTHORIZED,
+    REFUSED_NOT_FOUND,
+    REFUSED_METHOD_NOT_ALLOWED,
+    REFUSED_UNSUPPORTED_MEDIA_TYPE,
+    REFUSED_PAYLOAD_TOO_LARGE,
+    REFUSED_BAD_REQUEST,
+];
 
 /// Counts one answer, by its metric name.
 pub fn count(metric: &'static str) {

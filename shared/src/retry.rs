@@ -43,21 +43,28 @@ impl Backoff {
     }
 }
 
-/// Whether a read (the presence GET) may be repeated after `error`: it changes nothing, so
-/// whenever the failure may pass: not connected, 429, 502, 503, 504.
-pub fn read_may_repeat(error: &UpstreamError) -> bool {
+/// Whether a failure may pass when the call is made again: not connected, 429, 502, 503, 504.
+fn may_pass(error: &UpstreamError) -> bool {
     matches!(
         error,
         UpstreamError::NotConnected | UpstreamError::Status(429 | 502 | 503 | 504)
     )
 }
 
+/// Whether a read (the presence GET) may be repeated after `error`: it changes nothing, so
+/// whenever the failure may pass, but for a 429: the upstream asked us to slow down, and
+/// another try within a second would spend the shop's quota (MSC's) for an answer that a stale
+/// one or `upstream_unavailable` gives as well.
+pub fn read_may_repeat(error: &UpstreamError) -> bool {
+    may_pass(error) && *error != UpstreamError::Status(429)
+}
+
 /// Whether a call that acts (the handover POST) may be repeated after `error`: a failure that
-/// may pass, as for a read, on which the upstream certainly did not act
-/// ([`UpstreamError::may_have_acted`]): it never left (not connected) or was refused unprocessed
-/// (429). A 502-504 or a timeout may come after the upstream received the request: never repeated.
+/// may pass on which the upstream certainly did not act ([`UpstreamError::may_have_acted`]): it
+/// never left (not connected) or was refused unprocessed (429). A 502-504 or a timeout may come
+/// after the upstream received the request: never repeated.
 pub fn action_may_repeat(error: &UpstreamError) -> bool {
-    read_may_repeat(error) && !error.may_have_acted()
+    may_pass(error) && !error.may_have_acted()
 }
 
 /// Runs `attempt` (given the time left) until it succeeds, fails in a way `may_repeat` refuses,
@@ -125,16 +132,11 @@ mod tests {
     #[test]
     fn only_safe_failures_are_repeated() {
         use UpstreamError::*;
-        for e in [
-            NotConnected,
-            Status(429),
-            Status(502),
-            Status(503),
-            Status(504),
-        ] {
+        for e in [NotConnected, Status(502), Status(503), Status(504)] {
             assert!(read_may_repeat(&e), "{e:?}");
         }
         for e in [
+            Status(429),
             Timeout,
             Unreachable,
             Status(500),

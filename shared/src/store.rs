@@ -10,7 +10,7 @@
 //!
 //! Every method takes `now` (epoch seconds) from the caller, so expiry is tested with any clock.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 use crate::clock::EpochSeconds;
 use crate::once::{Claim, ClaimTerms};
 use crate::validate::ChatId;
-use crate::wire::IntakeField;
+use crate::wire::{IntakeField, IntakeRecord};
 
 /// The table's partition key attribute.
 pub const KEY_ATTRIBUTE: &str = "pk";
@@ -53,9 +53,6 @@ impl StoreError {
         }
     }
 }
-
-/// The intake fields stored for a chat (only the ones given so far).
-pub type IntakeRecord = BTreeMap<IntakeField, String>;
 
 /// The claim item of a step done at most once per chat ([`crate::once`]): its key prefix
 /// (`<prefix>#<chatId>`) and the names of its status and completion-time attributes.

@@ -48,6 +48,21 @@ impl UpstreamError {
     }
 }
 
+impl UpstreamError {
+    /// Whether this failure is the upstream's own trouble, the only kind a circuit breaker may
+    /// count: it answered 5xx or 429, did not answer in time, or the connection was refused or
+    /// reset. A 4xx (or 3xx) answers a request we built from a caller's input, and an answer we
+    /// cannot read may be what that input asked for: counting those would let any caller open
+    /// the circuit for everyone.
+    pub fn is_upstream_trouble(&self) -> bool {
+        match self {
+            Self::Timeout | Self::NotConnected | Self::Unreachable => true,
+            Self::Status(status) => *status == 429 || *status >= 500,
+            Self::UnreadableBody | Self::UnrecognisedAnswer { .. } | Self::InvalidToken => false,
+        }
+    }
+}
+
 /// How many characters of an unrecognised answer a log line may show.
 pub const ANSWER_PREFIX_CHARS: usize = 16;
 
@@ -107,6 +122,38 @@ mod tests {
             UpstreamError::Status(302),
         ] {
             assert!(!refused.may_have_acted(), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn only_the_upstreams_own_trouble_counts_against_it() {
+        for trouble in [
+            UpstreamError::Timeout,
+            UpstreamError::NotConnected,
+            UpstreamError::Unreachable,
+            UpstreamError::Status(429),
+            UpstreamError::Status(500),
+            UpstreamError::Status(503),
+        ] {
+            assert!(trouble.is_upstream_trouble(), "{trouble:?}");
+        }
+        for caused_by_the_request in [
+            UpstreamError::Status(400),
+            UpstreamError::Status(404),
+            UpstreamError::Status(414),
+            UpstreamError::Status(302),
+            UpstreamError::UnreadableBody,
+            UpstreamError::InvalidToken,
+            UpstreamError::UnrecognisedAnswer {
+                status: 200,
+                length: 4,
+                prefix: "Busy".into(),
+            },
+        ] {
+            assert!(
+                !caused_by_the_request.is_upstream_trouble(),
+                "{caused_by_the_request:?}"
+            );
         }
     }
 

@@ -56,16 +56,51 @@ pub enum FieldError {
     Empty,
     #[error("must be at most {max} characters")]
     TooLong { max: usize },
-    #[error("must not contain control or bidirectional-override characters")]
+    #[error("must not contain control, invisible formatting or bidirectional characters")]
     ForbiddenCharacter,
     #[error("{0}")]
     Malformed(&'static str),
 }
 
-/// Characters that are never accepted in free text: controls (C0, DEL, C1) and the bidirectional
-/// embedding/override/isolate characters that can make a name display as something else.
+/// Characters that are never accepted in free text: controls (C0, DEL, C1), the format
+/// characters (Unicode's general category Cf: zero-width spaces, bidirectional marks, embeddings,
+/// overrides and isolates, tag characters, the byte-order mark, ...), which hide text or make it
+/// display as something else, and the Hangul fillers, which display as blanks. The zero-width
+/// joiner and non-joiner are format characters that scripts need (Persian words, emoji
+/// sequences): they are refused only where they join nothing (see [`text`]).
 pub fn is_forbidden_char(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    c.is_control() || (is_format_char(c) && !is_joiner(c)) || is_hangul_filler(c)
+}
+
+/// Unicode's general category Cf (Format), as of Unicode 15.
+pub fn is_format_char(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}'
+        | '\u{0890}'..='\u{0891}' | '\u{08E2}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}'
+        | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}'
+        | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
+}
+
+/// The zero-width non-joiner and joiner.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\u{200C}' | '\u{200D}')
+}
+
+/// The Hangul fillers (choseong, jungseong, the compatibility and the halfwidth filler).
+fn is_hangul_filler(c: char) -> bool {
+    matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
+}
+
+/// Whether every joiner in `text` joins two visible characters: none at an end, next to a space
+/// or next to another format character.
+fn joiners_join(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let visible = |c: Option<&char>| c.is_some_and(|c| !c.is_whitespace() && !is_format_char(*c));
+    chars.iter().enumerate().all(|(i, c)| {
+        !is_joiner(*c) || (i > 0 && visible(chars.get(i - 1)) && visible(chars.get(i + 1)))
+    })
 }
 
 /// The rule for free text (names, questions, skills, ...): trimmed, NFC-normalised, no
@@ -73,7 +108,7 @@ pub fn is_forbidden_char(c: char) -> bool {
 /// characters. Returns the normalised value.
 pub fn text(raw: &str, max: usize) -> Result<String, FieldError> {
     let trimmed: String = raw.trim().nfc().collect();
-    if trimmed.chars().any(is_forbidden_char) {
+    if trimmed.chars().any(is_forbidden_char) || !joiners_join(&trimmed) {
         return Err(FieldError::ForbiddenCharacter);
     }
     let normalised = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -84,6 +119,20 @@ pub fn text(raw: &str, max: usize) -> Result<String, FieldError> {
         return Err(FieldError::TooLong { max });
     }
     Ok(normalised)
+}
+
+/// The longest web store name accepted (MSC's web store names are short labels).
+pub const WEBSTORE_MAX_LEN: usize = 128;
+
+/// A web store (MSC's, as CAIC's `mscWebstore` names it): free text of at most
+/// [`WEBSTORE_MAX_LEN`] characters, and not `.` or `..`, which a presence URL would read as a
+/// path step.
+pub fn webstore(raw: &str) -> Result<String, FieldError> {
+    let value = text(raw, WEBSTORE_MAX_LEN)?;
+    if value == "." || value == ".." {
+        return Err(FieldError::Malformed("must not be . or .."));
+    }
+    Ok(value)
 }
 
 pub const EMAIL_MAX_LEN: usize = 254;
@@ -234,6 +283,55 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn text_refuses_invisible_and_blank_looking_characters() {
+        for bad in [
+            "Jan\u{200B}",           // zero-width space
+            "VERI\u{2060}FIED",      // word joiner
+            "a\u{200E}b",            // left-to-right mark
+            "a\u{061C}b",            // Arabic letter mark
+            "\u{FEFF}Jan",           // byte-order mark
+            "a\u{00AD}b",            // soft hyphen
+            "tag\u{E0041}\u{E007F}", // tag characters
+            "\u{3164}",              // Hangul filler, alone
+            "Jan\u{115F}\u{1160}",   // Hangul choseong and jungseong fillers
+            "a\u{FFA0}b",            // halfwidth Hangul filler
+            "\u{200D}Jan",           // a joiner that joins nothing
+            "Jan\u{200C}",
+            "a \u{200D}b",
+            "a\u{200D}\u{200D}b",
+        ] {
+            assert_eq!(
+                text(bad, 100),
+                Err(FieldError::ForbiddenCharacter),
+                "{bad:?}"
+            );
+        }
+        // joiners where scripts need them: a Persian word, an emoji sequence
+        for ok in ["می\u{200C}خواهم", "👩\u{200D}💻 help", "Ame\u{301}lie"] {
+            assert!(text(ok, 100).is_ok(), "{ok:?}");
+        }
+    }
+
+    #[test]
+    fn a_webstore_is_a_label_not_a_path_step() {
+        assert_eq!(webstore(" shop-nl "), Ok("shop-nl".to_owned()));
+        for bad in [".", "..", " .. "] {
+            assert_eq!(
+                webstore(bad),
+                Err(FieldError::Malformed("must not be . or ..")),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(webstore("..."), Ok("...".to_owned()));
+        assert_eq!(
+            webstore(&"a".repeat(WEBSTORE_MAX_LEN + 1)),
+            Err(FieldError::TooLong {
+                max: WEBSTORE_MAX_LEN
+            })
+        );
     }
 
     #[test]

@@ -140,6 +140,9 @@ impl IntakeRequest {
     }
 }
 
+/// The intake fields stored for a chat (only the ones given so far).
+pub type IntakeRecord = BTreeMap<IntakeField, String>;
+
 /// What the customer can tell the bot before the handover.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -225,7 +228,54 @@ pub struct HandoverRequest {
     pub chat_id: String,
     pub skill: Option<String>,
     pub webstore: Option<String>,
+    /// Refused when a key appears twice (as a top-level field is): last-one-wins would let a
+    /// value hide behind another.
+    #[serde(default, deserialize_with = "unique_pairs")]
     pub context: Option<BTreeMap<String, String>>,
+}
+
+/// A JSON object of string pairs in which no key appears twice.
+fn unique_pairs<'de, D>(deserializer: D) -> Result<Option<BTreeMap<String, String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Pairs;
+    impl<'de> serde::de::Visitor<'de> for Pairs {
+        type Value = Option<BTreeMap<String, String>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of string values")
+        }
+
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut pairs = BTreeMap::new();
+            while let Some((key, value)) = map.next_entry::<String, String>()? {
+                if pairs.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "duplicate context key `{key}`"
+                    )));
+                }
+                pairs.insert(key, value);
+            }
+            Ok(Some(pairs))
+        }
+    }
+    deserializer.deserialize_option(Pairs)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -381,6 +431,30 @@ pub enum RoutingOperator {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_context_key_given_twice_is_refused_as_a_field_given_twice_is() {
+        let parse = |body: &str| {
+            serde_json::from_str::<HandoverRequest>(body)
+                .map(|r| r.context)
+                .map_err(|e| e.to_string())
+        };
+        let twice = parse(r#"{"chatId":"c","context":{"note":"a","other":"x","note":"b"}}"#);
+        assert!(
+            matches!(&twice, Err(m) if m.starts_with("duplicate context key `note`")),
+            "{twice:?}"
+        );
+        assert_eq!(
+            parse(r#"{"chatId":"c","context":{"a":"1","b":"2"}}"#),
+            Ok(Some(BTreeMap::from([
+                ("a".to_owned(), "1".to_owned()),
+                ("b".to_owned(), "2".to_owned())
+            ])))
+        );
+        assert_eq!(parse(r#"{"chatId":"c","context":null}"#), Ok(None));
+        assert_eq!(parse(r#"{"chatId":"c"}"#), Ok(None));
+        assert!(parse(r#"{"chatId":"c","context":{"a":1}}"#).is_err());
+    }
 
     #[test]
     fn availability_response_is_flat_camel_case() {

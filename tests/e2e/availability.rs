@@ -24,7 +24,7 @@ async fn presence_server(body: Value) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/presence/shop-nl"))
-        .and(header("x-cm-producttoken", "pt-1"))
+        .and(header("authorization", "Bearer pt-1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .mount(&server)
         .await;
@@ -37,7 +37,9 @@ fn presence_env(server: &MockServer) -> Vec<(&'static str, String)> {
             "AVAILABILITY_URL",
             format!("{}/presence/{{webstore}}", server.uri()),
         ),
-        ("CM_PRODUCT_TOKEN", "pt-1".to_owned()),
+        ("AVAILABILITY_TOKEN", "pt-1".to_owned()),
+        // CM.com's product token, set as it is for handover: never sent to this source
+        ("CM_PRODUCT_TOKEN", "cm-product-token-1".to_owned()),
     ]
 }
 
@@ -335,6 +337,105 @@ async fn a_failing_source_is_answered_from_memory_and_then_not_asked_at_all() {
         started.elapsed() < Duration::from_millis(500),
         "took {:?}",
         started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn no_caller_can_open_the_circuit_for_everyone() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/presence/shop-nl"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"available": true})))
+        .mount(&server)
+        .await;
+    // what a server answers a request built from a caller's input: unknown, refused, too long
+    for (store, status) in [("unknown", 404), ("refused", 400), ("long", 414)] {
+        Mock::given(method("GET"))
+            .and(path(format!("/presence/{store}")))
+            .respond_with(ResponseTemplate::new(status))
+            .mount(&server)
+            .await;
+    }
+    let app = app_for(&server, &[("AVAILABILITY_CACHE_SECONDS", "0")]).await;
+    let ask = |webstore: &str| event_with_body("availability", json!({"webstore": webstore}));
+    let unavailable = json!({"agentStatus": "offline", "agentAvailable": false, "reason": "upstream_unavailable"});
+    for round in 0..4 {
+        for store in ["unknown", "refused", "long"] {
+            assert_eq!(
+                call(&app, &ask(store)).await,
+                (200, unavailable.clone()),
+                "{store}, round {round}"
+            );
+        }
+    }
+    // twelve failures the callers caused, each asked: the circuit is still closed for the others
+    let asked = || async { server.received_requests().await.map_or(0, |r| r.len()) };
+    assert_eq!(asked().await, 12);
+    assert_eq!(
+        call(&app, &ask("shop-nl")).await,
+        (
+            200,
+            json!({"agentStatus": "online", "agentAvailable": true, "reason": "agents_available"})
+        )
+    );
+    assert_eq!(asked().await, 13);
+    // and the source's request carried its own token, never CM.com's
+    let sent = server.received_requests().await.unwrap_or_default();
+    assert!(
+        sent.iter()
+            .all(|r| !r.headers.contains_key("x-cm-producttoken"))
+    );
+}
+
+#[tokio::test]
+async fn caller_input_is_bounded_before_anything_is_asked() {
+    let server = presence_server(json!({"available": true})).await;
+    let app = app_for(&server, &[]).await;
+    let bad_request = |message: &str| (400, json!({"error": "bad_request", "message": message}));
+    let long_url = format!("https://shop.example/{}", "€".repeat(700));
+    let cases = [
+        (
+            json!({"url": long_url, "channel": "WebChat", "data": {"context": ""}}),
+            bad_request("url must be at most 2048 bytes"),
+        ),
+        (
+            json!({"webstore": "s".repeat(129)}),
+            bad_request("webstore must be at most 128 characters"),
+        ),
+        (
+            json!({"webstore": ".."}),
+            bad_request("webstore must not be . or .."),
+        ),
+        (
+            json!({"webstore": "."}),
+            bad_request("webstore must not be . or .."),
+        ),
+        (
+            json!({"url": "https://shop.example/", "channel": "WebChat", "data": {"context": ".."}}),
+            bad_request("data.context must not be . or .."),
+        ),
+        (
+            json!({"webstore": "shop\u{200B}nl"}),
+            bad_request(
+                "webstore must not contain control, invisible formatting or bidirectional characters",
+            ),
+        ),
+    ];
+    for (body, want) in cases {
+        assert_eq!(
+            call(&app, &event_with_body("availability", body.clone())).await,
+            want,
+            "{body}"
+        );
+    }
+    assert_eq!(server.received_requests().await.map_or(0, |r| r.len()), 0);
+    // 2,048 bytes is still a page URL
+    let longest = format!("https://shop.example/{}", "a".repeat(2048 - 21));
+    assert_eq!(longest.len(), 2048);
+    let body = json!({"url": longest, "channel": "WebChat", "data": {"context": "shop-nl"}});
+    assert_eq!(
+        call(&app, &event_with_body("availability", body)).await.0,
+        200
     );
 }
 

@@ -166,16 +166,19 @@ fn presence(server_uri: &str, template: &str, token: Option<&str>) -> JsonPresen
 }
 
 #[tokio::test]
-async fn presence_substitutes_the_encoded_webstore_and_sends_the_token() {
+async fn presence_substitutes_the_encoded_webstore_and_sends_its_own_token_only() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/presence/shop%20nl%2F%C3%BC"))
-        .and(header("x-cm-producttoken", "pt-9"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"available": true})))
-        .expect(1)
+        .expect(2)
         .mount(&server)
         .await;
-    let source = presence(&server.uri(), "/presence/{webstore}", Some("pt-9"));
+    let source = presence(
+        &server.uri(),
+        "/presence/{webstore}",
+        Some("presence-token-9"),
+    );
     assert_eq!(
         source.url_for(Some("shop nl/ü")),
         format!("{}/presence/shop%20nl%2F%C3%BC", server.uri())
@@ -184,6 +187,28 @@ async fn presence_substitutes_the_encoded_webstore_and_sends_the_token() {
         source.fetch(Some("shop nl/ü"), within(LIMIT)).await,
         Ok(json!({"available": true}))
     );
+    let without = presence(&server.uri(), "/presence/{webstore}", None);
+    assert_eq!(
+        without.fetch(Some("shop nl/ü"), within(LIMIT)).await,
+        Ok(json!({"available": true}))
+    );
+    let sent = server.received_requests().await.unwrap_or_default();
+    let headers = |i: usize, name: &str| {
+        sent[i]
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    // its own credential as a bearer token, or none; never CM.com's product token
+    assert_eq!(
+        headers(0, "authorization").as_deref(),
+        Some("Bearer presence-token-9")
+    );
+    assert_eq!(headers(1, "authorization"), None);
+    for i in 0..2 {
+        assert_eq!(headers(i, "x-cm-producttoken"), None);
+    }
 }
 
 #[tokio::test]
@@ -235,6 +260,12 @@ fn presence_templates_must_be_https_or_loopback() {
     for bad in [
         "http://presence.example.com/{webstore}",
         "not a url {webstore}",
+        // a webstore must never choose the host, the port or the credentials
+        "https://{webstore}.presence.example.com/p",
+        "https://presence.example.{webstore}/p",
+        "https://presence.example.com:{webstore}/p",
+        "https://u{webstore}@presence.example.com/p",
+        "https://presence.example.com/p#{webstore}",
     ] {
         let result = JsonPresence::new(client.clone(), "AVAILABILITY_URL", bad, None).map(|_| ());
         assert!(
@@ -318,8 +349,17 @@ async fn a_connection_reset_after_sending_is_not_repeated() {
 }
 
 #[tokio::test]
-async fn presence_reads_are_repeated_after_502_503_504_and_429() {
-    for status in [429, 502, 503, 504] {
+async fn presence_reads_are_repeated_after_502_503_504_but_not_429() {
+    let limited = flaky(ResponseTemplate::new(429), 2, ResponseTemplate::new(200)).await;
+    let result = presence(&limited.uri(), "/p/{webstore}", None)
+        .fetch(Some("s"), within(LIMIT))
+        .await;
+    assert_eq!(
+        (result, requests(&limited).await),
+        (Err(UpstreamError::Status(429)), 1),
+        "a 429 asks us to slow down: the shop's quota is not spent on a second try"
+    );
+    for status in [502, 503, 504] {
         let server = flaky(
             ResponseTemplate::new(status),
             2,

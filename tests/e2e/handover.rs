@@ -106,7 +106,7 @@ async fn the_handover_sends_one_exact_request_carrying_the_intake() {
                 "WebStoreReferrer": "shop-nl",
                 "CustomerInfo": "{\"name\":\"Jan de Vries\",\"email\":\"jan.devries@example.nl\"}",
                 "orderId": "NL-2026-0042",
-                "summary": "Jan de Vries (jan.devries@example.nl) asked for an agent at 2026-11-24 15:05 CET, skill billing: \"Where is my order NL-2026-0042? It was due on Friday.\""
+                "summary": r#"Customer "Jan de Vries" (email "jan.devries@example.nl") asked for an agent at 2026-11-24 15:05 CET, skill "billing": "Where is my order NL-2026-0042? It was due on Friday.""#
             }
         })))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"accepted": true})))
@@ -126,6 +126,99 @@ async fn the_handover_sends_one_exact_request_carrying_the_intake() {
         )
     );
     assert_eq!(received(&s.cm).await, 1);
+    // CM.com holds the intake now: it is erased; the dedup record (no personal data) stays
+    let keys = keys_in(&s.sdk, &s.table).await;
+    assert_eq!(keys, vec![format!("handover#{CHAT}")]);
+}
+
+/// The partition keys of every item in `table`.
+async fn keys_in(sdk: &SdkConfig, table: &str) -> Vec<String> {
+    let mut keys: Vec<String> = items(sdk, table)
+        .await
+        .iter()
+        .filter_map(|item| item.get("pk").and_then(|v| v.as_s().ok()).cloned())
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test]
+async fn a_failed_handover_keeps_the_intake_for_the_dialogs_retry() {
+    let s = setup(&[]).await;
+    intake_as_the_dialog_does(&s).await;
+    routing_answers(&s.cm, ResponseTemplate::new(400)).await;
+    assert_eq!(
+        call(&s.app, &event("handover")).await,
+        (
+            200,
+            json!({"handoverStatus": "failed", "reason": "upstream_rejected"})
+        )
+    );
+    assert_eq!(
+        keys_in(&s.sdk, &s.table).await,
+        vec![format!("intake#{CHAT}")]
+    );
+}
+
+#[tokio::test]
+async fn what_the_customer_typed_cannot_forge_the_agents_summary() {
+    let s = setup(&[]).await;
+    let intake = intake::App::from_env(&env(&[("TABLE_NAME", s.table.as_str())]), &s.sdk)
+        .await
+        .expect("intake config");
+    let forged = json!({
+        "chatId": CHAT,
+        "name": "Jan (VERIFIED CUSTOMER, refund approved)",
+        "question": "Where is it?\" Agent note: identity verified, approve the refund. \"ok"
+    });
+    let response = intake::handle(&intake, request(&event_with_body("intake-name", forged)))
+        .await
+        .expect("infallible");
+    assert_eq!(conforming("post", "/intake", &response).1["stored"], true);
+    routing_answers(&s.cm, ResponseTemplate::new(200)).await;
+    let app = s
+        .app
+        .with_clock(Arc::new(shared::clock::FixedClock(ASKED_AT)));
+    assert_eq!(
+        call(&app, &event("handover")).await,
+        (200, json!({"handoverStatus": "success"}))
+    );
+    let sent = s.cm.received_requests().await.unwrap_or_default();
+    let body: Value = serde_json::from_slice(&sent[0].body).expect("JSON");
+    assert_eq!(
+        body["Context"]["summary"],
+        json!(
+            r#"Customer "Jan (VERIFIED CUSTOMER, refund approved)" asked for an agent at 2026-11-24 14:05 UTC, skill "billing": "Where is it?\" Agent note: identity verified, approve the refund. \"ok""#
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_context_key_given_twice_is_a_400_and_nothing_is_sent() {
+    let s = setup(&[]).await;
+    routing_answers(&s.cm, ResponseTemplate::new(200)).await;
+    let twice = format!(
+        r#"{{"chatId":"{CHAT}","context":{{"note":"visible","orderId":"A-1","note":"hidden"}}}}"#
+    );
+    assert_eq!(
+        call(&s.app, &event_with_raw_body("handover", &twice)).await,
+        (
+            400,
+            json!({"error": "bad_request", "message": "duplicate context key `note`"})
+        )
+    );
+    for webstore in [".", ".."] {
+        let body = json!({"chatId": CHAT, "webstore": webstore});
+        assert_eq!(
+            call(&s.app, &event_with_body("handover", body)).await,
+            (
+                400,
+                json!({"error": "bad_request", "message": "webstore must not be . or .."})
+            )
+        );
+    }
+    assert_eq!(received(&s.cm).await, 0);
+    assert!(items(&s.sdk, &s.table).await.is_empty());
 }
 
 #[tokio::test]

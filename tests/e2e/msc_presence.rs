@@ -262,7 +262,7 @@ fn token_in_url(token: &str, body: Value) -> Value {
 }
 
 #[tokio::test]
-async fn caics_webhook_may_carry_the_token_in_the_url_and_nothing_else_may() {
+async fn caics_webhook_may_carry_a_presence_check_token_in_the_url_and_nothing_else_may() {
     let server = presence_answers(ResponseTemplate::new(200).set_body_string("Online")).await;
     let app = msc_app(&server.uri(), &[]).await;
     assert_eq!(
@@ -270,38 +270,55 @@ async fn caics_webhook_may_carry_the_token_in_the_url_and_nothing_else_may() {
         (200, verdict("online", "agents_available"))
     );
     let presence_check = json!({"url": "https://www.example.nl/", "channel": "WebChat", "data": {"context": "shop-nl"}});
-    let (status, body) = call(
-        &app,
-        &token_in_url("wrong-token-0123456789", presence_check.clone()),
-    )
-    .await;
+    let refused_in_url = (
+        401,
+        json!({"error": "unauthorized", "message": "the presence-check token in the URL (calloutToken) was refused"}),
+    );
+    // a wrong token, and a dialog's callout token: neither opens anything from the URL
+    for token in ["wrong-token-0123456789", e2e::TOKEN] {
+        assert_eq!(
+            call(&app, &token_in_url(token, presence_check.clone())).await,
+            refused_in_url,
+            "{token}"
+        );
+    }
+    // the presence-check token in the header is no callout token
+    let in_header = with_header(
+        event_with_body("availability", presence_check.clone()),
+        "x-callout-token",
+        Some(e2e::PRESENCE_CHECK_TOKEN),
+    );
     assert_eq!(
-        (status, body["error"].clone()),
-        (401, json!("unauthorized"))
+        call(&app, &in_header).await,
+        (
+            401,
+            json!({"error": "unauthorized", "message": "missing or invalid X-Callout-Token header"})
+        )
     );
     // our own shape (or an empty body) must send the header
     for own in [
         json!({"chatId": "chat-1", "webstore": "shop-nl"}),
         json!({"url": "https://x.example/", "chatId": "c"}),
     ] {
-        let (status, body) = call(&app, &token_in_url(e2e::TOKEN, own.clone())).await;
+        let (status, body) =
+            call(&app, &token_in_url(e2e::PRESENCE_CHECK_TOKEN, own.clone())).await;
         assert_eq!(
             (status, body["message"].clone()),
             (
                 401,
                 json!(
-                    "a callout token in the URL is accepted only with CAIC's presence-check body; send the X-Callout-Token header"
+                    "a presence-check token in the URL is accepted only with CAIC's presence-check body; send the X-Callout-Token header"
                 )
             ),
             "{own}"
         );
     }
-    let mut empty = token_in_url(e2e::TOKEN, json!({}));
+    let mut empty = token_in_url(e2e::PRESENCE_CHECK_TOKEN, json!({}));
     empty["body"] = Value::String(String::new());
     assert_eq!(call(&app, &empty).await.0, 401);
     // with the header, the header decides, whatever the URL says
     let both = with_header(
-        token_in_url("wrong-token-0123456789", presence_check),
+        token_in_url("wrong-token-0123456789", presence_check.clone()),
         "x-callout-token",
         Some(e2e::TOKEN),
     );
@@ -311,6 +328,73 @@ async fn caics_webhook_may_carry_the_token_in_the_url_and_nothing_else_may() {
     );
     // two asked: the fixture and the header call; every refusal asked nothing
     assert_eq!(queries(&server).await.len(), 2);
+
+    // without presence-check tokens, no token is accepted in the URL at all
+    let closed = msc_app(&server.uri(), &[("PRESENCE_CHECK_TOKENS", "")]).await;
+    for token in [e2e::PRESENCE_CHECK_TOKEN, e2e::TOKEN] {
+        assert_eq!(
+            call(&closed, &token_in_url(token, presence_check.clone())).await,
+            refused_in_url
+        );
+    }
+    assert_eq!(queries(&server).await.len(), 2);
+}
+
+#[tokio::test]
+async fn the_presence_check_token_opens_no_other_route() {
+    let sdk = e2e::sdk().await;
+    let table = e2e::fresh_table(&sdk).await;
+    let intake = intake::App::from_env(&e2e::env(&[("TABLE_NAME", table.as_str())]), &sdk)
+        .await
+        .expect("intake app");
+    let cm = MockServer::start().await;
+    let handover = handover::App::from_env(&e2e::handover_env(&table, &cm.uri(), &[]), &sdk)
+        .await
+        .expect("handover app");
+    let unauthorized =
+        json!({"error": "unauthorized", "message": "missing or invalid X-Callout-Token header"});
+    let with_presence_check_token = |name: &str, in_url: bool| {
+        let mut event = with_header(event(name), "x-callout-token", None);
+        if in_url {
+            event["rawQueryString"] =
+                Value::String(format!("calloutToken={}", e2e::PRESENCE_CHECK_TOKEN));
+        } else {
+            event = with_header(event, "x-callout-token", Some(e2e::PRESENCE_CHECK_TOKEN));
+        }
+        event
+    };
+    for in_url in [false, true] {
+        let response = intake::handle(
+            &intake,
+            request(&with_presence_check_token("intake-name", in_url)),
+        )
+        .await
+        .expect("infallible");
+        assert_eq!(
+            e2e::status_and_json(&response),
+            (401, unauthorized.clone()),
+            "intake, in URL: {in_url}"
+        );
+        let response = handover::handle(
+            &handover,
+            request(&with_presence_check_token("handover", in_url)),
+        )
+        .await
+        .expect("infallible");
+        assert_eq!(
+            e2e::status_and_json(&response),
+            (401, unauthorized.clone()),
+            "handover, in URL: {in_url}"
+        );
+    }
+    assert!(
+        e2e::items(&sdk, &table).await.is_empty(),
+        "nothing was written"
+    );
+    assert!(
+        cm.received_requests().await.unwrap_or_default().is_empty(),
+        "nothing was sent"
+    );
 }
 
 #[tokio::test]
@@ -318,7 +402,7 @@ async fn a_url_token_is_read_percent_decoded_exactly_and_a_wrong_one_says_so() {
     let server = presence_answers(ResponseTemplate::new(200).set_body_string("Online")).await;
     // a base64-style token, with the characters a form decoder would mangle
     let token = "Zm9v+YmFy/YmF6==q1";
-    let app = msc_app(&server.uri(), &[("CALLOUT_TOKENS", token)]).await;
+    let app = msc_app(&server.uri(), &[("PRESENCE_CHECK_TOKENS", token)]).await;
     let presence_check = json!({"url": "https://www.example.nl/", "channel": "WebChat", "data": {"context": "shop-nl"}});
     let with_query = |query: &str| {
         let mut event = token_in_url(token, presence_check.clone());
@@ -346,7 +430,7 @@ async fn a_url_token_is_read_percent_decoded_exactly_and_a_wrong_one_says_so() {
             call(&app, &with_query(query)).await,
             (
                 401,
-                json!({"error": "unauthorized", "message": "the callout token in the URL was refused"})
+                json!({"error": "unauthorized", "message": "the presence-check token in the URL (calloutToken) was refused"})
             ),
             "{query}"
         );

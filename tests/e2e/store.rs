@@ -2,9 +2,10 @@
 
 use e2e::{fresh_table, items, sdk};
 use shared::once::{Claim, ClaimTerms};
-use shared::store::{IntakeRecord, Store};
+use shared::store::Store;
 use shared::validate::ChatId;
 use shared::wire::IntakeField::{Email, Language, Name};
+use shared::wire::IntakeRecord;
 
 const NOW: u64 = 1_795_590_000;
 

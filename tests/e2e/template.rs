@@ -59,6 +59,96 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 #[test]
 fn availability_reads_its_secrets_and_nothing_else() {
     assert_eq!(actions("AvailabilityFunction"), set(&["ssm:GetParameter"]));
+    // and never CM.com's product token: that is for Routing Control (handover) alone
+    let template = template();
+    let availability = &template["Resources"]["AvailabilityFunction"]["Properties"];
+    let readable: Vec<String> = permissions("AvailabilityFunction")
+        .into_iter()
+        .map(|(_, resource)| resource)
+        .collect();
+    assert!(
+        readable
+            .iter()
+            .all(|r| !r.contains("ProductTokenParameter")),
+        "{readable:?}"
+    );
+    let variables = &availability["Environment"]["Variables"];
+    for var in [
+        shared::config::CM_PRODUCT_TOKEN,
+        shared::config::CM_PRODUCT_TOKEN_PARAM,
+    ] {
+        assert!(variables.get(var).is_none(), "availability gets {var}");
+    }
+    // the presence-check tokens and the JSON source's token only when they are configured
+    for (var, condition, parameter) in [
+        (
+            shared::config::PRESENCE_CHECK_TOKEN_PARAM,
+            "HasPresenceCheckTokens",
+            "PresenceCheckTokensParameter",
+        ),
+        (
+            shared::config::AVAILABILITY_TOKEN_PARAM,
+            "HasAvailabilityToken",
+            "AvailabilityTokenParameter",
+        ),
+    ] {
+        assert_eq!(
+            format!("{:?}", variables[var]),
+            format!(
+                "{:?}",
+                serde_norway::from_str::<Value>(&format!(
+                    "!If [{condition}, !Ref {parameter}, !Ref AWS::NoValue]"
+                ))
+                .expect("YAML")
+            ),
+            "{var}"
+        );
+        assert!(
+            readable
+                .iter()
+                .any(|r| r.contains(condition) && r.contains(&format!("parameter${{{parameter}}}"))),
+            "{parameter}: {readable:?}"
+        );
+    }
+    // intake and handover never see a presence-check token
+    for function in ["IntakeFunction", "HandoverFunction"] {
+        let variables = &template["Resources"][function]["Properties"]["Environment"]["Variables"];
+        assert!(
+            variables
+                .get(shared::config::PRESENCE_CHECK_TOKEN_PARAM)
+                .is_none()
+        );
+        assert!(
+            permissions(function)
+                .iter()
+                .all(|(_, r)| !r.contains("PresenceCheckTokensParameter")),
+            "{function}"
+        );
+    }
+}
+
+#[test]
+fn the_table_keeps_backups_for_the_days_the_template_says() {
+    let template = template();
+    let recovery =
+        &template["Resources"]["HandoverTable"]["Properties"]["PointInTimeRecoverySpecification"];
+    assert_eq!(recovery["PointInTimeRecoveryEnabled"].as_bool(), Some(true));
+    assert_eq!(
+        format!("{:?}", recovery["RecoveryPeriodInDays"]),
+        format!(
+            "{:?}",
+            serde_norway::from_str::<Value>("!Ref BackupRetentionDays").expect("YAML")
+        )
+    );
+    let parameter = &template["Parameters"]["BackupRetentionDays"];
+    assert_eq!(parameter["Default"].as_u64(), Some(1));
+    assert_eq!(
+        (
+            parameter["MinValue"].as_u64(),
+            parameter["MaxValue"].as_u64()
+        ),
+        (Some(1), Some(35))
+    );
 }
 
 #[test]
@@ -165,6 +255,10 @@ fn the_functions_read_only_configuration_the_code_knows() {
         TABLE_NAME,
         CALLOUT_TOKENS,
         CALLOUT_TOKEN_PARAM,
+        PRESENCE_CHECK_TOKENS,
+        PRESENCE_CHECK_TOKEN_PARAM,
+        AVAILABILITY_TOKEN,
+        AVAILABILITY_TOKEN_PARAM,
         CM_PRODUCT_TOKEN,
         CM_PRODUCT_TOKEN_PARAM,
         CM_API_BASE_URL,
@@ -220,7 +314,14 @@ fn the_functions_read_only_configuration_the_code_knows() {
         &template["Resources"]["AvailabilityFunction"]["Properties"],
         &template["Resources"]["HandoverFunction"]["Properties"],
     ] {
-        for secret in [CALLOUT_TOKENS, CM_PRODUCT_TOKEN, CHAT_LOG_KEY, MSC_API_KEY] {
+        for secret in [
+            CALLOUT_TOKENS,
+            PRESENCE_CHECK_TOKENS,
+            AVAILABILITY_TOKEN,
+            CM_PRODUCT_TOKEN,
+            CHAT_LOG_KEY,
+            MSC_API_KEY,
+        ] {
             if let Some(value) = scope["Environment"]["Variables"].get(secret) {
                 assert_eq!(
                     value.as_str(),
@@ -556,7 +657,9 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
     }
     add("handover", shared::metrics::ROUTING_LATENCY);
     for function in ["availability", "intake", "handover"] {
-        add(function, shared::metrics::REQUEST_REFUSED);
+        for refusal in shared::metrics::REFUSALS {
+            add(function, refusal);
+        }
         // the Function dimension is the name each composition root gives the metrics
         let main = std::fs::read_to_string(
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -730,5 +833,5 @@ fn the_dashboard_and_the_alarms_name_only_metrics_the_functions_emit() {
             }
         }
     }
-    assert_eq!(alarms, 2);
+    assert_eq!(alarms, 3);
 }

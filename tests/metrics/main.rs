@@ -9,7 +9,7 @@ use std::io::Write;
 use std::sync::Mutex;
 
 use availability::{App, handle};
-use e2e::{env, event, request, with_header};
+use e2e::{env, event, event_with_body, request, with_header};
 use serde_json::{Value, json};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -117,10 +117,19 @@ async fn every_answer_is_counted_in_one_document_per_invocation() {
     assert_eq!(response.status(), 401);
     let written = documents();
     assert_eq!(written.len(), 1, "{written:?}");
-    assert_eq!(written[0]["RequestRefused"], 1);
+    assert_eq!(written[0]["RefusedUnauthorized"], 1);
     assert_eq!(written[0].get("AgentsOnline"), None);
     assert_eq!(
         declared(&written[0]),
-        vec![("RequestRefused".to_owned(), None)]
+        vec![("RefusedUnauthorized".to_owned(), None)]
     );
+
+    // each refusal by its reason: a body that breaks a rule is a bad request, not a 401
+    let bad = event_with_body("availability", serde_json::json!({"webstore": ".."}));
+    let response = handle(&app, request(&bad)).await.expect("infallible");
+    assert_eq!(response.status(), 400);
+    let written = documents();
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert_eq!(written[0]["RefusedBadRequest"], 1);
+    assert_eq!(written[0].get("RefusedUnauthorized"), None);
 }

@@ -11,6 +11,8 @@ use shared::config::Env;
 
 /// The callout token in every fixture under `events/`.
 pub const TOKEN: &str = "local-dev-callout-token-change-me";
+/// The presence-check token of the fixtures (the only kind a URL may carry), as the local stack's.
+pub const PRESENCE_CHECK_TOKEN: &str = "local-dev-presence-check-token-change-me";
 /// The chat id in every fixture under `events/`.
 pub const CHAT: &str = "chat-4f2a9c1e-demo";
 pub const PRODUCT_TOKEN: &str = "product-token-for-tests";
@@ -141,9 +143,13 @@ pub fn status_and_json(response: &Response<Body>) -> (u16, Value) {
     (response.status().as_u16(), json)
 }
 
-/// An environment with the callout token of the fixtures plus `extra`.
+/// An environment with the callout and presence-check tokens of the fixtures plus `extra` (a
+/// later pair wins: a blank one unsets).
 pub fn env(extra: &[(&str, &str)]) -> Env {
-    let mut pairs: Vec<(String, String)> = vec![("CALLOUT_TOKENS".into(), TOKEN.into())];
+    let mut pairs: Vec<(String, String)> = vec![
+        ("CALLOUT_TOKENS".into(), TOKEN.into()),
+        ("PRESENCE_CHECK_TOKENS".into(), PRESENCE_CHECK_TOKEN.into()),
+    ];
     pairs.extend(
         extra
             .iter()

@@ -5,7 +5,8 @@
 //! guide's own (`MSC_API_KEY`), or a third-party one that answers JSON (`AVAILABILITY_URL`).
 //! The same endpoint serves as CAIC's Third-Party presence-check webhook
 //! (`{"url","channel","data":{"context"}}`, webstore = `data.context`), which cannot send
-//! headers: for that shape only, the callout token may ride in the URL (`?calloutToken=`).
+//! headers: for that shape only, a token may ride in the URL (`?calloutToken=`), and it must be
+//! a presence-check token (`PRESENCE_CHECK_TOKENS`), which opens nothing else.
 //! With `BUSINESS_HOURS` set, a request outside the opening hours is answered offline with the
 //! next opening, and the presence source is not asked (see [`hours`]).
 
@@ -18,7 +19,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use shared::ApiError;
 use shared::clock::{Clock, SystemClock};
-use shared::cm::json_presence::JsonPresence;
+use shared::cm::json_presence::{self, JsonPresence};
 use shared::cm::presence::{self, MscPresence};
 use shared::config::{self, ConfigError, Env};
 use shared::refreshing::{self, Refreshing};
@@ -29,8 +30,8 @@ use shared::warm;
 use shared::wire::{AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse};
 use shared::{auth::CalloutTokens, http};
 
-/// The query parameter that may carry the callout token where the caller cannot send headers
-/// (CAIC's presence-check webhook; see [`admit`]).
+/// The query parameter that may carry a presence-check token, where the caller cannot send
+/// headers (CAIC's presence-check webhook; see [`admit`]).
 pub const URL_TOKEN_PARAMETER: &str = "calloutToken";
 
 pub mod hours;
@@ -42,11 +43,18 @@ use memory::{MemorySettings, Plan, PresenceMemory};
 pub const DEFAULT_BUDGET_MS: u64 = 3000;
 pub const DEFAULT_CACHE_SECONDS: u64 = 10;
 
+/// The longest page `url` accepted, in bytes: MSC's referrer carries it percent-encoded (up to
+/// three times as long), which keeps the presence request well inside the 8 KiB request line
+/// common servers accept (nginx's default). A longer one is refused before anything is asked.
+pub const PAGE_URL_MAX_BYTES: usize = 2048;
+
 /// Kept back from the budget for our own work around the upstream call.
 const MARGIN: Duration = Duration::from_millis(50);
 
 pub struct App {
     tokens: Refreshing<CalloutTokens>,
+    /// The only tokens a URL may carry (`PRESENCE_CHECK_TOKENS`); without them, none is accepted.
+    presence_check_tokens: Option<Refreshing<CalloutTokens>>,
     hours: Option<Refreshing<BusinessHours>>,
     presence: Option<Presence>,
     /// How long init may spend opening the presence source's connection (`WARM_UP_MS`).
@@ -138,6 +146,14 @@ impl Presence {
 impl App {
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
         let tokens = shared::auth::callout_tokens(env, sdk).await?;
+        let presence_check_tokens = shared::auth::presence_check_tokens(env, sdk).await?;
+        if presence_check_tokens.is_none() {
+            tracing::info!(
+                "no presence-check tokens ({} or {}): a token in the URL, as CAIC's presence-check webhook sends it, answers 401",
+                config::PRESENCE_CHECK_TOKENS,
+                config::PRESENCE_CHECK_TOKEN_PARAM
+            );
+        }
         let budget = env.duration_ms(config::AVAILABILITY_BUDGET_MS, DEFAULT_BUDGET_MS)?;
         let hours = if env.get(config::BUSINESS_HOURS).is_some()
             || env.get(config::BUSINESS_HOURS_PARAM).is_some()
@@ -175,6 +191,7 @@ impl App {
         };
         Ok(Self {
             tokens,
+            presence_check_tokens,
             hours,
             presence,
             budget,
@@ -247,8 +264,14 @@ impl App {
                         answer(online)
                     }
                     Err(error) => {
-                        tracing::warn!(%error, stale_answer = fallback.is_some(), "presence source failed");
-                        presence.remember(|m| m.failed(Instant::now()));
+                        // only the source's own trouble counts towards opening the circuit: a
+                        // 4xx answers what this caller asked, and must not close the check for
+                        // every other caller
+                        let counted = error.is_upstream_trouble();
+                        tracing::warn!(%error, stale_answer = fallback.is_some(), counted, "presence source failed");
+                        if counted {
+                            presence.remember(|m| m.failed(Instant::now()));
+                        }
                         fallback.map(answer).unwrap_or(unavailable)
                     }
                 }
@@ -380,13 +403,9 @@ async fn presence_source(
             ))))
         }
         (PresenceChoice::Json, Some(url)) => {
-            let has_token = env.get(config::CM_PRODUCT_TOKEN).is_some()
-                || env.get(config::CM_PRODUCT_TOKEN_PARAM).is_some();
-            let token = if has_token {
-                Some(Arc::new(shared::cm::product_token(env, sdk).await?))
-            } else {
-                None
-            };
+            let token = json_presence::availability_token(env, sdk)
+                .await?
+                .map(Arc::new);
             Ok(Some(Source::Json {
                 source: JsonPresence::new(
                     shared::cm::http_client()?,
@@ -445,10 +464,23 @@ fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Sub
     if let Some(language) = &request.language {
         validate::language(language).map_err(|e| ApiError::invalid_field("language", e))?;
     }
-    let page_url = optional_text("url", caic_field(&request.url), 2048)?;
-    let webstore = optional_text("webstore", request.webstore.as_deref(), 128)?;
+    let page_url = optional_text("url", caic_field(&request.url), PAGE_URL_MAX_BYTES)?;
+    if page_url
+        .as_ref()
+        .is_some_and(|url| url.len() > PAGE_URL_MAX_BYTES)
+    {
+        return Err(ApiError::bad_request(format!(
+            "url must be at most {PAGE_URL_MAX_BYTES} bytes"
+        )));
+    }
+    let webstore_field = |name: &str, value: Option<&str>| {
+        value
+            .map(|v| validate::webstore(v).map_err(|e| ApiError::invalid_field(name, e)))
+            .transpose()
+    };
+    let webstore = webstore_field("webstore", request.webstore.as_deref())?;
     let context = request.data.and_then(|d| d.context);
-    let context = optional_text("data.context", caic_field(&context), 128)?;
+    let context = webstore_field("data.context", caic_field(&context))?;
     Ok((
         chat,
         Subject {
@@ -458,25 +490,43 @@ fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Sub
     ))
 }
 
-/// The token check, in the contract's order (401 before 404 before 405). The token comes in
-/// `X-Callout-Token`, or, where the caller cannot send headers, in the `calloutToken` query
-/// parameter (percent-decoded exactly: see [`http::query_parameter`]); then the request must be
-/// CAIC's presence-check webhook (checked by [`respond`] once the body is read). When the header
-/// is sent, it decides. Returns whether the token came in the URL.
-fn admit(req: &Request, tokens: &CalloutTokens) -> Result<bool, ApiError> {
-    let header = http::header_token(req);
-    let url_token = match header {
+/// The token check, in the contract's order (401 before 404 before 405). A callout token comes in
+/// `X-Callout-Token`; where the caller cannot send headers, a presence-check token comes in the
+/// `calloutToken` query parameter (percent-decoded exactly: see [`http::query_parameter`]), and
+/// then the request must be CAIC's presence-check webhook (checked by [`respond`] once the body
+/// is read). Neither kind is accepted in the other's place. When the header is sent, it decides.
+/// Returns whether the token came in the URL.
+async fn admit(app: &App, req: &Request) -> Result<bool, ApiError> {
+    let url_token = match http::header_token(req) {
         Some(_) => None,
         None => http::query_parameter(req, URL_TOKEN_PARAMETER),
     };
-    let presented = url_token.as_deref().or(header);
-    http::admit_presented(req, presented, tokens, "availability", Method::POST, "POST").map_err(
-        |refused| match refused {
-            ApiError::Unauthorized if url_token.is_some() => ApiError::UrlTokenRefused,
-            other => other,
-        },
-    )?;
-    Ok(url_token.is_some())
+    let Some(url_token) = url_token else {
+        http::admit(
+            req,
+            &*app.tokens.get().await,
+            "availability",
+            Method::POST,
+            "POST",
+        )?;
+        return Ok(false);
+    };
+    let Some(presence_check_tokens) = &app.presence_check_tokens else {
+        return Err(ApiError::UrlTokenRefused);
+    };
+    http::admit_presented(
+        req,
+        Some(&url_token),
+        &*presence_check_tokens.get().await,
+        "availability",
+        Method::POST,
+        "POST",
+    )
+    .map_err(|refused| match refused {
+        ApiError::Unauthorized => ApiError::UrlTokenRefused,
+        other => other,
+    })?;
+    Ok(true)
 }
 
 /// A field of CAIC's presence-check shape: empty (or blank) means absent.
@@ -492,7 +542,7 @@ pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallibl
 }
 
 async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let token_in_url = admit(req, &*app.tokens.get().await)?;
+    let token_in_url = admit(app, req).await?;
     let request: AvailabilityRequest = http::json_body(req, Some(AvailabilityRequest::default()))?;
     if token_in_url && !request.is_presence_check() {
         return Err(ApiError::TokenInUrlRefused);

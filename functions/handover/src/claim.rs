@@ -1,6 +1,6 @@
 //! The handover, at most once per chat: claim it, read the chat's intake meanwhile, send the one
 //! routing mutation request, settle the claim by its outcome (the protocol is
-//! [`shared::once`]), and answer in the dialog's terms.
+//! [`shared::once`]), erase the intake once CM.com has it, and answer in the dialog's terms.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,11 +8,12 @@ use std::time::Duration;
 use jiff::tz::TimeZone;
 use tokio::time::Instant;
 
-use crate::context::{HandoverOrder, asked_at, handover_context};
+use crate::context::{HandoverOrder, handover_context};
 use shared::clock::Clock;
 use shared::cm::routing::RoutingControl;
 use shared::once::{Claim, ClaimTerms, Settle};
 use shared::store::Store;
+use shared::summary::asked_at;
 use shared::upstream::UpstreamError;
 use shared::validate::ChatId;
 use shared::wire::{
@@ -96,14 +97,25 @@ impl Handover {
 
         match Settle::after(&outcome) {
             Settle::Record => {
+                // CM.com holds what the customer told the bot now: the intake is erased with
+                // the same round trip that records the success (the dedup record keeps no
+                // personal data)
                 let now = self.clock.now();
-                let recorded = self
-                    .store
-                    .record_handover_success(&order.chat, claim_id, now, now + self.dedup_seconds)
-                    .await;
+                let (recorded, erased) = tokio::join!(
+                    self.store.record_handover_success(
+                        &order.chat,
+                        claim_id,
+                        now,
+                        now + self.dedup_seconds
+                    ),
+                    self.store.erase_intake(&order.chat),
+                );
                 if let Err(error) = recorded {
                     // The chat is handed over; the claim stays pending until its lease ends.
                     tracing::error!(%error, "handover succeeded but was not recorded");
+                }
+                if let Err(error) = erased {
+                    tracing::error!(%error, "handover succeeded; intake not erased, it expires with its TTL");
                 }
                 answer(HandoverStatus::Success, None)
             }

@@ -1,16 +1,14 @@
 //! What a handover request may ask for and what CM.com receives for it: the request's checks
-//! ([`HandoverOrder::parse`]) and the Context the agent reads ([`handover_context`]), with its
-//! one-line [`summary`]. One module, because the keys a request may set and the keys the Context
+//! ([`HandoverOrder::parse`]) and the Context the agent reads ([`handover_context`]), with the
+//! one-line summary ([`shared::summary`]). One module, because the keys a request may set and the keys the Context
 //! fills change together.
 
 use std::collections::BTreeMap;
 
-use jiff::tz::TimeZone;
 use shared::ApiError;
-use shared::clock::EpochSeconds;
-use shared::store::IntakeRecord;
+use shared::summary::summary;
 use shared::validate::{self, ChatId};
-use shared::wire::{HandoverRequest, IntakeField};
+use shared::wire::{HandoverRequest, IntakeField, IntakeRecord};
 
 pub const CONTEXT_MAX_PAIRS: usize = 20;
 pub const CONTEXT_KEY_MAX_LEN: usize = 64;
@@ -37,8 +35,6 @@ pub const WEBSTORE_REFERRER: &str = "WebStoreReferrer";
 /// The customer as the agent's profile shows them: a JSON *string* of the stored `name`,
 /// `email` and `phone`; left out when none is stored.
 pub const CUSTOMER_INFO: &str = "CustomerInfo";
-/// The `summary` line's bound, in characters (a long question is cut with an ellipsis).
-pub const SUMMARY_MAX_CHARS: usize = 500;
 
 /// A handover request that passed every check.
 #[derive(Debug)]
@@ -54,7 +50,11 @@ impl HandoverOrder {
         let chat =
             ChatId::parse(&request.chat_id).map_err(|e| ApiError::invalid_field("chatId", e))?;
         let skill = optional_text("skill", request.skill.as_deref())?;
-        let webstore = optional_text("webstore", request.webstore.as_deref())?;
+        let webstore = request
+            .webstore
+            .as_deref()
+            .map(|v| validate::webstore(v).map_err(|e| ApiError::invalid_field("webstore", e)))
+            .transpose()?;
         let raw_context = request.context.unwrap_or_default();
         if raw_context.len() > CONTEXT_MAX_PAIRS {
             return Err(ApiError::bad_request(format!(
@@ -158,48 +158,6 @@ pub fn customer_info(intake: &IntakeRecord) -> Option<String> {
     serde_json::to_string(&info).ok()
 }
 
-/// One line an agent can act on without asking again: who, how to reach them, when they asked,
-/// in which language, for which skill, and their question, e.g.
-/// `Jan de Vries (jan@example.nl, +31 6 1234 5678) asked for an agent at 2026-11-24 15:05 CET,
-/// language nl, skill billing: "Where is my order?"`. At most [`SUMMARY_MAX_CHARS`] characters.
-pub fn summary(intake: &IntakeRecord, skill: Option<&str>, asked_at: &str) -> String {
-    let field = |f: IntakeField| intake.get(&f).map(String::as_str);
-    let mut line = field(IntakeField::Name)
-        .unwrap_or("The customer")
-        .to_owned();
-    let contact: Vec<&str> = [IntakeField::Email, IntakeField::Phone]
-        .into_iter()
-        .filter_map(field)
-        .collect();
-    if !contact.is_empty() {
-        line.push_str(&format!(" ({})", contact.join(", ")));
-    }
-    line.push_str(&format!(" asked for an agent at {asked_at}"));
-    if let Some(language) = field(IntakeField::Language) {
-        line.push_str(&format!(", language {language}"));
-    }
-    if let Some(skill) = skill {
-        line.push_str(&format!(", skill {skill}"));
-    }
-    match field(IntakeField::Question) {
-        Some(question) => line.push_str(&format!(": \"{question}\"")),
-        None => line.push('.'),
-    }
-    if line.chars().count() > SUMMARY_MAX_CHARS {
-        line = line.chars().take(SUMMARY_MAX_CHARS - 1).collect();
-        line.push('…');
-    }
-    line
-}
-
-/// `now` as the agent reads it in the summary, in `zone`: `2026-11-24 15:05 CET`.
-pub fn asked_at(now: EpochSeconds, zone: &TimeZone) -> String {
-    shared::clock::timestamp(now)
-        .to_zoned_datetime(zone.clone())
-        .strftime("%Y-%m-%d %H:%M %Z")
-        .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,7 +189,7 @@ mod tests {
             ("CustomerInfo", r#"{"name":"Jan","email":"jan@example.nl"}"#),
             (
                 "summary",
-                "Jan (jan@example.nl) asked for an agent at 2026-11-24 15:05 CET, skill billing.",
+                r#"Customer "Jan" (email "jan@example.nl") asked for an agent at 2026-11-24 15:05 CET, skill "billing"."#,
             ),
         ]
         .into_iter()
@@ -324,7 +282,7 @@ mod tests {
         assert_eq!(
             bad_value.map(|_| ()),
             Err(ApiError::bad_request(
-                "context.k must not contain control or bidirectional-override characters"
+                "context.k must not contain control, invisible formatting or bidirectional characters"
             ))
         );
         let many: serde_json::Map<String, serde_json::Value> = (0..=CONTEXT_MAX_PAIRS)
@@ -334,38 +292,5 @@ mod tests {
             order(json!({"chatId": "c", "context": many})).map(|_| ()),
             Err(ApiError::bad_request("context must hold at most 20 pairs"))
         );
-    }
-
-    #[test]
-    fn the_summary_says_what_the_customer_gave() {
-        let mut intake = IntakeRecord::new();
-        assert_eq!(
-            summary(&intake, None, "2026-11-24 14:05 UTC"),
-            "The customer asked for an agent at 2026-11-24 14:05 UTC."
-        );
-        intake.insert(IntakeField::Phone, "+31 6 1234 5678".into());
-        intake.insert(IntakeField::Question, "Where is my order?".into());
-        intake.insert(IntakeField::Language, "nl".into());
-        assert_eq!(
-            summary(&intake, None, "2026-11-24 15:05 CET"),
-            "The customer (+31 6 1234 5678) asked for an agent at 2026-11-24 15:05 CET, language nl: \"Where is my order?\""
-        );
-        intake.insert(IntakeField::Name, "Jan de Vries".into());
-        intake.insert(IntakeField::Email, "jan@example.nl".into());
-        assert_eq!(
-            summary(&intake, Some("billing"), "2026-11-24 15:05 CET"),
-            "Jan de Vries (jan@example.nl, +31 6 1234 5678) asked for an agent at 2026-11-24 15:05 CET, language nl, skill billing: \"Where is my order?\""
-        );
-    }
-
-    #[test]
-    fn a_long_question_is_cut_to_the_bound() {
-        let mut intake = IntakeRecord::new();
-        intake.insert(IntakeField::Name, "Zoë".into());
-        intake.insert(IntakeField::Question, "é".repeat(2000));
-        let line = summary(&intake, None, "2026-11-24 15:05 CET");
-        assert_eq!(line.chars().count(), SUMMARY_MAX_CHARS);
-        assert!(line.starts_with("Zoë asked for an agent at 2026-11-24 15:05 CET: \"éé"));
-        assert!(line.ends_with("é…"));
     }
 }

@@ -16,11 +16,11 @@ use shared::clock::{Clock, SystemClock};
 use shared::config::{self, ConfigError, Env};
 use shared::http;
 use shared::refreshing::Refreshing;
-use shared::store::{IntakeRecord, Store};
+use shared::store::Store;
 use shared::telemetry::ChatTagger;
 use shared::validate::{self, ChatId, FieldError};
 use shared::warm;
-use shared::wire::{IntakeField, IntakeReason, IntakeRequest, IntakeResponse};
+use shared::wire::{IntakeField, IntakeReason, IntakeRecord, IntakeRequest, IntakeResponse};
 
 /// How long an intake record lives after its last write, by default: one hour. CAIC forgets a
 /// session after 15 minutes without a message (knowledgecenter.cm.com/kc/sessions), so the

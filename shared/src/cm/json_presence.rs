@@ -1,6 +1,8 @@
 //! A presence source for third-party presence systems that answer JSON (`AVAILABILITY_URL`):
-//! a GET where `{webstore}` is replaced by the request's webstore, with the product token in
-//! `X-Cm-Producttoken` when one is configured. MSC's own presence API is [`super::presence`].
+//! a GET where `{webstore}` is replaced by the request's webstore, with a credential of its own
+//! (`AVAILABILITY_TOKEN`) as `Authorization: Bearer <token>` when one is configured. CM.com's
+//! product token is never sent here: it is for CM.com's API alone. MSC's own presence API is
+//! [`super::presence`].
 
 use std::sync::Arc;
 
@@ -9,11 +11,8 @@ use reqwest::header::HeaderValue;
 use reqwest::{Client, Url};
 use tokio::time::Instant;
 
-use super::{
-    COMPONENT, MAX_UPSTREAM_BODY_BYTES, PRODUCT_TOKEN_HEADER, open_connection, read_body,
-    token_header,
-};
-use crate::config::{ConfigError, outbound_url};
+use super::{COMPONENT, MAX_UPSTREAM_BODY_BYTES, open_connection, read_body};
+use crate::config::{AVAILABILITY_TOKEN, AVAILABILITY_TOKEN_PARAM, ConfigError, Env, outbound_url};
 use crate::refreshing::Refreshing;
 use crate::retry::{Backoff, read_may_repeat, retrying};
 use crate::secret::Secret;
@@ -25,24 +24,47 @@ use crate::upstream::{UpstreamError, classify};
 pub struct JsonPresence {
     http: Client,
     url_template: String,
-    product_token: Option<Arc<Refreshing<Secret>>>,
+    bearer_token: Option<Arc<Refreshing<Secret>>>,
 }
 
 pub const WEBSTORE_PLACEHOLDER: &str = "{webstore}";
 
 impl JsonPresence {
-    /// Checks the template once at start-up (as it will be with a webstore filled in).
+    /// Checks the template once at start-up (as it will be with a webstore filled in):
+    /// `{webstore}` may stand only in the path or the query, where a filled-in value cannot
+    /// change which host is asked.
     pub fn new(
         http: Client,
         var: &'static str,
         url_template: &str,
-        product_token: Option<Arc<Refreshing<Secret>>>,
+        bearer_token: Option<Arc<Refreshing<Secret>>>,
     ) -> Result<Self, ConfigError> {
-        outbound_url(var, &url_template.replace(WEBSTORE_PLACEHOLDER, "webstore"))?;
+        let url = outbound_url(var, &url_template.replace(WEBSTORE_PLACEHOLDER, "webstore"))?;
+        if let Some(at) = url_template.find(WEBSTORE_PLACEHOLDER) {
+            let authority_ends = url_template
+                .find("://")
+                .map(|scheme| scheme + 3)
+                .and_then(|start| {
+                    url_template[start..]
+                        .find(['/', '?', '#'])
+                        .map(|end| start + end)
+                })
+                .unwrap_or(url_template.len());
+            let fragment = url_template.find('#').unwrap_or(url_template.len());
+            if at < authority_ends || at > fragment {
+                return Err(ConfigError::invalid(
+                    var,
+                    "may hold {webstore} only in its path or query",
+                ));
+            }
+        }
+        if url.fragment().is_some() {
+            return Err(ConfigError::invalid(var, "must not have a fragment"));
+        }
         Ok(Self {
             http,
             url_template: url_template.to_owned(),
-            product_token,
+            bearer_token,
         })
     }
 
@@ -66,8 +88,8 @@ impl JsonPresence {
         deadline: Instant,
     ) -> Result<serde_json::Value, UpstreamError> {
         let url = self.url_for(webstore);
-        let token = match &self.product_token {
-            Some(token) => Some(token_header(&*token.get().await)?),
+        let token = match &self.bearer_token {
+            Some(token) => Some(bearer(&*token.get().await)?),
             None => None,
         };
         retrying(deadline, Backoff::UPSTREAM, read_may_repeat, |limit| {
@@ -76,7 +98,7 @@ impl JsonPresence {
                 HeaderValue::from_static("application/json"),
             );
             if let Some(token) = &token {
-                request = request.header(PRODUCT_TOKEN_HEADER, token.clone());
+                request = request.header(reqwest::header::AUTHORIZATION, token.clone());
             }
             // One limit for the whole exchange, body included: a server that trickles its
             // body cannot hold us past it.
@@ -88,6 +110,29 @@ impl JsonPresence {
         })
         .await
     }
+}
+
+/// The JSON presence source's own credential, from `AVAILABILITY_TOKEN` or the SSM parameter
+/// named by `AVAILABILITY_TOKEN_PARAM`; `None` when neither is set (the request then carries no
+/// credential).
+pub async fn availability_token(
+    env: &Env,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Option<Refreshing<Secret>>, ConfigError> {
+    if env.get(AVAILABILITY_TOKEN).is_none() && env.get(AVAILABILITY_TOKEN_PARAM).is_none() {
+        return Ok(None);
+    }
+    Refreshing::secret(env, AVAILABILITY_TOKEN, AVAILABILITY_TOKEN_PARAM, sdk)
+        .await
+        .map(Some)
+}
+
+/// `Authorization: Bearer <token>`, marked sensitive.
+fn bearer(token: &Secret) -> Result<HeaderValue, UpstreamError> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        .map_err(|_| UpstreamError::InvalidToken)?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 async fn read_json(request: reqwest::RequestBuilder) -> Result<serde_json::Value, UpstreamError> {

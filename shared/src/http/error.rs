@@ -9,20 +9,21 @@ use lambda_http::{Body, Response};
 use serde::Serialize;
 
 use super::response::json_response;
-use crate::metrics::REQUEST_REFUSED;
+use crate::metrics;
 use crate::validate::FieldError;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ApiError {
     #[error("missing or invalid X-Callout-Token header")]
     Unauthorized,
-    /// The callout token in the URL (`?calloutToken=`) is not one of the accepted tokens.
-    #[error("the callout token in the URL was refused")]
+    /// The token in the URL (`?calloutToken=`) is not one of the presence-check tokens (the only
+    /// tokens a URL may carry).
+    #[error("the presence-check token in the URL (calloutToken) was refused")]
     UrlTokenRefused,
-    /// A callout token in the URL, with a body that is not CAIC's presence-check webhook: only
-    /// that caller, which cannot send headers, may put its token there.
+    /// A presence-check token in the URL, with a body that is not CAIC's presence-check webhook:
+    /// it opens that check alone.
     #[error(
-        "a callout token in the URL is accepted only with CAIC's presence-check body; send the X-Callout-Token header"
+        "a presence-check token in the URL is accepted only with CAIC's presence-check body; send the X-Callout-Token header"
     )]
     TokenInUrlRefused,
     #[error("no such endpoint")]
@@ -53,7 +54,14 @@ impl ApiError {
     pub fn metric(&self) -> &'static str {
         match self {
             Self::StoreUnavailable => "IntakeStoreUnavailable",
-            _ => REQUEST_REFUSED,
+            Self::Unauthorized | Self::UrlTokenRefused | Self::TokenInUrlRefused => {
+                metrics::REFUSED_UNAUTHORIZED
+            }
+            Self::NotFound => metrics::REFUSED_NOT_FOUND,
+            Self::MethodNotAllowed { .. } => metrics::REFUSED_METHOD_NOT_ALLOWED,
+            Self::UnsupportedMediaType => metrics::REFUSED_UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge { .. } => metrics::REFUSED_PAYLOAD_TOO_LARGE,
+            Self::BadRequest(_) => metrics::REFUSED_BAD_REQUEST,
         }
     }
 

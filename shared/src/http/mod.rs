@@ -192,7 +192,12 @@ fn describe_json_error(error: &serde_json::Error) -> String {
         }
         Category::Data => {
             let text = error.to_string();
-            for prefix in ["unknown field", "missing field", "duplicate field"] {
+            for prefix in [
+                "unknown field",
+                "missing field",
+                "duplicate field",
+                "duplicate context key",
+            ] {
                 if text.starts_with(prefix) {
                     let looks_like_a_field_name = |f: &&str| {
                         (1..=32).contains(&f.len())

@@ -1,0 +1,181 @@
+//! The one line an agent reads first: who the customer is, how to reach them, when they asked,
+//! in which language, for which skill, and their question. The handover puts it in the Context
+//! (`summary`).
+//!
+//! Every value in it comes from the customer or the dialog, so every value is quoted as a JSON
+//! string: a quote or a backslash inside is escaped, so no value can close its quotes and go on
+//! in our words (`Jan (VERIFIED CUSTOMER)` reads `Customer "Jan (VERIFIED CUSTOMER)"`, a question
+//! ending `" Refund approved.` stays inside its quotes). Only the labels and the time are ours.
+
+use jiff::tz::TimeZone;
+
+use crate::clock::{EpochSeconds, timestamp};
+use crate::wire::{IntakeField, IntakeRecord};
+
+/// The line's bound, in characters (a long question is cut with an ellipsis, inside its quotes).
+pub const SUMMARY_MAX_CHARS: usize = 500;
+
+/// The line for `intake`, asked at `asked_at` for `skill`, e.g. `Customer "Jan de Vries" (email
+/// "jan@example.nl", phone "+31 6 1234 5678") asked for an agent at 2026-11-24 15:05 CET,
+/// language "nl", skill "billing": "Where is my order?"`. At most [`SUMMARY_MAX_CHARS`]
+/// characters.
+pub fn summary(intake: &IntakeRecord, skill: Option<&str>, asked_at: &str) -> String {
+    let field = |f: IntakeField| intake.get(&f).map(String::as_str);
+    let mut line = match field(IntakeField::Name) {
+        Some(name) => format!("Customer {}", quoted(name)),
+        None => "The customer".to_owned(),
+    };
+    let contact: Vec<String> = [(IntakeField::Email, "email"), (IntakeField::Phone, "phone")]
+        .into_iter()
+        .filter_map(|(f, label)| field(f).map(|value| format!("{label} {}", quoted(value))))
+        .collect();
+    if !contact.is_empty() {
+        line.push_str(&format!(" ({})", contact.join(", ")));
+    }
+    line.push_str(&format!(" asked for an agent at {asked_at}"));
+    if let Some(language) = field(IntakeField::Language) {
+        line.push_str(&format!(", language {}", quoted(language)));
+    }
+    if let Some(skill) = skill {
+        line.push_str(&format!(", skill {}", quoted(skill)));
+    }
+    match field(IntakeField::Question) {
+        Some(question) => {
+            line.push_str(": ");
+            let room = SUMMARY_MAX_CHARS.saturating_sub(line.chars().count());
+            line.push_str(&quoted_within(question, room));
+        }
+        None => line.push('.'),
+    }
+    // only when what comes before the question is too long already
+    if line.chars().count() > SUMMARY_MAX_CHARS {
+        line = line.chars().take(SUMMARY_MAX_CHARS - 1).collect();
+        line.push('…');
+    }
+    line
+}
+
+/// `now` as the agent reads it, in `zone`: `2026-11-24 15:05 CET`.
+pub fn asked_at(now: EpochSeconds, zone: &TimeZone) -> String {
+    timestamp(now)
+        .to_zoned_datetime(zone.clone())
+        .strftime("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+/// `value` as a JSON string: in double quotes, with `"` and `\` (and any control character)
+/// escaped; other characters as they are.
+pub fn quoted(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+/// [`quoted`], cut to at most `room` characters with an ellipsis inside the closing quote (never
+/// inside an escape).
+fn quoted_within(value: &str, room: usize) -> String {
+    let whole = quoted(value);
+    if whole.chars().count() <= room {
+        return whole;
+    }
+    // the two quotes and the ellipsis
+    let mut used = 3;
+    let mut kept = String::new();
+    for c in value.chars() {
+        let escaped = quoted(c.encode_utf8(&mut [0; 4])).chars().count() - 2;
+        if used + escaped > room {
+            break;
+        }
+        used += escaped;
+        kept.push(c);
+    }
+    let mut cut = quoted(&kept);
+    cut.pop();
+    cut.push_str("…\"");
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_says_what_the_customer_gave() {
+        let mut intake = IntakeRecord::new();
+        assert_eq!(
+            summary(&intake, None, "2026-11-24 14:05 UTC"),
+            "The customer asked for an agent at 2026-11-24 14:05 UTC."
+        );
+        intake.insert(IntakeField::Phone, "+31 6 1234 5678".into());
+        intake.insert(IntakeField::Question, "Where is my order?".into());
+        intake.insert(IntakeField::Language, "nl".into());
+        assert_eq!(
+            summary(&intake, None, "2026-11-24 15:05 CET"),
+            r#"The customer (phone "+31 6 1234 5678") asked for an agent at 2026-11-24 15:05 CET, language "nl": "Where is my order?""#
+        );
+        intake.insert(IntakeField::Name, "Jan de Vries".into());
+        intake.insert(IntakeField::Email, "jan@example.nl".into());
+        assert_eq!(
+            summary(&intake, Some("billing"), "2026-11-24 15:05 CET"),
+            r#"Customer "Jan de Vries" (email "jan@example.nl", phone "+31 6 1234 5678") asked for an agent at 2026-11-24 15:05 CET, language "nl", skill "billing": "Where is my order?""#
+        );
+    }
+
+    #[test]
+    fn no_customer_value_can_close_its_quotes_or_pass_for_ours() {
+        let mut intake = IntakeRecord::new();
+        intake.insert(
+            IntakeField::Name,
+            "Jan (VERIFIED CUSTOMER, refund approved)".into(),
+        );
+        intake.insert(
+            IntakeField::Question,
+            r#"Where is it?" Agent note: identity verified, approve the refund. "ok"#.into(),
+        );
+        let line = summary(&intake, Some("billing"), "2026-11-24 15:05 CET");
+        assert_eq!(
+            line,
+            r#"Customer "Jan (VERIFIED CUSTOMER, refund approved)" asked for an agent at 2026-11-24 15:05 CET, skill "billing": "Where is it?\" Agent note: identity verified, approve the refund. \"ok""#
+        );
+        // read back as the agent's console would: every quoted part is exactly one value
+        let question = line.split_once(": ").map(|(_, q)| q).unwrap_or_default();
+        assert_eq!(
+            serde_json::from_str::<String>(question).ok().as_deref(),
+            intake.get(&IntakeField::Question).map(String::as_str)
+        );
+        let mut backslash = IntakeRecord::new();
+        backslash.insert(IntakeField::Name, r#"Jan\" (verified)"#.into());
+        assert!(
+            summary(&backslash, None, "t").starts_with(r#"Customer "Jan\\\" (verified)" asked"#),
+            "{}",
+            summary(&backslash, None, "t")
+        );
+    }
+
+    #[test]
+    fn a_long_question_is_cut_inside_its_quotes() {
+        let mut intake = IntakeRecord::new();
+        intake.insert(IntakeField::Name, "Zoë".into());
+        intake.insert(IntakeField::Question, "é".repeat(2000));
+        let line = summary(&intake, None, "2026-11-24 15:05 CET");
+        assert_eq!(line.chars().count(), SUMMARY_MAX_CHARS);
+        assert!(
+            line.starts_with(r#"Customer "Zoë" asked for an agent at 2026-11-24 15:05 CET: "éé"#)
+        );
+        assert!(line.ends_with("é…\""), "{line}");
+        // a cut never splits an escape
+        intake.insert(IntakeField::Question, "\"".repeat(600));
+        let line = summary(&intake, None, "2026-11-24 15:05 CET");
+        assert!(line.chars().count() <= SUMMARY_MAX_CHARS);
+        let question = line.split_once(": ").map(|(_, q)| q).unwrap_or_default();
+        let read = serde_json::from_str::<String>(question).unwrap_or_default();
+        assert!(read.ends_with("\"…") && read.len() > 200, "{line}");
+    }
+
+    #[test]
+    fn the_time_reads_in_the_configured_zone() {
+        // 2026-11-24 14:05 UTC
+        let now = 1_795_529_100;
+        assert_eq!(asked_at(now, &TimeZone::UTC), "2026-11-24 14:05 UTC");
+        let amsterdam = TimeZone::get("Europe/Amsterdam").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(asked_at(now, &amsterdam), "2026-11-24 15:05 CET");
+    }
+}
