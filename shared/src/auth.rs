@@ -85,7 +85,7 @@ pub async fn presence_check_tokens(
     env: &Env,
     sdk: &aws_config::SdkConfig,
 ) -> Result<Option<Refreshing<CalloutTokens>>, ConfigError> {
-    if env.get(PRESENCE_CHECK_TOKENS).is_none() && env.get(PRESENCE_CHECK_TOKEN_PARAM).is_none() {
+    if !env.either(PRESENCE_CHECK_TOKENS, PRESENCE_CHECK_TOKEN_PARAM) {
         return Ok(None);
     }
     tokens(env, PRESENCE_CHECK_TOKENS, PRESENCE_CHECK_TOKEN_PARAM, sdk)

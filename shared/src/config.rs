@@ -105,6 +105,11 @@ impl Env {
         self.0.get(var).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 
+    /// Whether a value or its SSM twin is set (`plain` or `param`): the value is configured.
+    pub fn either(&self, plain: &str, param: &str) -> bool {
+        self.get(plain).is_some() || self.get(param).is_some()
+    }
+
     pub fn required(&self, var: &'static str) -> Result<&str, ConfigError> {
         self.get(var).ok_or(ConfigError::Missing { var })
     }

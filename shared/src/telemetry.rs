@@ -112,7 +112,7 @@ pub async fn chat_tagger(
     env: &Env,
     sdk: &aws_config::SdkConfig,
 ) -> Result<ChatTagger, ConfigError> {
-    if env.get(CHAT_LOG_KEY).is_none() && env.get(CHAT_LOG_KEY_PARAM).is_none() {
+    if !env.either(CHAT_LOG_KEY, CHAT_LOG_KEY_PARAM) {
         return Ok(ChatTagger::off());
     }
     let loaded = Refreshing::load(

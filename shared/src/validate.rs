@@ -96,6 +96,9 @@ fn is_hangul_filler(c: char) -> bool {
 /// Whether every joiner in `text` joins two visible characters: none at an end, next to a space
 /// or next to another format character.
 fn joiners_join(text: &str) -> bool {
+    if !text.contains(is_joiner) {
+        return true;
+    }
     let chars: Vec<char> = text.chars().collect();
     let visible = |c: Option<&char>| c.is_some_and(|c| !c.is_whitespace() && !is_format_char(*c));
     chars.iter().enumerate().all(|(i, c)| {

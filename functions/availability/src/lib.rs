@@ -155,9 +155,7 @@ impl App {
             );
         }
         let budget = env.duration_ms(config::AVAILABILITY_BUDGET_MS, DEFAULT_BUDGET_MS)?;
-        let hours = if env.get(config::BUSINESS_HOURS).is_some()
-            || env.get(config::BUSINESS_HOURS_PARAM).is_some()
-        {
+        let hours = if env.either(config::BUSINESS_HOURS, config::BUSINESS_HOURS_PARAM) {
             Some(
                 Refreshing::load(
                     env,
@@ -386,8 +384,7 @@ async fn presence_source(
     env: &Env,
     sdk: &aws_config::SdkConfig,
 ) -> Result<Option<Source>, ConfigError> {
-    let msc =
-        env.get(config::MSC_API_KEY).is_some() || env.get(config::MSC_API_KEY_PARAM).is_some();
+    let msc = env.either(config::MSC_API_KEY, config::MSC_API_KEY_PARAM);
     let json_url = env.get(config::AVAILABILITY_URL);
     let choice = PresenceChoice::decide(env.get(config::PRESENCE_SOURCE), msc, json_url.is_some())?;
     match (choice, json_url) {

@@ -119,7 +119,7 @@ pub async fn availability_token(
     env: &Env,
     sdk: &aws_config::SdkConfig,
 ) -> Result<Option<Refreshing<Secret>>, ConfigError> {
-    if env.get(AVAILABILITY_TOKEN).is_none() && env.get(AVAILABILITY_TOKEN_PARAM).is_none() {
+    if !env.either(AVAILABILITY_TOKEN, AVAILABILITY_TOKEN_PARAM) {
         return Ok(None);
     }
     Refreshing::secret(env, AVAILABILITY_TOKEN, AVAILABILITY_TOKEN_PARAM, sdk)
