@@ -135,10 +135,10 @@ dialog_checks=$(sed -n 's/^dialog: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOC
 smoke_checks "$API/availability" "$API/intake" "$API/handover" || true
 CHECKS=$((CHECKS + SMOKE_PASSED + ${#SMOKE_FAILED[@]}))
 FAILURES+=("${SMOKE_FAILED[@]}")
-bad_body=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Callout-Token: $LOCAL_CALLOUT_TOKEN" \
+bad_body=$(curl -s --max-time 120 -o /dev/null -w '%{http_code}' -H "X-Callout-Token: $LOCAL_CALLOUT_TOKEN" \
   -H 'Content-Type: application/json' -d '{"chatId":' "$API/intake")
 expect "start-api: a malformed body is 400" "$bad_body" 400
-wrong_token=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Callout-Token: wrong-token-0123456789' \
+wrong_token=$(curl -s --max-time 120 -o /dev/null -w '%{http_code}' -H 'X-Callout-Token: wrong-token-0123456789' \
   -H 'Content-Type: application/json' -d '{"chatId":"c"}' "$API/handover")
 expect "start-api: a wrong token is 401" "$wrong_token" 401
 

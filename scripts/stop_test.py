@@ -8,7 +8,7 @@ or twice in a row. Then every process the command started must be gone within a 
 in sessions of their own and orphans are found too), nothing may listen on its ports any more
 (checked with `ss`), and its output must end in the one "stopped" line.
 
-    scripts/stop_test.py [--rounds N]    prints one line per stop and `stop test: N passed, M failed`
+    scripts/stop_test.py [--rounds N] [--deadline S]    prints one line per stop and `stop test: N passed, M failed`
 
 Needs what `make run` needs, installed (make test runs it after the stack's first start).
 """
@@ -152,12 +152,19 @@ def run_scenario(name, phase, target, signals, log_dir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1, help="how often to play every scenario")
+    parser.add_argument("--deadline", type=float, default=None,
+                        help="seconds after which no further scenario starts (each one left counts as failed)")
     args = parser.parse_args()
     log_dir = os.path.join(ROOT, ".local", "stop-test")
     os.makedirs(log_dir, exist_ok=True)
     passed = failed = 0
+    began = time.monotonic()
     for _ in range(args.rounds):
         for name, phase, target, signals in SCENARIOS:
+            if args.deadline is not None and time.monotonic() - began > args.deadline:
+                failed += 1
+                print(f"  FAIL    stop: {name}: not played, the test ran past its {args.deadline:.0f} s", flush=True)
+                continue
             problems, took, log_path = run_scenario(name, phase, target, signals, log_dir)
             if problems:
                 failed += 1

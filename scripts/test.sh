@@ -8,6 +8,9 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+# each stage's line says how long the run has taken so far, so that a slow or stuck stage shows
+# in the last lines of any log (a CI run that ran out of time printed only its tail)
+log() { printf '\033[1m==> [%dm%02ds] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 
 ensure_dynamodb_local
 port=$(free_port)
@@ -76,7 +79,7 @@ stop_stack
 trap - EXIT
 
 log "make run, stopped every way (SIGTERM to its group or to make, Ctrl-C, twice in a row) at every phase: nothing may be left"
-python3 scripts/stop_test.py | tee "$LOCAL/stop-test.log"
+python3 scripts/stop_test.py --deadline 900 | tee "$LOCAL/stop-test.log"
 stop_checks=$(sed -n 's/^stop test: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/stop-test.log")
 [ -n "$stop_checks" ] || die "make run did not stop cleanly every time (see above)"
 
@@ -91,4 +94,5 @@ log "fuzzing: the request parsers and validators, 30 s per target (make fuzz run
 scripts/fuzz.sh 30
 
 echo
+log "done"
 echo "make test: $((rust_tests + dialog_checks + smoke_passed + generated_cases + stop_checks + ${sam_local_checks:-0})) passed, 0 failed"
