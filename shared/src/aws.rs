@@ -1,6 +1,6 @@
 //! The AWS SDK configuration, loaded once per execution environment. Region, credentials and
 //! endpoints come from the standard variables (`AWS_REGION`, `AWS_ENDPOINT_URL`,
-//! `AWS_ENDPOINT_URL_DYNAMODB`, ...), so a local DynamoDB is one variable away. The SDK sends its
+//! `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SESV2`, ...), so a local DynamoDB is one variable away. The SDK sends its
 //! requests through our own HTTP client ([`crate::tls::http_client`]), not its hyper one.
 
 use std::sync::Mutex;
@@ -52,11 +52,12 @@ pub async fn sdk_config() -> Result<SdkConfig, ConfigError> {
 }
 
 /// The standard variables the SDK reads by itself, for the services the functions call.
-pub const STANDARD_VARIABLES: [&str; 6] = [
+pub const STANDARD_VARIABLES: [&str; 7] = [
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_SESV2",
     "AWS_ENDPOINT_URL_SSM",
     "AWS_ENDPOINT_URL_STS",
 ];

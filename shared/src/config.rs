@@ -33,6 +33,12 @@ pub const INTAKE_REQUIRED_FIELDS: &str = "INTAKE_REQUIRED_FIELDS";
 pub const INTAKE_TTL_SECONDS: &str = "INTAKE_TTL_SECONDS";
 pub const HANDOVER_DEDUP_SECONDS: &str = "HANDOVER_DEDUP_SECONDS";
 pub const HANDOVER_BUDGET_MS: &str = "HANDOVER_BUDGET_MS";
+pub const MESSAGE_FROM: &str = "MESSAGE_FROM";
+pub const MESSAGE_TO: &str = "MESSAGE_TO";
+pub const MESSAGE_TO_BY_WEBSTORE: &str = "MESSAGE_TO_BY_WEBSTORE";
+pub const MESSAGE_TO_BY_WEBSTORE_PARAM: &str = "MESSAGE_TO_BY_WEBSTORE_PARAM";
+pub const MESSAGE_DEDUP_SECONDS: &str = "MESSAGE_DEDUP_SECONDS";
+pub const MESSAGE_BUDGET_MS: &str = "MESSAGE_BUDGET_MS";
 pub const SECRETS_REFRESH_SECONDS: &str = "SECRETS_REFRESH_SECONDS";
 pub const BUSINESS_HOURS: &str = "BUSINESS_HOURS";
 pub const BUSINESS_HOURS_PARAM: &str = "BUSINESS_HOURS_PARAM";
@@ -147,6 +153,20 @@ impl Env {
     pub fn duration_ms(&self, var: &'static str, default_ms: u64) -> Result<Duration, ConfigError> {
         self.positive_u64(var, default_ms, 60_000)
             .map(Duration::from_millis)
+    }
+}
+
+/// `HANDOVER_TIME_ZONE`: the zone of the times an agent reads (the handover's summary, the
+/// message's e-mail); an IANA zone name, UTC when unset.
+pub fn time_zone(env: &Env) -> Result<jiff::tz::TimeZone, ConfigError> {
+    match env.get(HANDOVER_TIME_ZONE) {
+        None => Ok(jiff::tz::TimeZone::UTC),
+        Some(name) => jiff::tz::TimeZone::get(name).map_err(|_| {
+            ConfigError::invalid(
+                HANDOVER_TIME_ZONE,
+                format!("`{name}` is not an IANA time zone name (like Europe/Amsterdam)"),
+            )
+        }),
     }
 }
 

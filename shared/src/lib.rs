@@ -9,14 +9,16 @@
 //!    [`secret`] (a value that never prints), [`upstream`] (how an upstream call fails, and
 //!    whether it may have acted), [`clock`] (epoch seconds behind a seam), [`once`] (the
 //!    at-most-once protocol's terms and outcomes), [`summary`] (the agent's one line about the
-//!    customer, every customer value quoted).
+//!    customer, every customer value quoted), [`mail`] (the support mailbox's e-mail: its
+//!    addresses and its text, no header a customer can break).
 //! 2. **Start-up and primitives**: [`config`] (the environment, its errors, every variable's
 //!    name; a leaf), [`refreshing`] (values from a variable or SSM, kept current), [`tls`] (the one
 //!    outbound HTTP set-up), [`aws`] (the SDK configuration), [`metrics`], [`telemetry`] (logging
 //!    and chat tags), [`warm`] (connection warm-up), [`auth`] (the callout tokens), [`retry`]
 //!    (backoff inside a deadline, and what may be repeated).
 //! 3. **Adapters**: [`store`] (DynamoDB: intake records and claims), [`cm`] (CM.com's Routing
-//!    Control and MSC's presence API, and JSON presence sources).
+//!    Control and MSC's presence API, and JSON presence sources), [`ses`] (Amazon SES v2: the
+//!    support mailbox's e-mail, sent once).
 //! 4. **Inbound HTTP**: [`http`] (the admission gate, the time budget, the responses and
 //!    [`ApiError`], the one error type mapped to HTTP).
 
@@ -26,11 +28,13 @@ pub mod clock;
 pub mod cm;
 pub mod config;
 pub mod http;
+pub mod mail;
 pub mod metrics;
 pub mod once;
 pub mod refreshing;
 pub mod retry;
 pub mod secret;
+pub mod ses;
 pub mod store;
 pub mod summary;
 pub mod telemetry;

@@ -21,6 +21,8 @@ pub const DEFAULT_SERVICE: &str = "local";
 pub const PRESENCE_LATENCY: &str = "PresenceLatency";
 /// Milliseconds CM.com's Routing Control took to answer (handover).
 pub const ROUTING_LATENCY: &str = "RoutingLatency";
+/// Milliseconds Amazon SES took to answer `SendEmail` (message).
+pub const MAIL_LATENCY: &str = "MailLatency";
 
 /// Where each invocation's metrics go: stdout in Lambda (see [`init_with_sink`] for tests).
 pub type Sink = fn() -> Box<dyn Write>;
@@ -52,6 +54,7 @@ pub fn init_with_sink(env: &Env, function: &'static str, sink: Sink) {
         Ok(collector) => {
             metrics::describe_histogram!(PRESENCE_LATENCY, metrics::Unit::Milliseconds, "");
             metrics::describe_histogram!(ROUTING_LATENCY, metrics::Unit::Milliseconds, "");
+            metrics::describe_histogram!(MAIL_LATENCY, metrics::Unit::Milliseconds, "");
             let _ = COLLECTOR.set((collector, sink));
         }
         Err(error) => tracing::warn!(%error, "metrics are off"),

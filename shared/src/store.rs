@@ -69,6 +69,14 @@ const HANDOVER: OnceItem = OnceItem {
     done_at: "handedOverAt",
 };
 
+/// The message step's claim: one e-mail to the support mailbox per chat. Its own key, so that a
+/// chat whose handover failed can still leave a message, and the reverse.
+const MESSAGE: OnceItem = OnceItem {
+    prefix: "message",
+    status: "messageStatus",
+    done_at: "sentAt",
+};
+
 impl OnceItem {
     fn key(&self, chat: &ChatId) -> String {
         format!("{}#{}", self.prefix, chat.as_str())
@@ -236,6 +244,34 @@ impl Store {
     /// Gives up a handover claim after a failed attempt (see [`Self::release`]).
     pub async fn release_handover(&self, chat: &ChatId, claim_id: &str) -> Result<(), StoreError> {
         self.release(HANDOVER, chat, claim_id).await
+    }
+
+    /// Claims the chat's message (one e-mail per chat), as [`Self::claim_handover`] claims its
+    /// handover.
+    pub async fn claim_message(
+        &self,
+        chat: &ChatId,
+        claim_id: &str,
+        terms: ClaimTerms,
+    ) -> Result<Claim, StoreError> {
+        self.claim(MESSAGE, chat, claim_id, terms).await
+    }
+
+    /// Records that the claimed message was accepted by the mail service.
+    pub async fn record_message_sent(
+        &self,
+        chat: &ChatId,
+        claim_id: &str,
+        now: EpochSeconds,
+        dedup_until: EpochSeconds,
+    ) -> Result<(), StoreError> {
+        self.record_done(MESSAGE, chat, claim_id, now, dedup_until)
+            .await
+    }
+
+    /// Gives up a message claim after an attempt the mail service certainly did not act on.
+    pub async fn release_message(&self, chat: &ChatId, claim_id: &str) -> Result<(), StoreError> {
+        self.release(MESSAGE, chat, claim_id).await
     }
 
     /// Claims `item` for the chat with one conditional write, so that of any number of

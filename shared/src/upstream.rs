@@ -4,7 +4,7 @@
 //! ([`UpstreamError::may_have_acted`]).
 
 /// An upstream call's failure. Its text never holds a URL, a header or a body: it is safe to log.
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UpstreamError {
     #[error("no answer within the time budget")]
     Timeout,

@@ -351,6 +351,96 @@ impl HandoverResponse {
 }
 
 // ---------------------------------------------------------------------------------------------
+// POST /message
+
+/// The customer's message for the support mailbox, when no agent can take the chat.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MessageRequest {
+    pub chat_id: String,
+    /// The MSC web store the chat belongs to: picks the mailbox (`MESSAGE_TO_BY_WEBSTORE`).
+    pub webstore: Option<String>,
+    /// The text to send; the chat's stored `question` when absent.
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageStatus {
+    Sent,
+    Pending,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageReason {
+    /// This chat's message was sent within the dedup window; nothing was sent again.
+    AlreadySent,
+    /// Another invocation is sending this chat's message right now; nothing was sent.
+    MessageInProgress,
+    /// The chat's intake holds no e-mail address to reply to; nothing was sent.
+    MissingEmail,
+    /// Neither the request's `message` nor a stored `question`; nothing was sent.
+    MissingMessage,
+    /// The mail service refused the e-mail (a non-2xx answer).
+    UpstreamRejected,
+    /// The mail service did not answer within the time budget.
+    UpstreamTimeout,
+    /// The mail service could not be reached.
+    UpstreamUnreachable,
+    /// Our own table could not be reached, so nothing was claimed and nothing was sent.
+    StoreUnavailable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageResponse {
+    pub message_status: MessageStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<MessageReason>,
+}
+
+impl MessageStatus {
+    /// The wire name (`sent`, ...), as the answer carries it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Pending => "pending",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+impl MessageReason {
+    /// The wire name (`already_sent`, ...), as the answer carries it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AlreadySent => "already_sent",
+            Self::MessageInProgress => "message_in_progress",
+            Self::MissingEmail => "missing_email",
+            Self::MissingMessage => "missing_message",
+            Self::UpstreamRejected => "upstream_rejected",
+            Self::UpstreamTimeout => "upstream_timeout",
+            Self::UpstreamUnreachable => "upstream_unreachable",
+            Self::StoreUnavailable => "store_unavailable",
+        }
+    }
+}
+
+impl MessageResponse {
+    /// The metric that counts this answer.
+    pub fn metric(&self) -> &'static str {
+        match (self.message_status, self.reason) {
+            (MessageStatus::Sent, Some(MessageReason::AlreadySent)) => "MessageDeduplicated",
+            (MessageStatus::Sent, _) => "MessageSent",
+            (MessageStatus::Pending, _) => "MessageInProgress",
+            (MessageStatus::Failed, _) => "MessageFailed",
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // CM.com Routing Control: POST .../chats/{ChatId}/routing/mutationrequests
 
 /// The body CM.com's Routing Control API takes (its field names, PascalCase).

@@ -13,9 +13,8 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use jiff::tz::TimeZone;
 use lambda_http::http::Method;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use shared::ApiError;
 use shared::auth::CalloutTokens;
 use shared::clock::{Clock, SystemClock};
@@ -72,7 +71,7 @@ impl App {
                     DEFAULT_DEDUP_SECONDS,
                     MAX_DEDUP_SECONDS,
                 )?,
-                time_zone: time_zone(env)?,
+                time_zone: config::time_zone(env)?,
                 clock: Arc::new(SystemClock),
             },
             budget: env.duration_ms(config::HANDOVER_BUDGET_MS, DEFAULT_BUDGET_MS)?,
@@ -100,30 +99,6 @@ impl App {
     }
 }
 
-/// `HANDOVER_TIME_ZONE`: an IANA zone name, UTC when unset.
-fn time_zone(env: &Env) -> Result<TimeZone, ConfigError> {
-    match env.get(config::HANDOVER_TIME_ZONE) {
-        None => Ok(TimeZone::UTC),
-        Some(name) => TimeZone::get(name).map_err(|_| ConfigError::Invalid {
-            var: config::HANDOVER_TIME_ZONE,
-            problem: format!("`{name}` is not an IANA time zone name (like Europe/Amsterdam)"),
-        }),
-    }
-}
-
-/// A claim id unique to this invocation: the Lambda request id where there is one, plus random
-/// bytes (so that two runs outside Lambda never share one).
-fn claim_id(req: &Request) -> String {
-    let mut random = [0u8; 8];
-    let _ = getrandom::fill(&mut random);
-    let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    let request_id = req
-        .lambda_context_ref()
-        .map(|c| c.request_id.clone())
-        .unwrap_or_default();
-    format!("{request_id}:{suffix}")
-}
-
 /// The lambda_http entry point: every outcome is a response.
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallible> {
     // boxed: the future holds the SDK's and is tens of KB; moved by value, every layer above
@@ -142,7 +117,10 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let order = HandoverOrder::parse(http::json_body(req, None)?)?;
     app.chats.record(&order.chat);
     let budget = http::budget(req, app.budget);
-    let answer = app.handover.hand_over(&order, &claim_id(req), budget).await;
+    let answer = app
+        .handover
+        .hand_over(&order, &http::claim_id(req), budget)
+        .await;
     // wire names, as the dialog gets them; no `reason` field when there is none
     tracing::info!(
         status = answer.handover_status.as_str(),

@@ -146,6 +146,19 @@ pub fn budget(req: &Request, configured: Duration) -> Duration {
     budget
 }
 
+/// A claim id unique to this invocation (see [`crate::once`]): the Lambda request id where there
+/// is one, plus random bytes, so that two runs outside Lambda never share one.
+pub fn claim_id(req: &Request) -> String {
+    let mut random = [0u8; 8];
+    let _ = getrandom::fill(&mut random);
+    let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let request_id = req
+        .lambda_context_ref()
+        .map(|c| c.request_id.as_str())
+        .unwrap_or_default();
+    format!("{request_id}:{suffix}")
+}
+
 /// 405 for any method but `allowed` (which is also named in the `Allow` header).
 pub fn require_method(req: &Request, allowed: Method, allow: &'static str) -> Result<(), ApiError> {
     if req.method() == allowed {

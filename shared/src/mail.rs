@@ -1,0 +1,395 @@
+//! The e-mail the message step leaves in the support mailbox when no agent can take the chat:
+//! its addresses (checked at start-up) and its text (built from what the customer told the bot).
+//!
+//! Every header value is ours or checked: addresses are plain `local@domain` (a domain in any
+//! script goes out as punycode), a display name with anything beyond printable ASCII goes out as
+//! one RFC 2047 encoded word, and the subject holds no line break and no `=?` that a mail
+//! program could read as the start of an encoded word of the customer's making. Customer values
+//! in the subject and the summary are quoted as JSON strings (see [`crate::summary`]), so none can
+//! pass for our words.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+
+use crate::summary::quoted;
+use crate::validate;
+use crate::wire::{IntakeField, IntakeRecord};
+
+/// Why an address or the per-web-store map was refused (said at start-up, with the variable).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailboxError {
+    #[error(
+        "{0:?} is not an e-mail address (write name@example.com or Support <name@example.com>)"
+    )]
+    NotAnAddress(String),
+    #[error(
+        "the display name holds a character a mail header cannot carry (a quote, backslash, <, > or a control character)"
+    )]
+    BadDisplayName,
+    #[error("is not a JSON object of web store names to addresses: {0}")]
+    NotAMap(String),
+    #[error("web store {0:?} is not a web store name")]
+    BadWebstore(String),
+    #[error("the address for web store {webstore:?}: {error}")]
+    BadEntry {
+        webstore: String,
+        error: Box<MailboxError>,
+    },
+    #[error("is empty: give at least one web store")]
+    EmptyMap,
+}
+
+/// An address with an optional display name: `support@example.com` or
+/// `Example Support <support@example.com>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    name: Option<String>,
+    address: String,
+}
+
+impl Mailbox {
+    /// Reads `address` or `Display Name <address>`. The display name is free text without
+    /// quotes, backslashes, angle brackets or control characters; the address follows
+    /// [`validate::email`] and its domain may be in any script.
+    pub fn parse(raw: &str) -> Result<Self, MailboxError> {
+        let raw = raw.trim();
+        let (name, address) = match raw.strip_suffix('>').and_then(|rest| rest.rsplit_once('<')) {
+            Some((name, address)) => (Some(name.trim()), address.trim()),
+            None => (None, raw),
+        };
+        let name = match name {
+            None | Some("") => None,
+            Some(name) => {
+                let clean = validate::text(name, 128).map_err(|_| MailboxError::BadDisplayName)?;
+                if clean.contains(['"', '\\', '<', '>']) {
+                    return Err(MailboxError::BadDisplayName);
+                }
+                Some(clean)
+            }
+        };
+        let address = header_address(address)
+            .ok_or_else(|| MailboxError::NotAnAddress(address.to_owned()))?;
+        Ok(Self { name, address })
+    }
+
+    /// The bare address, as sent (its domain in ASCII).
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// The address as a header carries it: `"Example Support" <support@example.com>`, the name
+    /// as an encoded word when it is not plain ASCII.
+    pub fn header(&self) -> String {
+        match &self.name {
+            None => self.address.clone(),
+            Some(name) if name.chars().all(|c| c.is_ascii_graphic() || c == ' ') => {
+                format!("\"{name}\" <{}>", self.address)
+            }
+            Some(name) => format!("{} <{}>", encoded_word(name), self.address),
+        }
+    }
+}
+
+/// `address` checked as [`validate::email`] checks a customer's, with its domain turned to ASCII
+/// (punycode), as SES requires; `None` when it is no address.
+pub fn header_address(address: &str) -> Option<String> {
+    let address = validate::email(address).ok()?;
+    let (local, domain) = address.rsplit_once('@')?;
+    let ascii = url::quirks::domain_to_ascii(domain);
+    (!ascii.is_empty()).then(|| format!("{local}@{}", ascii.to_ascii_lowercase()))
+}
+
+/// `MESSAGE_TO_BY_WEBSTORE`: a JSON object from web store names (as [`validate::webstore`]
+/// reads them) to mailboxes, e.g. `{"shop-nl": "Klantenservice <klant@shop.nl>"}`.
+pub fn mailboxes_by_webstore(raw: &str) -> Result<BTreeMap<String, Mailbox>, MailboxError> {
+    let entries: BTreeMap<String, String> =
+        serde_json::from_str(raw).map_err(|e| MailboxError::NotAMap(e.to_string()))?;
+    if entries.is_empty() {
+        return Err(MailboxError::EmptyMap);
+    }
+    entries
+        .into_iter()
+        .map(|(webstore, mailbox)| {
+            let key = validate::webstore(&webstore)
+                .map_err(|_| MailboxError::BadWebstore(webstore.clone()))?;
+            let mailbox = Mailbox::parse(&mailbox).map_err(|error| MailboxError::BadEntry {
+                webstore,
+                error: Box::new(error),
+            })?;
+            Ok((key, mailbox))
+        })
+        .collect()
+}
+
+/// The longest subject, in characters (an inbox list shows the start).
+pub const SUBJECT_MAX_CHARS: usize = 150;
+
+/// What the e-mail is built from: the chat, what the customer told the bot, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Letter<'a> {
+    pub chat_id: &'a str,
+    pub webstore: Option<&'a str>,
+    pub intake: &'a IntakeRecord,
+    /// The text the customer leaves (the request's `message`, else the stored question).
+    pub message: &'a str,
+    /// The agent's one line about the customer ([`crate::summary::summary`]).
+    pub summary: &'a str,
+    /// When, in the configured zone ([`crate::summary::asked_at`]).
+    pub sent_at: &'a str,
+}
+
+/// The subject and plain-text body of a [`Letter`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub subject: String,
+    pub body: String,
+}
+
+/// The subject an agent can triage from the inbox list (who, which web store) and the body:
+/// the customer's message first, then the summary, each stored field on its own line, the web
+/// store, the chat and the time.
+pub fn compose(letter: &Letter<'_>) -> Mail {
+    let field = |f: IntakeField| letter.intake.get(&f).map(String::as_str);
+    let mut subject = match field(IntakeField::Name) {
+        Some(name) => format!("Chat message from {}", quoted(name)),
+        None => "Chat message from a customer".to_owned(),
+    };
+    if let Some(webstore) = letter.webstore {
+        subject.push_str(&format!(" via {}", quoted(webstore)));
+    }
+    let subject = header_text(&subject, SUBJECT_MAX_CHARS);
+
+    let mut body = String::new();
+    body.push_str(letter.message);
+    body.push_str("\n\n-- \n");
+    body.push_str(letter.summary);
+    body.push_str("\n\n");
+    for f in IntakeField::ALL {
+        if let Some(value) = field(f) {
+            body.push_str(&format!("{}: {value}\n", f.as_str()));
+        }
+    }
+    body.push_str(&format!(
+        "webstore: {}\n",
+        letter.webstore.unwrap_or("(none)")
+    ));
+    body.push_str(&format!("chat: {}\n", letter.chat_id));
+    body.push_str(&format!("time: {}\n", letter.sent_at));
+    body.push_str(
+        "\nThe customer left this message in the website chat when no agent could take it. \
+         Reply to this e-mail to answer them: it goes to the address they gave.\n",
+    );
+    Mail { subject, body }
+}
+
+/// `text` made safe for a one-line header: every control or format character a space, no `=?`
+/// (an encoded word's opening) left, at most `max` characters.
+fn header_text(text: &str, max: usize) -> String {
+    let mut line: String = text
+        .chars()
+        .map(|c| {
+            if validate::is_forbidden_char(c) || c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    while line.contains("=?") {
+        line = line.replace("=?", "= ?");
+    }
+    if line.chars().count() > max {
+        line = line.chars().take(max - 1).collect();
+        line.push('…');
+    }
+    line
+}
+
+/// `text` as one RFC 2047 encoded word in UTF-8 and base64.
+fn encoded_word(text: &str) -> String {
+    format!(
+        "=?UTF-8?B?{}?=",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_address_and_one_with_a_name_are_read() {
+        let bare = Mailbox::parse(" support@example.com ").unwrap();
+        assert_eq!(bare.address(), "support@example.com");
+        assert_eq!(bare.header(), "support@example.com");
+        let named = Mailbox::parse("Example Support <support@example.com>").unwrap();
+        assert_eq!(named.address(), "support@example.com");
+        assert_eq!(named.header(), "\"Example Support\" <support@example.com>");
+    }
+
+    #[test]
+    fn a_name_beyond_ascii_is_one_encoded_word_and_a_domain_beyond_ascii_is_punycode() {
+        let mailbox = Mailbox::parse("Klantenservice Café <klant@bücher.example>").unwrap();
+        assert_eq!(mailbox.address(), "klant@xn--bcher-kva.example");
+        assert_eq!(
+            mailbox.header(),
+            "=?UTF-8?B?S2xhbnRlbnNlcnZpY2UgQ2Fmw6k=?= <klant@xn--bcher-kva.example>"
+        );
+    }
+
+    #[test]
+    fn what_is_no_address_or_would_break_the_header_is_refused() {
+        for raw in [
+            "",
+            "support",
+            "support@",
+            "<support@example.com",
+            "Support <>",
+            "a@b.c\r\nBcc: x@evil.example",
+            "Support <support@example.com>, other@example.com",
+        ] {
+            assert!(
+                matches!(Mailbox::parse(raw), Err(MailboxError::NotAnAddress(_))),
+                "{raw:?}: {:?}",
+                Mailbox::parse(raw)
+            );
+        }
+        for raw in [
+            "Sup\"port <support@example.com>",
+            "Sup\\port <support@example.com>",
+            "Sup\nport <support@example.com>",
+            "Sup<port <support@example.com>",
+        ] {
+            assert_eq!(
+                Mailbox::parse(raw),
+                Err(MailboxError::BadDisplayName),
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_map_reads_web_stores_to_mailboxes_and_names_what_is_wrong() {
+        let map = mailboxes_by_webstore(
+            r#"{"shop-nl": "Klant <klant@shop.nl>", "shop-be": "be@shop.be"}"#,
+        )
+        .unwrap();
+        assert_eq!(map.len(), 2);
+        assert_eq!(map["shop-nl"].header(), "\"Klant\" <klant@shop.nl>");
+        assert_eq!(map["shop-be"].address(), "be@shop.be");
+
+        assert!(matches!(
+            mailboxes_by_webstore("[]"),
+            Err(MailboxError::NotAMap(_))
+        ));
+        assert_eq!(mailboxes_by_webstore("{}"), Err(MailboxError::EmptyMap));
+        assert_eq!(
+            mailboxes_by_webstore(r#"{"..": "a@shop.nl"}"#),
+            Err(MailboxError::BadWebstore("..".into()))
+        );
+        let bad = mailboxes_by_webstore(r#"{"shop-nl": "nobody"}"#).unwrap_err();
+        assert_eq!(
+            bad.to_string(),
+            "the address for web store \"shop-nl\": \"nobody\" is not an e-mail address \
+             (write name@example.com or Support <name@example.com>)"
+        );
+    }
+
+    fn intake(fields: &[(IntakeField, &str)]) -> IntakeRecord {
+        fields.iter().map(|(f, v)| (*f, (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn the_mail_leads_with_the_message_then_the_summary_then_every_field() {
+        let record = intake(&[
+            (IntakeField::Name, "Zoë Janssen"),
+            (IntakeField::Email, "zoe@example.nl"),
+            (IntakeField::Phone, "+31 6 1234 5678"),
+            (IntakeField::Question, "Waar blijft mijn bestelling?"),
+        ]);
+        let mail = compose(&Letter {
+            chat_id: "chat-1",
+            webstore: Some("shop-nl"),
+            intake: &record,
+            message: "Bel me morgen terug, graag.",
+            summary: "SUMMARY",
+            sent_at: "2026-12-03 21:05 CET",
+        });
+        assert_eq!(
+            mail.subject,
+            "Chat message from \"Zoë Janssen\" via \"shop-nl\""
+        );
+        assert_eq!(
+            mail.body,
+            "Bel me morgen terug, graag.\n\n-- \nSUMMARY\n\n\
+             name: Zoë Janssen\nemail: zoe@example.nl\nphone: +31 6 1234 5678\n\
+             question: Waar blijft mijn bestelling?\n\
+             webstore: shop-nl\nchat: chat-1\ntime: 2026-12-03 21:05 CET\n\n\
+             The customer left this message in the website chat when no agent could take it. \
+             Reply to this e-mail to answer them: it goes to the address they gave.\n"
+        );
+    }
+
+    #[test]
+    fn without_a_name_or_web_store_the_subject_says_so() {
+        let record = intake(&[(IntakeField::Email, "a@example.nl")]);
+        let mail = compose(&Letter {
+            chat_id: "c",
+            webstore: None,
+            intake: &record,
+            message: "Hi",
+            summary: "S",
+            sent_at: "T",
+        });
+        assert_eq!(mail.subject, "Chat message from a customer");
+        assert!(
+            mail.body.contains("\nwebstore: (none)\nchat: c\n"),
+            "{}",
+            mail.body
+        );
+        assert!(!mail.body.contains("name:"), "{}", mail.body);
+    }
+
+    #[test]
+    fn no_customer_value_can_break_the_subject_line_or_open_an_encoded_word() {
+        let record = intake(&[(
+            IntakeField::Name,
+            "Eve\r\nBcc: all@example.com =?UTF-8?B?VkVSSUZJRUQ=?= \u{202E}x",
+        )]);
+        let mail = compose(&Letter {
+            chat_id: "c",
+            webstore: Some("shop\"nl"),
+            intake: &record,
+            message: "m",
+            summary: "s",
+            sent_at: "t",
+        });
+        assert!(
+            !mail.subject.contains(['\r', '\n', '\u{202E}']),
+            "{:?}",
+            mail.subject
+        );
+        assert!(!mail.subject.contains("=?"), "{:?}", mail.subject);
+        assert_eq!(
+            mail.subject,
+            "Chat message from \"Eve\\r\\nBcc: all@example.com = ?UTF-8?B?VkVSSUZJRUQ= ?=  x\" via \"shop\\\"nl\""
+        );
+    }
+
+    #[test]
+    fn a_long_name_is_cut_to_the_subject_bound() {
+        let long = "A".repeat(400);
+        let record = intake(&[(IntakeField::Name, long.as_str())]);
+        let mail = compose(&Letter {
+            chat_id: "c",
+            webstore: None,
+            intake: &record,
+            message: "m",
+            summary: "s",
+            sent_at: "t",
+        });
+        assert_eq!(mail.subject.chars().count(), SUBJECT_MAX_CHARS);
+        assert!(mail.subject.ends_with('…'));
+    }
+}
