@@ -1,0 +1,195 @@
+//! The message, at most once per chat: claim it, read the chat's intake meanwhile, send the one
+//! e-mail, settle the claim by its outcome (the protocol is [`shared::once`]), erase the intake
+//! once the mailbox holds it, and answer in the dialog's terms.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::tz::TimeZone;
+use tokio::time::Instant;
+
+use crate::letter::{MessageOrder, contents};
+use shared::clock::Clock;
+use shared::mail::{Letter, Mailbox, compose};
+use shared::once::{Claim, ClaimTerms, Settle};
+use shared::refreshing::Refreshing;
+use shared::ses::{Envelope, Mailer};
+use shared::store::Store;
+use shared::summary::{asked_at, summary};
+use shared::upstream::UpstreamError;
+use shared::validate::ChatId;
+use shared::wire::{MessageReason, MessageResponse, MessageStatus};
+
+/// Kept back from the budget for recording the outcome after the mail service's answer.
+const FINISH_RESERVE: Duration = Duration::from_millis(300);
+
+/// Where the e-mail goes: from our SES identity to the support mailbox (one per web store where
+/// `MESSAGE_TO_BY_WEBSTORE` names one).
+pub struct Mailboxes {
+    pub from: Mailbox,
+    pub to: Mailbox,
+    pub by_webstore: Option<Refreshing<BTreeMap<String, Mailbox>>>,
+}
+
+impl Mailboxes {
+    /// The mailbox of `webstore`, else the default one.
+    pub async fn recipient(&self, webstore: Option<&str>) -> Mailbox {
+        if let (Some(webstore), Some(map)) = (webstore, &self.by_webstore)
+            && let Some(mailbox) = map.get().await.get(webstore)
+        {
+            return mailbox.clone();
+        }
+        self.to.clone()
+    }
+}
+
+/// What leaving a message needs besides the request.
+pub struct Messenger {
+    pub store: Store,
+    pub mailer: Mailer,
+    pub mailboxes: Mailboxes,
+    /// How long a sent message answers duplicates (`MESSAGE_DEDUP_SECONDS`).
+    pub dedup_seconds: u64,
+    /// The zone of the e-mail's times (`HANDOVER_TIME_ZONE`, UTC by default).
+    pub time_zone: TimeZone,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Messenger {
+    /// Sends the chat's message within `budget`, once.
+    pub async fn leave(
+        &self,
+        order: &MessageOrder,
+        claim_id: &str,
+        budget: Duration,
+    ) -> MessageResponse {
+        let started = Instant::now();
+        let now = self.clock.now();
+        let terms = ClaimTerms::new(now, budget, self.dedup_seconds);
+        let (claim, intake) = tokio::join!(
+            self.store.claim_message(&order.chat, claim_id, terms),
+            self.store.intake(&order.chat, now),
+        );
+        match claim {
+            Ok(Claim::Claimed) => {}
+            Ok(Claim::InProgress) => {
+                return answer(
+                    MessageStatus::Pending,
+                    Some(MessageReason::MessageInProgress),
+                );
+            }
+            Ok(Claim::AlreadyDone) => {
+                return answer(MessageStatus::Sent, Some(MessageReason::AlreadySent));
+            }
+            Err(error) => {
+                tracing::error!(%error, "message not claimed; nothing sent");
+                return failed(MessageReason::StoreUnavailable);
+            }
+        }
+        let intake = match intake {
+            Ok(record) => record.unwrap_or_default(),
+            Err(error) => {
+                tracing::error!(%error, "intake not read; claim released, nothing sent");
+                self.release(&order.chat, claim_id).await;
+                return failed(MessageReason::StoreUnavailable);
+            }
+        };
+        let contents = match contents(order, &intake) {
+            Ok(contents) => contents,
+            Err(reason) => {
+                tracing::info!(reason = reason.as_str(), "nothing to send; claim released");
+                self.release(&order.chat, claim_id).await;
+                return failed(reason);
+            }
+        };
+
+        let sent_at = asked_at(now, &self.time_zone);
+        let mail = compose(&Letter {
+            chat_id: order.chat.as_str(),
+            webstore: order.webstore.as_deref(),
+            intake: &intake,
+            message: &contents.text,
+            summary: &summary(&intake, None, &sent_at),
+            sent_at: &sent_at,
+        });
+        let to = self.mailboxes.recipient(order.webstore.as_deref()).await;
+        let envelope = Envelope {
+            from: &self.mailboxes.from,
+            to: &to,
+            reply_to: &contents.reply_to,
+        };
+        let within = budget
+            .saturating_sub(FINISH_RESERVE)
+            .saturating_sub(started.elapsed());
+        let calling = Instant::now();
+        let outcome = self.mailer.send(&envelope, &mail, within).await;
+        shared::metrics::latency(shared::metrics::MAIL_LATENCY, calling.elapsed());
+
+        match Settle::after(&outcome) {
+            Settle::Record => {
+                if let Ok(id) = &outcome {
+                    tracing::info!(ses_message_id = %id, "e-mail accepted by the mail service");
+                }
+                // The mailbox holds what the customer told the bot now: the intake is erased
+                // with the same round trip that records the message (which keeps no personal data)
+                let now = self.clock.now();
+                let (recorded, erased) = tokio::join!(
+                    self.store.record_message_sent(
+                        &order.chat,
+                        claim_id,
+                        now,
+                        now.saturating_add(self.dedup_seconds)
+                    ),
+                    self.store.erase_intake(&order.chat),
+                );
+                if let Err(error) = recorded {
+                    tracing::error!(%error, "message sent but not recorded");
+                }
+                if let Err(error) = erased {
+                    tracing::error!(%error, "message sent; intake not erased, it expires with its TTL");
+                }
+                answer(MessageStatus::Sent, None)
+            }
+            Settle::Keep(error) => {
+                tracing::warn!(%error, "mail service outcome unknown; claim kept until its lease ends");
+                failed(upstream_reason(error))
+            }
+            Settle::Release(error) => {
+                tracing::warn!(%error, "mail service refused; claim released");
+                self.release(&order.chat, claim_id).await;
+                failed(upstream_reason(error))
+            }
+        }
+    }
+
+    async fn release(&self, chat: &ChatId, claim_id: &str) {
+        if let Err(error) = self.store.release_message(chat, claim_id).await {
+            tracing::error!(%error, "claim not released; it ends with its lease");
+        }
+    }
+}
+
+pub fn upstream_reason(error: &UpstreamError) -> MessageReason {
+    match error {
+        UpstreamError::Timeout => MessageReason::UpstreamTimeout,
+        UpstreamError::NotConnected | UpstreamError::Unreachable => {
+            MessageReason::UpstreamUnreachable
+        }
+        UpstreamError::Status(_)
+        | UpstreamError::UnreadableBody
+        | UpstreamError::UnrecognisedAnswer { .. }
+        | UpstreamError::InvalidToken => MessageReason::UpstreamRejected,
+    }
+}
+
+fn answer(status: MessageStatus, reason: Option<MessageReason>) -> MessageResponse {
+    MessageResponse {
+        message_status: status,
+        reason,
+    }
+}
+
+fn failed(reason: MessageReason) -> MessageResponse {
+    answer(MessageStatus::Failed, Some(reason))
+}

@@ -1,0 +1,18 @@
+//! Composition root of the `message` function: configuration and clients, built once; one
+//! thread, as Lambda sends one request at a time (docs/performance.md); connections opened
+//! before the first request.
+
+use lambda_http::{Error, run, service_fn};
+use shared::config::{Env, or_exit};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    shared::config::drop_sequential_concurrency();
+    shared::telemetry::init();
+    let env = Env::from_process();
+    shared::metrics::init(&env, "message");
+    let sdk = or_exit(shared::aws::sdk_config().await);
+    let app = or_exit(message::App::from_env(&env, &sdk).await);
+    app.warm_up().await;
+    run(service_fn(|req| message::handle(&app, req))).await
+}
