@@ -45,6 +45,7 @@ fn the_valid_fixtures_are_documented_requests() {
         ("intake-question", "/intake"),
         ("handover", "/handover"),
         ("handover-staged", "/handover"),
+        ("message", "/message"),
     ] {
         let raw = event(fixture)["body"]
             .as_str()

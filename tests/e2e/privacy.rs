@@ -29,18 +29,7 @@ fn with_body(fixture: &str, body: Value) -> Value {
 
 #[tokio::test]
 async fn no_personal_data_or_secret_reaches_the_logs() {
-    let captured = e2e::CapturedLogs::default();
-    let writer = captured.clone();
-    // the functions' own filter, configured at the most verbose level an operator could choose
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(shared::telemetry::filter(
-            tracing_subscriber::filter::LevelFilter::TRACE,
-        ))
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    // current-thread runtime: everything the functions do runs on this thread, under this subscriber
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = e2e::CapturedLogs::at_trace();
     tracing::info!("capture works");
 
     let sdk = sdk().await;

@@ -259,3 +259,64 @@ fn the_templates_table_is_the_one_the_store_expects() {
         }
     );
 }
+
+#[tokio::test]
+async fn a_chats_message_and_handover_are_claimed_apart_and_the_message_record_holds_no_text() {
+    let (store, sdk) = store().await;
+    let c = chat("claim-message-1");
+    assert_eq!(
+        store.claim_handover(&c, "h", terms(NOW)).await.ok(),
+        Some(Claim::Claimed)
+    );
+    // a handover under way (or failed and kept) does not stop the message, nor the reverse
+    assert_eq!(
+        store.claim_message(&c, "m", terms(NOW)).await.ok(),
+        Some(Claim::Claimed)
+    );
+    assert!(store.release_message(&c, "m").await.is_ok());
+    assert_eq!(
+        store.claim_message(&c, "m2", terms(NOW + 1)).await.ok(),
+        Some(Claim::Claimed)
+    );
+    assert_eq!(
+        store.claim_message(&c, "m3", terms(NOW + 1)).await.ok(),
+        Some(Claim::InProgress)
+    );
+    store
+        .record_message_sent(&c, "m2", NOW + 2, NOW + 902)
+        .await
+        .expect("record");
+    assert_eq!(
+        store.claim_message(&c, "m4", terms(NOW + 3)).await.ok(),
+        Some(Claim::AlreadyDone)
+    );
+    assert_eq!(
+        store.claim_handover(&c, "h2", terms(NOW + 3)).await.ok(),
+        Some(Claim::InProgress)
+    );
+    // the sent record: key, status, claim and times, nothing the customer wrote
+    let all = items(&sdk, store.table()).await;
+    assert_eq!(all.len(), 2);
+    let message = all
+        .iter()
+        .find(|item| {
+            item.get("pk")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+                == Some("message#claim-message-1")
+        })
+        .expect("the message's claim item");
+    let mut names: Vec<&str> = message.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["claimId", "expiresAt", "messageStatus", "pk", "sentAt"]
+    );
+    assert_eq!(
+        message
+            .get("messageStatus")
+            .and_then(|v| v.as_s().ok())
+            .map(String::as_str),
+        Some("success")
+    );
+}

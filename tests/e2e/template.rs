@@ -180,6 +180,56 @@ fn intake_and_handover_use_only_the_item_operations_the_store_calls() {
 }
 
 #[test]
+fn message_sends_only_as_the_from_identity_and_exists_only_with_a_mailbox() {
+    let expected = set(&[
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "ses:SendEmail",
+        "ssm:GetParameter",
+    ]);
+    assert_eq!(actions("MessageFunction"), expected);
+    for (action, resource) in permissions("MessageFunction") {
+        match action.as_str() {
+            "ses:SendEmail" => assert!(
+                resource.contains(":identity/${MessageFromIdentity}"),
+                "{resource}"
+            ),
+            a if a.starts_with("dynamodb:") => {
+                assert!(resource.contains("HandoverTable.Arn"), "{resource}")
+            }
+            _ => assert!(resource.contains("parameter${"), "{resource}"),
+        }
+    }
+    let template = template();
+    for resource in ["MessageFunction", "MessageLogGroup", "MessageFailedAlarm"] {
+        assert_eq!(
+            template["Resources"][resource]["Condition"].as_str(),
+            Some("HasMailbox"),
+            "{resource}"
+        );
+    }
+    assert_eq!(
+        template["Outputs"]["MessageUrl"]["Condition"].as_str(),
+        Some("HasMailbox")
+    );
+    // without a mailbox the defaults deploy: every message parameter defaults to empty or a number
+    for parameter in [
+        "MessageFromIdentity",
+        "MessageFrom",
+        "MessageTo",
+        "MessageToByWebstoreParameter",
+    ] {
+        assert_eq!(
+            template["Parameters"][parameter]["Default"].as_str(),
+            Some(""),
+            "{parameter}"
+        );
+    }
+}
+
+#[test]
 fn every_function_may_read_the_chat_log_key_when_one_is_configured() {
     let template = template();
     assert_eq!(
@@ -274,6 +324,12 @@ fn the_functions_read_only_configuration_the_code_knows() {
         HANDOVER_DEDUP_SECONDS,
         HANDOVER_BUDGET_MS,
         HANDOVER_TIME_ZONE,
+        MESSAGE_FROM,
+        MESSAGE_TO,
+        MESSAGE_TO_BY_WEBSTORE,
+        MESSAGE_TO_BY_WEBSTORE_PARAM,
+        MESSAGE_DEDUP_SECONDS,
+        MESSAGE_BUDGET_MS,
         BUSINESS_HOURS,
         BUSINESS_HOURS_PARAM,
         CHAT_LOG_KEY,
@@ -294,6 +350,7 @@ fn the_functions_read_only_configuration_the_code_knows() {
         &template["Resources"]["AvailabilityFunction"]["Properties"],
         &template["Resources"]["IntakeFunction"]["Properties"],
         &template["Resources"]["HandoverFunction"]["Properties"],
+        &template["Resources"]["MessageFunction"]["Properties"],
     ] {
         if let Some(variables) = scope["Environment"]["Variables"].as_mapping() {
             declared.extend(
@@ -656,7 +713,35 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
         }
     }
     add("handover", shared::metrics::ROUTING_LATENCY);
-    for function in ["availability", "intake", "handover"] {
+    let reasons = [
+        None,
+        Some(MessageReason::AlreadySent),
+        Some(MessageReason::MessageInProgress),
+        Some(MessageReason::MissingEmail),
+        Some(MessageReason::MissingMessage),
+        Some(MessageReason::UpstreamRejected),
+        Some(MessageReason::UpstreamTimeout),
+        Some(MessageReason::UpstreamUnreachable),
+        Some(MessageReason::StoreUnavailable),
+    ];
+    for message_status in [
+        MessageStatus::Sent,
+        MessageStatus::Pending,
+        MessageStatus::Failed,
+    ] {
+        for reason in reasons {
+            add(
+                "message",
+                MessageResponse {
+                    message_status,
+                    reason,
+                }
+                .metric(),
+            );
+        }
+    }
+    add("message", shared::metrics::MAIL_LATENCY);
+    for function in ["availability", "intake", "handover", "message"] {
         for refusal in shared::metrics::REFUSALS {
             add(function, refusal);
         }
@@ -752,6 +837,7 @@ fn the_dashboard_and_the_alarms_name_only_metrics_the_functions_emit() {
         ("${AWS::Region}", "eu-west-1"),
         ("${AvailabilityBudgetMs}", "3000"),
         ("${HandoverBudgetMs}", "5000"),
+        ("${MessageBudgetMs}", "5000"),
         ("${AvailabilityFunction}", "FUNCTION:AvailabilityFunction"),
         ("${IntakeFunction}", "FUNCTION:IntakeFunction"),
         ("${HandoverFunction}", "FUNCTION:HandoverFunction"),
@@ -833,5 +919,5 @@ fn the_dashboard_and_the_alarms_name_only_metrics_the_functions_emit() {
             }
         }
     }
-    assert_eq!(alarms, 3);
+    assert_eq!(alarms, 4);
 }

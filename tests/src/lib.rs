@@ -350,6 +350,24 @@ impl CapturedLogs {
     }
 }
 
+impl CapturedLogs {
+    /// Captures every line logged on this thread, through the functions' own filter set to TRACE
+    /// (the most verbose level an operator could choose), until the guard is dropped. Tests run
+    /// on a current-thread runtime, so everything the functions do logs here.
+    pub fn at_trace() -> (Self, tracing::subscriber::DefaultGuard) {
+        let captured = Self::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(shared::telemetry::filter(
+                tracing_subscriber::filter::LevelFilter::TRACE,
+            ))
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        (captured, tracing::subscriber::set_default(subscriber))
+    }
+}
+
 impl std::io::Write for CapturedLogs {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         self.0
@@ -361,4 +379,37 @@ impl std::io::Write for CapturedLogs {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// `tag` made unique to this test run (for an address's local part, or a subject): the local SES
+/// server keeps every e-mail while it runs, and tests find theirs by what only they send.
+pub fn unique(tag: &str) -> String {
+    static RUN: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
+    let run = RUN.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    });
+    format!("{tag}.{}.{run}", std::process::id())
+}
+
+/// Every e-mail the local SES server (aws-ses-v2-local, started by `make test`) has received, as
+/// its `GET /store` lists them: `messageId`, `from`, `replyTo`, `destination`, `subject`, `body`.
+pub async fn ses_emails() -> Vec<Value> {
+    let url = std::env::var("SES_LOCAL_URL").expect(
+        "SES_LOCAL_URL is not set: these tests need the local SES server; run them with `make test`",
+    );
+    let store: Value = shared::tls::http_client(std::time::Duration::from_secs(5))
+        .expect("the functions' HTTP client")
+        .get(format!("{url}/store"))
+        .send()
+        .await
+        .expect("the local SES server answers")
+        .json()
+        .await
+        .expect("its store is JSON");
+    store["emails"]
+        .as_array()
+        .expect("a list of e-mails")
+        .clone()
 }

@@ -1,0 +1,440 @@
+//! `message` through its lambda_http entry point, with the events/ fixtures, DynamoDB Local and
+//! the local SES server (aws-ses-v2-local, started by `make test`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use e2e::{
+    CHAT, closed_port_url, conforming, counting_resetting_server, env, event_with_body,
+    fresh_table, items, request, sdk, sdk_at, status_and_json,
+};
+use message::{App, handle};
+use serde_json::{Value, json};
+use shared::ses::Mailer;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The e-mails the local SES server received with Reply-To `reply_to` (unique to each test).
+async fn received(reply_to: &str) -> Vec<Value> {
+    e2e::ses_emails()
+        .await
+        .into_iter()
+        .filter(|e| e["replyTo"] == json!([reply_to]))
+        .collect()
+}
+
+struct Setup {
+    app: App,
+    sdk: SdkConfig,
+    table: String,
+}
+
+const FROM: &str = "Shop Chat <chat@shop.example>";
+const TO: &str = "support@shop.example";
+const BY_WEBSTORE: &str = r#"{"shop-be": "Klantendienst België <klant@shop.be>"}"#;
+
+async fn setup() -> Setup {
+    setup_with(&[]).await
+}
+
+async fn setup_with(extra: &[(&str, &str)]) -> Setup {
+    let sdk = sdk().await;
+    let table = fresh_table(&sdk).await;
+    let app = App::from_env(&message_env(&table, extra), &sdk)
+        .await
+        .expect("valid configuration")
+        .with_clock(Arc::new(shared::clock::FixedClock(ASKED_AT)));
+    Setup { app, sdk, table }
+}
+
+/// The message app's environment on `table`, plus `extra` (a later pair wins).
+fn message_env(table: &str, extra: &[(&str, &str)]) -> shared::config::Env {
+    let mut pairs = vec![
+        ("TABLE_NAME", table),
+        ("MESSAGE_FROM", FROM),
+        ("MESSAGE_TO", TO),
+        ("MESSAGE_TO_BY_WEBSTORE", BY_WEBSTORE),
+        ("HANDOVER_TIME_ZONE", "Europe/Amsterdam"),
+    ];
+    pairs.extend_from_slice(extra);
+    env(&pairs)
+}
+
+/// A message app on the setup's table whose SES is at `endpoint`, with a 1.5 s budget.
+async fn sending_to(s: &Setup, endpoint: &str) -> App {
+    App::from_env(
+        &message_env(&s.table, &[("MESSAGE_BUDGET_MS", "1500")]),
+        &s.sdk,
+    )
+    .await
+    .expect("valid configuration")
+    .with_mailer(Mailer::new(&sdk_at(endpoint).await))
+}
+
+/// 2026-11-24T14:05:00Z, 15:05 in Amsterdam.
+const ASKED_AT: u64 = 1_795_529_100;
+
+async fn store_intake(s: &Setup, chat: &str, fields: Value) {
+    let intake = intake::App::from_env(&env(&[("TABLE_NAME", s.table.as_str())]), &s.sdk)
+        .await
+        .expect("intake config");
+    let mut body = fields;
+    body["chatId"] = json!(chat);
+    let response = intake::handle(&intake, request(&event_with_body("intake-name", body)))
+        .await
+        .expect("infallible");
+    assert_eq!(status_and_json(&response).1["stored"], true);
+}
+
+async fn call(app: &App, body: Value) -> (u16, Value) {
+    let response = handle(app, request(&event_with_body("message", body)))
+        .await
+        .expect("infallible");
+    conforming("post", "/message", &response)
+}
+
+#[tokio::test]
+async fn one_e_mail_reaches_the_web_stores_mailbox_with_everything_and_a_reply_to() {
+    let s = setup().await;
+    let local = e2e::unique("zoe.msg1");
+    let reply_to = format!("{local}@bücher.example");
+    let reply_to_ascii = format!("{local}@xn--bcher-kva.example");
+    store_intake(
+        &s,
+        CHAT,
+        json!({"name": "Zoe\u{0308} Janssen", "email": reply_to, "phone": "+32 470 12 34 56",
+               "question": "Waar blijft mijn bestelling?"}),
+    )
+    .await;
+    let message = "Bel me morgen terug, graag. ".repeat(71);
+    let message = message.trim();
+    assert_eq!(message.chars().count(), 1_987);
+    assert_eq!(
+        call(
+            &s.app,
+            json!({"chatId": CHAT, "webstore": "shop-be", "message": message})
+        )
+        .await,
+        (200, json!({"messageStatus": "sent"}))
+    );
+    let got = received(&reply_to_ascii).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    let email = &got[0];
+    assert_eq!(email["from"], json!("\"Shop Chat\" <chat@shop.example>"));
+    assert_eq!(
+        email["destination"]["to"],
+        json!(["=?UTF-8?B?S2xhbnRlbmRpZW5zdCBCZWxnacOr?= <klant@shop.be>"])
+    );
+    // NFC: the stored name is composed, and arrives so
+    assert_eq!(
+        email["subject"],
+        json!("Chat message from \"Zoë Janssen\" via \"shop-be\"")
+    );
+    let body = email["body"]["text"].as_str().expect("a text body");
+    assert!(body.starts_with(&format!("{message}\n\n-- \n")), "{body}");
+    for line in [
+        "name: Zoë Janssen\n",
+        &format!("email: {reply_to}\n"),
+        "phone: +32 470 12 34 56\n",
+        "question: Waar blijft mijn bestelling?\n",
+        "webstore: shop-be\n",
+        "chat: chat-4f2a9c1e-demo\n",
+        "time: 2026-11-24 15:05 CET\n",
+    ] {
+        assert!(body.contains(line), "{line:?} not in {body}");
+    }
+    // the mailbox holds it now: the intake is erased, the record keeps no customer text
+    let records = items(&s.sdk, &s.table).await;
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(
+        records[0]["pk"].as_s().ok().map(String::as_str),
+        Some("message#chat-4f2a9c1e-demo")
+    );
+    // a repeat answers from the record and sends nothing
+    assert_eq!(
+        call(&s.app, json!({"chatId": CHAT, "message": "again"})).await,
+        (
+            200,
+            json!({"messageStatus": "sent", "reason": "already_sent"})
+        )
+    );
+    assert_eq!(received(&reply_to_ascii).await.len(), 1);
+}
+
+#[tokio::test]
+async fn without_a_web_store_or_a_name_the_default_mailbox_gets_the_stored_question() {
+    let s = setup().await;
+    let reply_to = &format!("{}@example.nl", e2e::unique("msg2"));
+    store_intake(
+        &s,
+        CHAT,
+        json!({"email": reply_to, "question": "Is the shop open on Sunday?"}),
+    )
+    .await;
+    assert_eq!(
+        call(&s.app, json!({"chatId": CHAT, "webstore": "shop-unknown"})).await,
+        (200, json!({"messageStatus": "sent"}))
+    );
+    let got = received(reply_to).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["destination"]["to"], json!([TO]));
+    assert_eq!(
+        got[0]["subject"],
+        json!("Chat message from a customer via \"shop-unknown\"")
+    );
+    let body = got[0]["body"]["text"].as_str().expect("a text body");
+    assert!(
+        body.starts_with("Is the shop open on Sunday?\n\n-- \n"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("name:") && !body.contains("phone:"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn without_an_address_or_a_text_nothing_is_sent_and_a_later_call_may_send() {
+    let s = setup().await;
+    store_intake(&s, "chat-msg3", json!({"name": "Ann"})).await;
+    assert_eq!(
+        call(&s.app, json!({"chatId": "chat-msg3", "message": "hello"})).await,
+        (
+            200,
+            json!({"messageStatus": "failed", "reason": "missing_email"})
+        )
+    );
+    let address = format!("{}@example.nl", e2e::unique("msg3"));
+    store_intake(&s, "chat-msg3", json!({"email": address})).await;
+    assert_eq!(
+        call(&s.app, json!({"chatId": "chat-msg3"})).await,
+        (
+            200,
+            json!({"messageStatus": "failed", "reason": "missing_message"})
+        )
+    );
+    assert_eq!(received(&address).await.len(), 0);
+    // the claims were released: with a text, it is sent
+    assert_eq!(
+        call(&s.app, json!({"chatId": "chat-msg3", "message": "hello"})).await,
+        (200, json!({"messageStatus": "sent"}))
+    );
+    assert_eq!(received(&address).await.len(), 1);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_nothing_written_or_sent() {
+    let s = setup().await;
+    for body in [
+        json!({"message": "no chat"}),
+        json!({"chatId": CHAT, "message": "x", "extra": 1}),
+        json!({"chatId": CHAT, "message": "m".repeat(2001)}),
+        json!({"chatId": CHAT, "message": "bell\u{0007}"}),
+        json!({"chatId": CHAT, "webstore": ".."}),
+    ] {
+        let (status, answer) = call(&s.app, body.clone()).await;
+        assert_eq!(status, 400, "{body} -> {answer}");
+        assert_eq!(answer["error"], "bad_request", "{body} -> {answer}");
+    }
+    assert!(items(&s.sdk, &s.table).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_concurrent_calls_for_one_chat_send_exactly_one_e_mail() {
+    let s = setup().await;
+    let reply_to = &format!("{}@example.nl", e2e::unique("msg5"));
+    store_intake(&s, "chat-msg5", json!({"email": reply_to, "question": "q"})).await;
+    let app = Arc::new(s.app);
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let app = Arc::clone(&app);
+            tokio::spawn(async move { call(&app, json!({"chatId": "chat-msg5"})).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("task"));
+    }
+    let sent = answers
+        .iter()
+        .filter(|(_, a)| *a == json!({"messageStatus": "sent"}))
+        .count();
+    assert_eq!(sent, 1, "{answers:?}");
+    for (status, answer) in &answers {
+        assert_eq!(*status, 200);
+        assert!(
+            [
+                json!({"messageStatus": "sent"}),
+                json!({"messageStatus": "sent", "reason": "already_sent"}),
+                json!({"messageStatus": "pending", "reason": "message_in_progress"}),
+            ]
+            .contains(answer),
+            "{answer}"
+        );
+    }
+    assert_eq!(received(reply_to).await.len(), 1);
+}
+
+#[tokio::test]
+async fn no_name_address_or_message_reaches_the_logs_at_trace() {
+    const NAME: &str = "Sentinelname Qwertzuiop";
+    const QUESTION: &str = "Sentinelquestion about a parcel";
+    const MESSAGE: &str = "Sentinelmessage please call back";
+    let (captured, _guard) = e2e::CapturedLogs::at_trace();
+    let email = &format!("{}@example.org", e2e::unique("sentinel.replyto"));
+    let s = setup().await;
+    store_intake(
+        &s,
+        "chat-msg6",
+        json!({"name": NAME, "email": email, "question": QUESTION}),
+    )
+    .await;
+    store_intake(&s, "chat-msg6-no-email", json!({"name": NAME})).await;
+    let sent = call(&s.app, json!({"chatId": "chat-msg6", "message": MESSAGE})).await;
+    assert_eq!(sent, (200, json!({"messageStatus": "sent"})));
+    let again = call(&s.app, json!({"chatId": "chat-msg6"})).await;
+    assert_eq!(again.1["reason"], "already_sent");
+    let missing = call(
+        &s.app,
+        json!({"chatId": "chat-msg6-no-email", "message": MESSAGE}),
+    )
+    .await;
+    assert_eq!(missing.1["reason"], "missing_email");
+    let refused = call(
+        &s.app,
+        json!({"chatId": "chat-msg6", "message": MESSAGE, "x": email}),
+    )
+    .await;
+    assert_eq!(refused.0, 400);
+    assert_eq!(received(email).await.len(), 1);
+
+    let logs = captured.text();
+    assert!(logs.contains("message answered"), "{logs}");
+    assert!(
+        logs.contains("e-mail accepted by the mail service"),
+        "{logs}"
+    );
+    for sentinel in [
+        NAME,
+        "Sentinelname",
+        email,
+        "sentinel.replyto",
+        QUESTION,
+        "Sentinelquestion",
+        MESSAGE,
+        "Sentinelmessage",
+    ] {
+        let leaks: Vec<&str> = logs.lines().filter(|l| l.contains(sentinel)).collect();
+        assert!(
+            leaks.is_empty(),
+            "{sentinel:?} is in the logs:\n{}",
+            leaks.join("\n")
+        );
+    }
+}
+
+/// What a dialog sees when SES fails, within the budget, and what an immediate retry does: it
+/// sends again only after a refusal SES certainly did not act on (a 4xx, no connection).
+#[tokio::test]
+async fn every_fault_at_the_mail_service_is_a_status_within_the_budget() {
+    const BUDGET_MS: u64 = 1500;
+    let s = setup_with(&[("MESSAGE_BUDGET_MS", "1500")]).await;
+    let pending = json!({"messageStatus": "pending", "reason": "message_in_progress"});
+    let fault = &format!("{}@example.nl", e2e::unique("fault"));
+    for (n, (status, delay, reason, retry_sends)) in [
+        (400, 0, "upstream_rejected", true),
+        (403, 0, "upstream_rejected", true),
+        (429, 0, "upstream_rejected", true),
+        (500, 0, "upstream_rejected", false),
+        (503, 0, "upstream_rejected", false),
+        (200, 10_000, "upstream_timeout", false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let ses = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v2/email/outbound-emails"))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .set_body_json(json!({"MessageId": "m"}))
+                    .set_delay(Duration::from_millis(delay)),
+            )
+            .mount(&ses)
+            .await;
+        let chat = format!("chat-fault-{n}");
+        store_intake(&s, &chat, json!({"email": fault, "question": "q"})).await;
+        let app = sending_to(&s, &ses.uri()).await;
+        let started = std::time::Instant::now();
+        let answer = call(&app, json!({"chatId": chat})).await;
+        let took = started.elapsed();
+        assert_eq!(
+            answer,
+            (200, json!({"messageStatus": "failed", "reason": reason})),
+            "SES {status} after {delay} ms"
+        );
+        assert!(
+            took < Duration::from_millis(BUDGET_MS + 500),
+            "SES {status}: {took:?}"
+        );
+        let retry = call(&app, json!({"chatId": chat})).await;
+        let requests = ses.received_requests().await.map_or(0, |r| r.len());
+        if retry_sends {
+            assert_eq!(retry.1["reason"], reason, "SES {status}: {retry:?}");
+            assert_eq!(requests, 2, "SES {status}: the retry sent again");
+        } else {
+            assert_eq!(retry.1, pending, "SES {status}: the claim is kept");
+            assert_eq!(requests, 1, "SES {status}: the retry sent nothing");
+        }
+    }
+
+    // a reset after the request arrived: SES may have taken it, so the claim is kept
+    let (reset, connections) = counting_resetting_server().await;
+    store_intake(
+        &s,
+        "chat-fault-reset",
+        json!({"email": fault, "question": "q"}),
+    )
+    .await;
+    let reset_app = sending_to(&s, &reset).await;
+    let answer = call(&reset_app, json!({"chatId": "chat-fault-reset"})).await;
+    assert_eq!(
+        answer,
+        (
+            200,
+            json!({"messageStatus": "failed", "reason": "upstream_unreachable"})
+        )
+    );
+    assert_eq!(
+        call(&reset_app, json!({"chatId": "chat-fault-reset"}))
+            .await
+            .1,
+        pending
+    );
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // nothing listening: SES never saw it, the claim is released and a retry tries again
+    store_intake(
+        &s,
+        "chat-fault-closed",
+        json!({"email": fault, "question": "q"}),
+    )
+    .await;
+    let closed_app = sending_to(&s, &closed_port_url()).await;
+    let unreachable = (
+        200,
+        json!({"messageStatus": "failed", "reason": "upstream_unreachable"}),
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(
+        call(&closed_app, json!({"chatId": "chat-fault-closed"})).await,
+        unreachable
+    );
+    assert!(started.elapsed() < Duration::from_millis(BUDGET_MS));
+    assert_eq!(
+        call(&closed_app, json!({"chatId": "chat-fault-closed"})).await,
+        unreachable
+    );
+    assert_eq!(received(fault).await.len(), 0);
+}
