@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the three functions for Lambda on Graviton (arm64), release profile, as zips in
+# Builds the four functions for Lambda on Graviton (arm64), release profile, as zips in
 # target/lambda/<function>/bootstrap.zip, and checks each holds an aarch64 `bootstrap`.
 # cargo-lambda gets its own target dir: sharing one with `cargo build` rebuilds both each time.
 set -euo pipefail
@@ -13,8 +13,8 @@ rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu 
 # (CARGO_TARGET_DIR, not --target-dir: cargo-lambda 1.9.2 passes the flag on to `cargo metadata`,
 # which refuses it.)
 CARGO_TARGET_DIR="$ROOT/target/cargo-lambda" cargo lambda build --release --arm64 --locked \
-  --output-format zip --lambda-dir "$ROOT/target/lambda" -p availability -p intake -p handover
-for function in availability intake handover; do
+  --output-format zip --lambda-dir "$ROOT/target/lambda" -p availability -p intake -p handover -p message
+for function in availability intake handover message; do
   zip="$ROOT/target/lambda/$function/bootstrap.zip"
   [ -s "$zip" ] || die "$zip was not built"
   python3 - "$zip" <<'PY'

@@ -2,8 +2,10 @@
 """Plays the seed's handover dialog against running functions, as CAIC's API Callout nodes would.
 
 Step 1 availability -> Step 2 Logical Step on agentStatus -> Step 3 intake (name, e-mail, then
-the question) -> Step 4 handover, printing each call as a readable transcript. With --check it also plays the
-failure paths (agents offline for one page, CAIC's presence-check webhook with its token in the
+the question) -> Step 4 handover, printing each call as a readable transcript. With --message-url
+it then plays the offline branch (docs/caic.md): no agent online, so the customer leaves a
+message, which reaches the support mailbox (the local SES server at --ses) by e-mail, once.
+With --check it also plays the failure paths (agents offline for one page, CAIC's presence-check webhook with its token in the
 URL, an invalid e-mail, a missing token, a duplicate handover, erasure) and exits non-zero on the first answer that differs from the contract: this is the
 end-to-end test of the real binaries under `cargo lambda watch`.
 """
@@ -65,6 +67,8 @@ def main():
     parser.add_argument("--presence-check-token", required=True,
                         help="an accepted presence-check token (the only kind a URL may carry)")
     parser.add_argument("--cm-standin", required=True, help="base URL of scripts/cm_standin.py")
+    parser.add_argument("--message-url", help="the message function: play the offline branch too")
+    parser.add_argument("--ses", help="base URL of the local SES server (its /store lists what it received)")
     parser.add_argument("--check", action="store_true", help="also play failure paths; exit 1 on any mismatch")
     args = parser.parse_args()
 
@@ -138,6 +142,8 @@ def main():
                    r'\d{4}-\d\d-\d\d \d\d:\d\d [A-Z0-9+-]+, skill "billing": "Where is my order NL-2026-0042\?"')
         expect("handover Context summary", bool(re.fullmatch(pattern, summary)), True)
     print(f"The chat is with an MSC agent ({time.monotonic() - started:.2f} s).")
+    if args.message_url:
+        offline_branch(args, step)
 
     if args.check:
         print("\nFailure paths:")
@@ -185,6 +191,71 @@ def main():
     if FAILURES:
         print("failed: " + "; ".join(FAILURES))
         sys.exit(1)
+
+
+def offline_branch(args, step):
+    """The dialog's offline branch: agents offline for the web store, so step 2 takes the
+    Fallback, step 3 captures the name and e-mail address, and the customer's message goes to
+    the support mailbox. Prints the e-mail the local SES server received."""
+    chat_id = "chat-" + uuid.uuid4().hex[:12]
+    token = args.token
+    webstore = "shop-nl"
+    print(f"\nCAIC: a second chat, {chat_id}, while no agent is online for {webstore}")
+    call("POST", args.cm_standin + "/_standin/agents/offline?" + urllib.parse.urlencode({"referrer": webstore}), {})
+    try:
+        _, availability = step("Step 1", "POST", args.availability_url, {"chatId": chat_id, "webstore": webstore},
+                               token=token)
+    finally:
+        call("POST", args.cm_standin + "/_standin/agents/online", {})
+    agent_status = (availability or {}).get("agentStatus")
+    if args.check:
+        expect("availability with the web store's agents offline", agent_status, "offline")
+    print(f"  Step 2  Logical Step: agentStatus = {agent_status} -> Fallback: leave a message")
+    step("Step 3", "POST", args.intake_url, {"chatId": chat_id, "name": "Sanne Bakker"},
+         want=(200, {"stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=token)
+    address = f"sanne.bakker.{chat_id}@example.nl"
+    step("", "POST", args.intake_url, {"chatId": chat_id, "email": address},
+         want=(200, {"stored": True, "complete": True, "missing": [], "invalid": []}), token=token)
+    message = "My parcel NL-2026-0077 arrived damaged. Could you send a new one?"
+    step("message", "POST", args.message_url, {"chatId": chat_id, "webstore": webstore, "message": message},
+         want=(200, {"messageStatus": "sent"}), token=token)
+    emails = []
+    if args.ses:
+        _, store = call("GET", args.ses + "/store")
+        emails = [e for e in (store or {}).get("emails", []) if e.get("replyTo") == [address]]
+        for email in emails:
+            print("  The support mailbox received:")
+            print(f"    From:     {email.get('from')}")
+            print(f"    To:       {', '.join((email.get('destination') or {}).get('to') or [])}")
+            print(f"    Reply-To: {', '.join(email.get('replyTo') or [])}")
+            print(f"    Subject:  {email.get('subject')}")
+            for line in ((email.get("body") or {}).get("text") or "").splitlines():
+                print(f"      {line}")
+    print("The customer's message is in the support mailbox; its reply goes to the customer.")
+    if args.check:
+        expect("the support mailbox received one e-mail for the chat", len(emails), 1)
+        if emails:
+            email = emails[0]
+            text = (email.get("body") or {}).get("text") or ""
+            expect("the e-mail's subject", email.get("subject"), 'Chat message from "Sanne Bakker" via "shop-nl"')
+            expect("the e-mail begins with the message", text.startswith(message + "\n\n-- \n"), True)
+            for line in ["name: Sanne Bakker", f"email: {address}", "webstore: shop-nl", f"chat: {chat_id}"]:
+                expect(f"the e-mail holds {line.split(':')[0]}", line in text.splitlines(), True)
+        step("retry", "POST", args.message_url, {"chatId": chat_id, "webstore": webstore, "message": message},
+             want=(200, {"messageStatus": "sent", "reason": "already_sent"}), token=token)
+        if args.ses:
+            _, store = call("GET", args.ses + "/store")
+            expect("a retried message is not sent again",
+                   len([e for e in (store or {}).get("emails", []) if e.get("replyTo") == [address]]), 1)
+        # the e-mail holds the intake now: it was erased
+        step("after", "POST", args.intake_url, {"chatId": chat_id},
+             want=(200, {"stored": False, "complete": False, "missing": ["name", "email"], "invalid": []}),
+             token=token)
+        other = "chat-" + uuid.uuid4().hex[:12]
+        step("no email", "POST", args.message_url, {"chatId": other, "message": message},
+             want=(200, {"messageStatus": "failed", "reason": "missing_email"}), token=token)
+        status, answer = step("no auth", "POST", args.message_url, {"chatId": other, "message": message})
+        expect("401 without token", [status, (answer or {}).get("error")], [401, "unauthorized"])
 
 
 if __name__ == "__main__":

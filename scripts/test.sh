@@ -18,6 +18,10 @@ log "starting DynamoDB Local on 127.0.0.1:$port"
 start_dynamodb_local "$port"
 trap 'stop_stack' EXIT
 export_local_aws "$port"
+ensure_ses_local
+ses_port=$(free_port)
+log "starting the local SES server on 127.0.0.1:$ses_port"
+start_ses_local "$ses_port"
 
 log "template.yaml: cfn-lint (with AWS's serverless rules) and sam validate --lint"
 ensure_template_tools
@@ -52,7 +56,7 @@ lambda_port=$(free_port)
 while [ "$lambda_port" = "$cm_port" ]; do lambda_port=$(free_port); done
 start_functions "$port" "$cm_port" "$lambda_port"
 # DynamoDB Local, the stand-in, the emulator and the functions: loopback only
-check_loopback_only "${STACK_PIDS[@]}" "$DYNAMODB_PID"
+check_loopback_only "${STACK_PIDS[@]}" "$DYNAMODB_PID" "$SES_PID"
 play_dialog --check | tee "$LOCAL/dialog.log"
 dialog_checks=$(sed -n 's/^dialog: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/dialog.log")
 log "the smoke test of a deployment (scripts/smoke.sh) against the running functions"
