@@ -1,5 +1,5 @@
 .PHONY: run test fuzz bench sam-local smoke
-# The local stack: DynamoDB Local, a CM.com stand-in, the three functions under cargo lambda watch.
+# The local stack: DynamoDB Local, a CM.com stand-in, a local SES server, the four functions under cargo lambda watch.
 run:
 	scripts/run.sh
 

@@ -41,7 +41,7 @@ ensure_ses_local
 ensure_cargo_lambda
 log "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT"
 start_dynamodb_local "$DYNAMODB_PORT"
-log "starting the local SES server on 127.0.0.1:$SES_PORT "
+log "starting the local SES server on 127.0.0.1:$SES_PORT"
 start_ses_local "$SES_PORT"
 start_functions "$DYNAMODB_PORT" "$CM_PORT" "$LAMBDA_PORT"
 

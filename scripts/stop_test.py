@@ -23,7 +23,8 @@ import time
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STOPPED = "stopped: the functions, the CM.com stand-in and DynamoDB Local"
+STOPPED = "stopped: the functions, the CM.com stand-in, the local SES server and DynamoDB Local"
+BUILDING = "building the four functions and the local table tool"
 MARKER = "CM_HANDOVER_STOP_TEST"
 # a source file touched before a "build" scenario, so that the functions' build takes a while
 REBUILT = os.path.join(ROOT, "functions", "intake", "src", "main.rs")
@@ -32,9 +33,10 @@ REBUILT = os.path.join(ROOT, "functions", "intake", "src", "main.rs")
 SCENARIOS = [
     ("just started, SIGTERM to the group", None, "group", [signal.SIGTERM]),
     ("while DynamoDB Local starts, SIGTERM to the group", "starting DynamoDB Local", "group", [signal.SIGTERM]),
-    ("during the build, SIGTERM to the group", "building the three functions and the local table tool", "group", [signal.SIGTERM]),
-    ("during the build, twice in a row", "building the three functions and the local table tool", "group", [signal.SIGTERM, signal.SIGTERM]),
-    ("during the build, Ctrl-C (SIGINT to the group)", "building the three functions and the local table tool", "group", [signal.SIGINT]),
+    ("while the local SES server starts, SIGTERM to the group", "starting the local SES server", "group", [signal.SIGTERM]),
+    ("during the build, SIGTERM to the group", BUILDING, "group", [signal.SIGTERM]),
+    ("during the build, twice in a row", BUILDING, "group", [signal.SIGTERM, signal.SIGTERM]),
+    ("during the build, Ctrl-C (SIGINT to the group)", BUILDING, "group", [signal.SIGINT]),
     ("during the played dialog, SIGTERM to the group", "playing the handover dialog", "group", [signal.SIGTERM]),
     ("during the played dialog, twice in a row", "playing the handover dialog", "group", [signal.SIGTERM, signal.SIGTERM]),
     ("while serving, SIGTERM to the group", "The stack is running", "group", [signal.SIGTERM]),
@@ -82,13 +84,13 @@ def describe(pid):
 
 
 def run_scenario(name, phase, target, signals, log_dir):
-    ports = {"DYNAMODB_PORT": free_port(), "CM_PORT": free_port(), "LAMBDA_PORT": free_port()}
-    while len(set(ports.values())) < 3:
-        ports["LAMBDA_PORT"] = free_port()
+    ports = {name: free_port() for name in ("DYNAMODB_PORT", "CM_PORT", "SES_PORT", "LAMBDA_PORT")}
+    while len(set(ports.values())) < len(ports):
+        ports = {name: free_port() for name in ports}
     run_id = uuid.uuid4().hex
     env = dict(os.environ, **{k: str(v) for k, v in ports.items()}, **{MARKER: run_id})
     env.pop("LOGS", None)
-    if phase == "building the three functions and the local table tool":
+    if phase == BUILDING:
         os.utime(REBUILT)
     log_path = os.path.join(log_dir, f"stop-{uuid.uuid4().hex[:8]}.log")
     with open(log_path, "wb") as log:

@@ -47,7 +47,7 @@ else
   rust_tests=$(sed -n 's/^test result: ok\. \([0-9][0-9]*\) passed.*/\1/p' "$LOCAL/tests.log" | awk '{ total += $1 } END { print total + 0 }')
 fi
 
-log "end to end: the three binaries under cargo lambda watch, DynamoDB Local, the CM.com stand-in"
+log "end to end: the four binaries under cargo lambda watch, DynamoDB Local, the CM.com stand-in, the local SES server"
 ensure_cargo_lambda
 # the checked dialog expects agents to be offered: no opening hours from the caller's shell
 unset BUSINESS_HOURS BUSINESS_HOURS_PARAM
@@ -67,7 +67,7 @@ smoke_passed=$SMOKE_PASSED
 log "schemathesis: requests generated from openapi.yaml against the running functions"
 ensure_schemathesis
 : >"$LOCAL/schemathesis.log"
-for function in availability intake handover; do
+for function in availability intake handover message; do
   # a fixed, deterministic budget per operation; any 5xx, undocumented status, wrong media type
   # or response that breaks its schema fails the run
   # (scripts/schemathesis_hooks.py leaves out bodies that are not UTF-8, which the emulator
@@ -87,7 +87,7 @@ python3 scripts/stop_test.py --deadline 900 | tee "$LOCAL/stop-test.log"
 stop_checks=$(sed -n 's/^stop test: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/stop-test.log")
 [ -n "$stop_checks" ] || die "make run did not stop cleanly every time (see above)"
 
-log "release build: the three arm64 bootstrap zips, as SAM and cargo-lambda deploy them"
+log "release build: the four arm64 bootstrap zips, as SAM and cargo-lambda deploy them"
 scripts/build-release.sh
 
 log "sam local: the template's functions from sam build, in AWS's Runtime Interface Emulator"
