@@ -5,8 +5,8 @@
 # Every answer is checked. Needs a Docker engine: it uses the caller's, or starts its own
 # (Debian's docker.io, installed when missing); arm64 runs under qemu on x86_64; where AWS's
 # Lambda base image cannot be pulled, a local stand-in built from Debian's packages is used
-# (scripts/lib.sh). The local stack (DynamoDB Local on 8000, the CM.com stand-in on 9001) is
-# started here, at the addresses env.json names. Prints `sam local: N passed, 0 failed`.
+# (scripts/lib.sh). The local stack (DynamoDB Local on 8000, the CM.com stand-in on 9001, the
+# local SES server on 9002) is started here, at the addresses env.json names. Prints `sam local: N passed, 0 failed`.
 #
 #   scripts/sam-local.sh          the checks (part of make test)
 #   scripts/sam-local.sh serve    the stack and `sam local start-api` on 127.0.0.1:3000, until Ctrl-C
@@ -55,12 +55,15 @@ log "sam build: the template's rust-cargolambda build, arm64 release (after scri
 CARGO_TARGET_DIR="$ROOT/target/cargo-lambda" sam build >"$LOCAL/sam-build.log" 2>&1 \
   || { tail -n 30 "$LOCAL/sam-build.log"; die "sam build failed (log: .local/sam-build.log)"; }
 
-log "the local stack at env.json's addresses: DynamoDB Local on 8000, the CM.com stand-in on 9001"
+log "the local stack at env.json's addresses: DynamoDB Local on 8000, the CM.com stand-in on 9001, the local SES server on 9002"
 ensure_dynamodb_local
+ensure_ses_local
 # the functions' containers reach the machine as host.docker.internal: the bridge's address,
-# where DynamoDB Local and the stand-in listen too (besides loopback; nowhere else)
+# where DynamoDB Local and the stand-in listen too (besides loopback; nowhere else), and the
+# local SES server (on the bridge's address alone: it binds one address)
 bridge=$(docker_bridge_address) || die "the address of Docker's bridge network could not be found"
 start_dynamodb_local 8000 "$bridge"
+start_ses_local 9002 "$bridge"
 prepare_functions 8000 9001 --also-listen "$bridge"
 CM_STANDIN_URL="http://127.0.0.1:9001"
 
@@ -118,6 +121,18 @@ invoke HandoverFunction handover '200 {"handoverStatus":"success"}'
 invoke HandoverFunction handover '200 {"handoverStatus":"success","reason":"already_handed_over"}'
 invoke HandoverFunction handover-bad-chat-id \
   '400 {"error":"bad_request","message":"chatId must use only letters, digits and - _ = + ."}'
+# the offline branch: the chat's e-mail stored again, then its message, once
+invoke IntakeFunction intake-email \
+  '200 {"complete":true,"invalid":[],"missing":[],"stored":true}'
+invoke MessageFunction message '200 {"messageStatus":"sent"}'
+invoke MessageFunction message '200 {"messageStatus":"sent","reason":"already_sent"}'
+expect "the local SES server received one e-mail for the fixture's chat, with its Reply-To" \
+  "$(curl -s --max-time 10 "$SES_LOCAL_URL/store" | python3 -c 'import json,sys
+mails = [m for m in json.load(sys.stdin)["emails"] if "chat: chat-4f2a9c1e-demo" in m["body"]["text"]]
+print(len(mails), *[",".join(m["replyTo"]) for m in mails])')" \
+  "1 jan.devries@example.nl"
+invoke MessageFunction message-no-token \
+  '401 {"error":"unauthorized","message":"missing or invalid X-Callout-Token header"}'
 invoke IntakeFunction intake-delete '204 -'
 
 log "sam local start-api: the template's routes, the seed's dialog against them"
@@ -127,8 +142,9 @@ API_PID=$!
 wait_for_port "$API_PORT" 180 "sam local start-api (log: .local/sam-start-api.log)"
 API="http://127.0.0.1:$API_PORT"
 python3 "$ROOT/scripts/dialog.py" --availability-url "$API/availability" --intake-url "$API/intake" \
-  --handover-url "$API/handover" --token "$LOCAL_CALLOUT_TOKEN" \
-  --presence-check-token "$LOCAL_PRESENCE_CHECK_TOKEN" --cm-standin "$CM_STANDIN_URL" --check \
+  --handover-url "$API/handover" --message-url "$API/message" --ses "$SES_LOCAL_URL" \
+  --token "$LOCAL_CALLOUT_TOKEN" --presence-check-token "$LOCAL_PRESENCE_CHECK_TOKEN" \
+  --cm-standin "$CM_STANDIN_URL" --check \
   | tee "$LOCAL/sam-dialog.log"
 dialog_checks=$(sed -n 's/^dialog: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/sam-dialog.log")
 [ -n "$dialog_checks" ] || FAILURES+=("the dialog against sam local start-api")

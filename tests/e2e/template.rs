@@ -342,6 +342,7 @@ fn the_functions_read_only_configuration_the_code_knows() {
         METRICS_NAMESPACE,
         METRICS_SERVICE,
         "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL_SESV2",
     ]);
     let template = template();
     let mut declared = BTreeSet::new();
@@ -365,11 +366,14 @@ fn the_functions_read_only_configuration_the_code_knows() {
         unknown.is_empty(),
         "template.yaml sets variables the code never reads: {unknown:?}"
     );
-    // the secrets are declared only blank (for sam local): never with a value
+    // the secrets and the local endpoints are declared only blank (for sam local): never with a
+    // value
     for scope in [
         &template["Globals"]["Function"],
         &template["Resources"]["AvailabilityFunction"]["Properties"],
+        &template["Resources"]["IntakeFunction"]["Properties"],
         &template["Resources"]["HandoverFunction"]["Properties"],
+        &template["Resources"]["MessageFunction"]["Properties"],
     ] {
         for secret in [
             CALLOUT_TOKENS,
@@ -378,6 +382,8 @@ fn the_functions_read_only_configuration_the_code_knows() {
             CM_PRODUCT_TOKEN,
             CHAT_LOG_KEY,
             MSC_API_KEY,
+            "AWS_ENDPOINT_URL_DYNAMODB",
+            "AWS_ENDPOINT_URL_SESV2",
         ] {
             if let Some(value) = scope["Environment"]["Variables"].get(secret) {
                 assert_eq!(
