@@ -121,9 +121,10 @@ invoke HandoverFunction handover '200 {"handoverStatus":"success"}'
 invoke HandoverFunction handover '200 {"handoverStatus":"success","reason":"already_handed_over"}'
 invoke HandoverFunction handover-bad-chat-id \
   '400 {"error":"bad_request","message":"chatId must use only letters, digits and - _ = + ."}'
-# the offline branch: the chat's e-mail stored again, then its message, once
+# the offline branch: the chat's e-mail stored again (the handover erased the intake, so the
+# name is missing now), then its message, once
 invoke IntakeFunction intake-email \
-  '200 {"complete":true,"invalid":[],"missing":[],"stored":true}'
+  '200 {"complete":false,"invalid":[],"missing":["name"],"stored":true}'
 invoke MessageFunction message '200 {"messageStatus":"sent"}'
 invoke MessageFunction message '200 {"messageStatus":"sent","reason":"already_sent"}'
 expect "the local SES server received one e-mail for the fixture's chat, with its Reply-To" \

@@ -64,7 +64,7 @@ pub fn init() {
 pub const MIN_CHAT_LOG_KEY_LEN: usize = 32;
 
 /// Turns a chat id into the tag its log lines carry (`chat`): the first 16 hex digits of
-/// HMAC-SHA256 keyed with `CHAT_LOG_KEY`. Lines of one chat share a tag across the three
+/// HMAC-SHA256 keyed with `CHAT_LOG_KEY`. Lines of one chat share a tag across the
 /// functions, and an operator holding the key and a chat id can find them; without the key a
 /// tag says nothing about the chat id. No key configured: no tag at all.
 #[derive(Clone)]

@@ -435,6 +435,51 @@ fn the_failed_handover_alarm_watches_the_metric_the_handover_writes() {
     assert!(service.contains("AWS::StackName"), "{service}");
 }
 
+#[test]
+fn the_alarms_over_every_function_sum_each_deployed_function_once() {
+    let template = template();
+    let mailbox = [
+        ("MessageFromIdentity", "shop.example"),
+        ("MessageFrom", "chat@shop.example"),
+        ("MessageTo", "support@shop.example"),
+    ];
+    for (parameters, functions) in [
+        (&[][..], vec!["availability", "handover", "intake"]),
+        (
+            &mailbox[..],
+            vec!["availability", "handover", "intake", "message"],
+        ),
+    ] {
+        for alarm in ["UnauthorizedRequestsAlarm", "FunctionErrorsAlarm"] {
+            let metrics: Vec<Value> = template["Resources"][alarm]["Properties"]["Metrics"]
+                .as_sequence()
+                .expect("Metrics")
+                .iter()
+                .filter_map(|m| evaluate(&template, parameters, m))
+                .collect();
+            let summed: BTreeSet<String> = metrics
+                .iter()
+                .filter(|m| m["ReturnData"].as_bool() == Some(true))
+                .filter_map(|m| evaluate(&template, parameters, &m["Expression"]))
+                .flat_map(|e| {
+                    e.as_str()
+                        .unwrap_or_default()
+                        .split('+')
+                        .map(|id| id.trim().to_owned())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            let fetched: BTreeSet<String> = metrics
+                .iter()
+                .filter(|m| m["ReturnData"].as_bool() == Some(false))
+                .filter_map(|m| m["Id"].as_str().map(str::to_owned))
+                .collect();
+            assert_eq!(summed, set(&functions), "{alarm} with {parameters:?}");
+            assert_eq!(fetched, set(&functions), "{alarm} with {parameters:?}");
+        }
+    }
+}
+
 /// A value of the template under `parameters` (the template's defaults for the rest): `!Ref`,
 /// `!Equals`, `!Not`, `!And`, `!Or` and `!If` (over the template's Conditions) evaluated, as
 /// CloudFormation would. `None` stands for `AWS::NoValue`.
