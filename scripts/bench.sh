@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: artifact size, cold start, warm latency and memory of the three functions, next
+# `make bench`: artifact size, cold start, warm latency and memory of availability, intake and handover (not yet message), next
 # to the floor (a bare lambda_runtime echo built the same way) and to the raw dependency round
 # trips, written to bench/results/ (README.md, results.json, chart.png).
 #
@@ -27,7 +27,7 @@ scripts/build-release.sh
 log "sam build: what users deploy, on the same target dir (compiles nothing when the zips' build matches it)"
 CARGO_TARGET_DIR="$ROOT/target/cargo-lambda" sam build >"$LOCAL/sam-build.log" 2>&1 \
   || { tail -n 30 "$LOCAL/sam-build.log"; die "sam build failed (log: .local/sam-build.log)"; }
-log "native release builds: the three functions, the floor and the two baselines (cold: about 3 minutes)"
+log "native release builds: availability, intake, handover, the floor and the two baselines (cold: about 3 minutes)"
 cargo build --release --locked -p availability -p intake -p handover -p bench --bins
 log "the same with symbols (the profiling profile), to attribute instructions (cold: about 4 minutes)"
 cargo build --profile profiling --locked -p availability -p intake -p handover --bins
