@@ -1,11 +1,11 @@
 //! At most once per chat: the protocol around an upstream call whose effect must not happen
-//! twice (the handover).
+//! twice (the handover, the message).
 //!
 //! 1. **Claim.** One conditional write takes the step for this invocation, with a lease that
 //!    outlives the call's budget ([`ClaimTerms`]). It finds one of three things ([`Claim`]): the
 //!    claim is ours; another invocation holds it right now; or the step succeeded within the
 //!    dedup window. The atomic "is the claim free?" check is a DynamoDB condition, in the store
-//!    (`store::Store::claim_handover`).
+//!    (`store::Store::claim`, per [`crate::store::OnceStep`]).
 //! 2. **Call**, within the budget, only when the claim is ours.
 //! 3. **Settle** the claim by the call's outcome ([`Settle::after`]): a success is recorded and
 //!    answers every duplicate until the dedup window ends; a failure the upstream certainly did

@@ -17,7 +17,8 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use crate::clock::EpochSeconds;
-use crate::once::{Claim, ClaimTerms};
+use crate::once::{Claim, ClaimTerms, Settle};
+use crate::upstream::UpstreamError;
 use crate::validate::ChatId;
 use crate::wire::{IntakeField, IntakeRecord};
 
@@ -54,28 +55,48 @@ impl StoreError {
     }
 }
 
-/// The claim item of a step done at most once per chat ([`crate::once`]): its key prefix
-/// (`<prefix>#<chatId>`) and the names of its status and completion-time attributes.
+/// A step done at most once per chat ([`crate::once`]), each with a claim item of its own, so
+/// that a chat whose handover failed can still leave a message, and the reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnceStep {
+    /// The handover to an MSC agent (dialog step 4).
+    Handover,
+    /// The one e-mail to the support mailbox (the dialog's offline branch).
+    Message,
+}
+
+/// A claim this invocation holds: which step, for which chat, under which claim id.
 #[derive(Debug, Clone, Copy)]
+pub struct HeldClaim<'a> {
+    pub step: OnceStep,
+    pub chat: &'a ChatId,
+    pub claim_id: &'a str,
+}
+
+/// A step's claim item: its key prefix (`<prefix>#<chatId>`) and the names of its status and
+/// completion-time attributes.
 struct OnceItem {
     prefix: &'static str,
     status: &'static str,
     done_at: &'static str,
 }
 
-const HANDOVER: OnceItem = OnceItem {
-    prefix: "handover",
-    status: "handoverStatus",
-    done_at: "handedOverAt",
-};
-
-/// The message step's claim: one e-mail to the support mailbox per chat. Its own key, so that a
-/// chat whose handover failed can still leave a message, and the reverse.
-const MESSAGE: OnceItem = OnceItem {
-    prefix: "message",
-    status: "messageStatus",
-    done_at: "sentAt",
-};
+impl OnceStep {
+    fn item(self) -> OnceItem {
+        match self {
+            Self::Handover => OnceItem {
+                prefix: "handover",
+                status: "handoverStatus",
+                done_at: "handedOverAt",
+            },
+            Self::Message => OnceItem {
+                prefix: "message",
+                status: "messageStatus",
+                done_at: "sentAt",
+            },
+        }
+    }
+}
 
 impl OnceItem {
     fn key(&self, chat: &ChatId) -> String {
@@ -218,73 +239,73 @@ impl Store {
         Ok(())
     }
 
-    /// Claims the chat's handover with one conditional write, so that of any number of
-    /// concurrent invocations exactly one gets [`Claim::Claimed`] (see [`Self::claim`]).
-    pub async fn claim_handover(
+    /// Carries out `settle` for the `held` claim, after a call to `upstream`
+    /// (a name for the logs): a success is recorded, and the chat's intake erased in the same
+    /// round trip, since the upstream holds what the customer told the bot now (the record keeps
+    /// no personal data); a refusal releases the claim; an unknown outcome keeps it until its
+    /// lease ends. Gives the call's error back, for the answer. A table failure here changes no
+    /// answer: it is logged, and the claim or the intake ends with its lease or its TTL.
+    pub async fn settle<'e>(
         &self,
-        chat: &ChatId,
-        claim_id: &str,
-        terms: ClaimTerms,
-    ) -> Result<Claim, StoreError> {
-        self.claim(HANDOVER, chat, claim_id, terms).await
-    }
-
-    /// Records that the claimed handover succeeded (see [`Self::record_done`]).
-    pub async fn record_handover_success(
-        &self,
-        chat: &ChatId,
-        claim_id: &str,
+        held: &HeldClaim<'_>,
+        upstream: &str,
+        settle: Settle<'e>,
         now: EpochSeconds,
         dedup_until: EpochSeconds,
-    ) -> Result<(), StoreError> {
-        self.record_done(HANDOVER, chat, claim_id, now, dedup_until)
-            .await
+    ) -> Result<(), &'e UpstreamError> {
+        let HeldClaim {
+            step,
+            chat,
+            claim_id,
+        } = *held;
+        match settle {
+            Settle::Record => {
+                let (recorded, erased) = tokio::join!(
+                    self.record_done(step, chat, claim_id, now, dedup_until),
+                    self.erase_intake(chat),
+                );
+                if let Err(error) = recorded {
+                    // done upstream; the claim stays pending until its lease ends
+                    tracing::error!(%error, "{upstream} succeeded but was not recorded");
+                }
+                if let Err(error) = erased {
+                    tracing::error!(%error, "{upstream} succeeded; intake not erased, it expires with its TTL");
+                }
+                Ok(())
+            }
+            Settle::Keep(error) => {
+                // a duplicate arriving meanwhile (an automatic retry) must not call again
+                tracing::warn!(%error, "{upstream} outcome unknown; claim kept until its lease ends");
+                Err(error)
+            }
+            Settle::Release(error) => {
+                tracing::warn!(%error, "{upstream} refused; claim released");
+                self.give_up(held).await;
+                Err(error)
+            }
+        }
     }
 
-    /// Gives up a handover claim after a failed attempt (see [`Self::release`]).
-    pub async fn release_handover(&self, chat: &ChatId, claim_id: &str) -> Result<(), StoreError> {
-        self.release(HANDOVER, chat, claim_id).await
+    /// Releases the `held` claim when nothing was sent, so that the dialog's retry may claim
+    /// again; if that fails too, the claim ends with its lease (logged, no answer changes).
+    pub async fn give_up(&self, held: &HeldClaim<'_>) {
+        if let Err(error) = self.release(held.step, held.chat, held.claim_id).await {
+            tracing::error!(%error, "claim not released; it ends with its lease");
+        }
     }
 
-    /// Claims the chat's message (one e-mail per chat), as [`Self::claim_handover`] claims its
-    /// handover.
-    pub async fn claim_message(
-        &self,
-        chat: &ChatId,
-        claim_id: &str,
-        terms: ClaimTerms,
-    ) -> Result<Claim, StoreError> {
-        self.claim(MESSAGE, chat, claim_id, terms).await
-    }
-
-    /// Records that the claimed message was accepted by the mail service.
-    pub async fn record_message_sent(
-        &self,
-        chat: &ChatId,
-        claim_id: &str,
-        now: EpochSeconds,
-        dedup_until: EpochSeconds,
-    ) -> Result<(), StoreError> {
-        self.record_done(MESSAGE, chat, claim_id, now, dedup_until)
-            .await
-    }
-
-    /// Gives up a message claim after an attempt the mail service certainly did not act on.
-    pub async fn release_message(&self, chat: &ChatId, claim_id: &str) -> Result<(), StoreError> {
-        self.release(MESSAGE, chat, claim_id).await
-    }
-
-    /// Claims `item` for the chat with one conditional write, so that of any number of
+    /// Claims `step` for the chat with one conditional write, so that of any number of
     /// concurrent invocations exactly one gets [`Claim::Claimed`]. The claim is free when there
     /// is no record, when the record's dedup window is over, or when a pending claim's lease ran
     /// out.
-    async fn claim(
+    pub async fn claim(
         &self,
-        item: OnceItem,
+        step: OnceStep,
         chat: &ChatId,
         claim_id: &str,
         terms: ClaimTerms,
     ) -> Result<Claim, StoreError> {
+        let item = step.item();
         let put = self
             .client
             .put_item()
@@ -328,14 +349,15 @@ impl Store {
 
     /// Records that the claimed step succeeded: further claims find [`Claim::AlreadyDone`] until
     /// `dedup_until`. Only the claim's holder can do this.
-    async fn record_done(
+    pub async fn record_done(
         &self,
-        item: OnceItem,
+        step: OnceStep,
         chat: &ChatId,
         claim_id: &str,
         now: EpochSeconds,
         dedup_until: EpochSeconds,
     ) -> Result<(), StoreError> {
+        let item = step.item();
         self.client
             .update_item()
             .table_name(&self.table)
@@ -359,12 +381,13 @@ impl Store {
 
     /// Gives up a claim after a failed attempt, so that a retry may claim again. A claim that is
     /// no longer ours (taken over after its lease) is left alone.
-    async fn release(
+    pub async fn release(
         &self,
-        item: OnceItem,
+        step: OnceStep,
         chat: &ChatId,
         claim_id: &str,
     ) -> Result<(), StoreError> {
+        let item = step.item();
         let delete = self
             .client
             .delete_item()

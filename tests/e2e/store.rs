@@ -2,7 +2,7 @@
 
 use e2e::{fresh_table, items, sdk};
 use shared::once::{Claim, ClaimTerms};
-use shared::store::Store;
+use shared::store::{OnceStep, Store};
 use shared::validate::ChatId;
 use shared::wire::IntakeField::{Email, Language, Name};
 use shared::wire::IntakeRecord;
@@ -143,27 +143,42 @@ async fn the_claim_admits_one_holder_then_replays_success_until_the_window_ends(
     let (store, sdk) = store().await;
     let c = chat("claim-1");
     assert_eq!(
-        store.claim_handover(&c, "a", terms(NOW)).await.ok(),
+        store
+            .claim(OnceStep::Handover, &c, "a", terms(NOW))
+            .await
+            .ok(),
         Some(Claim::Claimed)
     );
     assert_eq!(
-        store.claim_handover(&c, "b", terms(NOW + 1)).await.ok(),
+        store
+            .claim(OnceStep::Handover, &c, "b", terms(NOW + 1))
+            .await
+            .ok(),
         Some(Claim::InProgress)
     );
     store
-        .record_handover_success(&c, "a", NOW + 2, NOW + 902)
+        .record_done(OnceStep::Handover, &c, "a", NOW + 2, NOW + 902)
         .await
         .expect("record");
     assert_eq!(
-        store.claim_handover(&c, "c", terms(NOW + 3)).await.ok(),
+        store
+            .claim(OnceStep::Handover, &c, "c", terms(NOW + 3))
+            .await
+            .ok(),
         Some(Claim::AlreadyDone)
     );
     assert_eq!(
-        store.claim_handover(&c, "d", terms(NOW + 901)).await.ok(),
+        store
+            .claim(OnceStep::Handover, &c, "d", terms(NOW + 901))
+            .await
+            .ok(),
         Some(Claim::AlreadyDone)
     );
     assert_eq!(
-        store.claim_handover(&c, "e", terms(NOW + 902)).await.ok(),
+        store
+            .claim(OnceStep::Handover, &c, "e", terms(NOW + 902))
+            .await
+            .ok(),
         Some(Claim::Claimed)
     );
     // the record holds no personal data: key, status, claim and times only
@@ -187,17 +202,26 @@ async fn a_released_claim_can_be_taken_again_but_only_its_holder_releases_it() {
     let (store, _) = store().await;
     let c = chat("claim-2");
     assert_eq!(
-        store.claim_handover(&c, "a", terms(NOW)).await.ok(),
+        store
+            .claim(OnceStep::Handover, &c, "a", terms(NOW))
+            .await
+            .ok(),
         Some(Claim::Claimed)
     );
-    assert!(store.release_handover(&c, "not-a").await.is_ok());
+    assert!(store.release(OnceStep::Handover, &c, "not-a").await.is_ok());
     assert_eq!(
-        store.claim_handover(&c, "b", terms(NOW)).await.ok(),
+        store
+            .claim(OnceStep::Handover, &c, "b", terms(NOW))
+            .await
+            .ok(),
         Some(Claim::InProgress)
     );
-    assert!(store.release_handover(&c, "a").await.is_ok());
+    assert!(store.release(OnceStep::Handover, &c, "a").await.is_ok());
     assert_eq!(
-        store.claim_handover(&c, "b", terms(NOW)).await.ok(),
+        store
+            .claim(OnceStep::Handover, &c, "b", terms(NOW))
+            .await
+            .ok(),
         Some(Claim::Claimed)
     );
 }
@@ -207,27 +231,44 @@ async fn a_lease_left_by_a_crashed_holder_is_taken_over_after_it_ends() {
     let (store, _) = store().await;
     let c = chat("claim-3");
     assert_eq!(
-        store.claim_handover(&c, "crashed", terms(NOW)).await.ok(),
+        store
+            .claim(OnceStep::Handover, &c, "crashed", terms(NOW))
+            .await
+            .ok(),
         Some(Claim::Claimed)
     );
     assert_eq!(
-        store.claim_handover(&c, "b", terms(NOW + 6)).await.ok(),
+        store
+            .claim(OnceStep::Handover, &c, "b", terms(NOW + 6))
+            .await
+            .ok(),
         Some(Claim::InProgress)
     );
     assert_eq!(
-        store.claim_handover(&c, "b", terms(NOW + 7)).await.ok(),
+        store
+            .claim(OnceStep::Handover, &c, "b", terms(NOW + 7))
+            .await
+            .ok(),
         Some(Claim::Claimed)
     );
     // the crashed holder can no longer record success or release the new holder's claim
     assert!(
         store
-            .record_handover_success(&c, "crashed", NOW + 8, NOW + 908)
+            .record_done(OnceStep::Handover, &c, "crashed", NOW + 8, NOW + 908)
             .await
             .is_err()
     );
-    assert!(store.release_handover(&c, "crashed").await.is_ok());
+    assert!(
+        store
+            .release(OnceStep::Handover, &c, "crashed")
+            .await
+            .is_ok()
+    );
     assert_eq!(
-        store.claim_handover(&c, "c", terms(NOW + 8)).await.ok(),
+        store
+            .claim(OnceStep::Handover, &c, "c", terms(NOW + 8))
+            .await
+            .ok(),
         Some(Claim::InProgress)
     );
 }
@@ -244,7 +285,12 @@ async fn an_unreachable_table_is_an_error_not_an_answer() {
             .await
             .is_err()
     );
-    assert!(missing.claim_handover(&c, "a", terms(NOW)).await.is_err());
+    assert!(
+        missing
+            .claim(OnceStep::Handover, &c, "a", terms(NOW))
+            .await
+            .is_err()
+    );
     drop(store);
 }
 
@@ -265,33 +311,51 @@ async fn a_chats_message_and_handover_are_claimed_apart_and_the_message_record_h
     let (store, sdk) = store().await;
     let c = chat("claim-message-1");
     assert_eq!(
-        store.claim_handover(&c, "h", terms(NOW)).await.ok(),
+        store
+            .claim(OnceStep::Handover, &c, "h", terms(NOW))
+            .await
+            .ok(),
         Some(Claim::Claimed)
     );
     // a handover under way (or failed and kept) does not stop the message, nor the reverse
     assert_eq!(
-        store.claim_message(&c, "m", terms(NOW)).await.ok(),
+        store
+            .claim(OnceStep::Message, &c, "m", terms(NOW))
+            .await
+            .ok(),
         Some(Claim::Claimed)
     );
-    assert!(store.release_message(&c, "m").await.is_ok());
+    assert!(store.release(OnceStep::Message, &c, "m").await.is_ok());
     assert_eq!(
-        store.claim_message(&c, "m2", terms(NOW + 1)).await.ok(),
+        store
+            .claim(OnceStep::Message, &c, "m2", terms(NOW + 1))
+            .await
+            .ok(),
         Some(Claim::Claimed)
     );
     assert_eq!(
-        store.claim_message(&c, "m3", terms(NOW + 1)).await.ok(),
+        store
+            .claim(OnceStep::Message, &c, "m3", terms(NOW + 1))
+            .await
+            .ok(),
         Some(Claim::InProgress)
     );
     store
-        .record_message_sent(&c, "m2", NOW + 2, NOW + 902)
+        .record_done(OnceStep::Message, &c, "m2", NOW + 2, NOW + 902)
         .await
         .expect("record");
     assert_eq!(
-        store.claim_message(&c, "m4", terms(NOW + 3)).await.ok(),
+        store
+            .claim(OnceStep::Message, &c, "m4", terms(NOW + 3))
+            .await
+            .ok(),
         Some(Claim::AlreadyDone)
     );
     assert_eq!(
-        store.claim_handover(&c, "h2", terms(NOW + 3)).await.ok(),
+        store
+            .claim(OnceStep::Handover, &c, "h2", terms(NOW + 3))
+            .await
+            .ok(),
         Some(Claim::InProgress)
     );
     // the sent record: key, status, claim and times, nothing the customer wrote

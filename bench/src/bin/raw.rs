@@ -21,7 +21,7 @@ use shared::cm::routing::{self, RoutingControl};
 use shared::config::{self, Env};
 use shared::once::ClaimTerms;
 use shared::refreshing::Refreshing;
-use shared::store::Store;
+use shared::store::{OnceStep, Store};
 use shared::validate::ChatId;
 use shared::wire::{IntakeField, RoutingMutation, RoutingMutationRequest};
 
@@ -144,7 +144,7 @@ impl Round {
                 };
                 // side by side, as the handover does
                 let (claim, intake) = tokio::join!(
-                    store.claim_handover(&chat, "raw", terms),
+                    store.claim(OnceStep::Handover, &chat, "raw", terms),
                     store.intake(&chat, now()),
                 );
                 claim?;
@@ -160,7 +160,7 @@ impl Round {
                 };
                 routing.request_mutations(&chat, &body, deadline).await?;
                 store
-                    .record_handover_success(&chat, "raw", now(), now() + 900)
+                    .record_done(OnceStep::Handover, &chat, "raw", now(), now() + 900)
                     .await?;
             }
         }

@@ -12,10 +12,9 @@ use crate::context::{HandoverOrder, handover_context};
 use shared::clock::Clock;
 use shared::cm::routing::RoutingControl;
 use shared::once::{Claim, ClaimTerms, Settle};
-use shared::store::Store;
+use shared::store::{HeldClaim, OnceStep, Store};
 use shared::summary::asked_at;
 use shared::upstream::UpstreamError;
-use shared::validate::ChatId;
 use shared::wire::{
     HandoverReason, HandoverResponse, HandoverStatus, RoutingMutation, RoutingMutationRequest,
 };
@@ -51,7 +50,8 @@ impl Handover {
         // The claim and the intake read are independent: side by side, the handover waits for
         // one DynamoDB round trip instead of two. An unread intake releases the claim.
         let (claim, intake) = tokio::join!(
-            self.store.claim_handover(&order.chat, claim_id, terms),
+            self.store
+                .claim(OnceStep::Handover, &order.chat, claim_id, terms),
             self.store.intake(&order.chat, now),
         );
         match claim {
@@ -73,11 +73,16 @@ impl Handover {
                 return failed(HandoverReason::StoreUnavailable);
             }
         }
+        let held = HeldClaim {
+            step: OnceStep::Handover,
+            chat: &order.chat,
+            claim_id,
+        };
         let intake = match intake {
             Ok(record) => record.unwrap_or_default(),
             Err(error) => {
                 tracing::error!(%error, "intake not read; claim released, nothing sent");
-                self.release(&order.chat, claim_id).await;
+                self.store.give_up(&held).await;
                 return failed(HandoverReason::StoreUnavailable);
             }
         };
@@ -95,49 +100,20 @@ impl Handover {
             .await;
         shared::metrics::latency(shared::metrics::ROUTING_LATENCY, calling.elapsed());
 
-        match Settle::after(&outcome) {
-            Settle::Record => {
-                // CM.com holds what the customer told the bot now: the intake is erased with
-                // the same round trip that records the success (the dedup record keeps no
-                // personal data)
-                let now = self.clock.now();
-                let (recorded, erased) = tokio::join!(
-                    self.store.record_handover_success(
-                        &order.chat,
-                        claim_id,
-                        now,
-                        now + self.dedup_seconds
-                    ),
-                    self.store.erase_intake(&order.chat),
-                );
-                if let Err(error) = recorded {
-                    // The chat is handed over; the claim stays pending until its lease ends.
-                    tracing::error!(%error, "handover succeeded but was not recorded");
-                }
-                if let Err(error) = erased {
-                    tracing::error!(%error, "handover succeeded; intake not erased, it expires with its TTL");
-                }
-                answer(HandoverStatus::Success, None)
-            }
-            Settle::Keep(error) => {
-                // Keep the claim until its lease ends: a duplicate arriving meanwhile (an
-                // automatic retry) must not hand the chat over a second time.
-                tracing::warn!(%error, "routing control outcome unknown; claim kept until its lease ends");
-                failed(upstream_reason(error))
-            }
-            Settle::Release(error) => {
-                tracing::warn!(%error, "routing control refused; claim released");
-                self.release(&order.chat, claim_id).await;
-                failed(upstream_reason(error))
-            }
-        }
-    }
-
-    /// Gives the claim up, so that the dialog's retry can hand the chat over; if that fails
-    /// too, the claim ends with its lease.
-    async fn release(&self, chat: &ChatId, claim_id: &str) {
-        if let Err(error) = self.store.release_handover(chat, claim_id).await {
-            tracing::error!(%error, "claim not released; it ends with its lease");
+        let now = self.clock.now();
+        let settled = self
+            .store
+            .settle(
+                &held,
+                "routing control",
+                Settle::after(&outcome),
+                now,
+                now + self.dedup_seconds,
+            )
+            .await;
+        match settled {
+            Ok(()) => answer(HandoverStatus::Success, None),
+            Err(error) => failed(upstream_reason(error)),
         }
     }
 }

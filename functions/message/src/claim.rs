@@ -15,10 +15,9 @@ use shared::mail::{Letter, Mailbox, compose};
 use shared::once::{Claim, ClaimTerms, Settle};
 use shared::refreshing::Refreshing;
 use shared::ses::{Envelope, Mailer};
-use shared::store::Store;
+use shared::store::{HeldClaim, OnceStep, Store};
 use shared::summary::{asked_at, summary};
 use shared::upstream::UpstreamError;
-use shared::validate::ChatId;
 use shared::wire::{MessageReason, MessageResponse, MessageStatus};
 
 /// Kept back from the budget for recording the outcome after the mail service's answer.
@@ -68,7 +67,8 @@ impl Messenger {
         let now = self.clock.now();
         let terms = ClaimTerms::new(now, budget, self.dedup_seconds);
         let (claim, intake) = tokio::join!(
-            self.store.claim_message(&order.chat, claim_id, terms),
+            self.store
+                .claim(OnceStep::Message, &order.chat, claim_id, terms),
             self.store.intake(&order.chat, now),
         );
         match claim {
@@ -87,11 +87,16 @@ impl Messenger {
                 return failed(MessageReason::StoreUnavailable);
             }
         }
+        let held = HeldClaim {
+            step: OnceStep::Message,
+            chat: &order.chat,
+            claim_id,
+        };
         let intake = match intake {
             Ok(record) => record.unwrap_or_default(),
             Err(error) => {
                 tracing::error!(%error, "intake not read; claim released, nothing sent");
-                self.release(&order.chat, claim_id).await;
+                self.store.give_up(&held).await;
                 return failed(MessageReason::StoreUnavailable);
             }
         };
@@ -99,7 +104,7 @@ impl Messenger {
             Ok(contents) => contents,
             Err(reason) => {
                 tracing::info!(reason = reason.as_str(), "nothing to send; claim released");
-                self.release(&order.chat, claim_id).await;
+                self.store.give_up(&held).await;
                 return failed(reason);
             }
         };
@@ -126,46 +131,23 @@ impl Messenger {
         let outcome = self.mailer.send(&envelope, &mail, within).await;
         shared::metrics::latency(shared::metrics::MAIL_LATENCY, calling.elapsed());
 
-        match Settle::after(&outcome) {
-            Settle::Record => {
-                if let Ok(id) = &outcome {
-                    tracing::info!(ses_message_id = %id, "e-mail accepted by the mail service");
-                }
-                // The mailbox holds what the customer told the bot now: the intake is erased
-                // with the same round trip that records the message (which keeps no personal data)
-                let now = self.clock.now();
-                let (recorded, erased) = tokio::join!(
-                    self.store.record_message_sent(
-                        &order.chat,
-                        claim_id,
-                        now,
-                        now.saturating_add(self.dedup_seconds)
-                    ),
-                    self.store.erase_intake(&order.chat),
-                );
-                if let Err(error) = recorded {
-                    tracing::error!(%error, "message sent but not recorded");
-                }
-                if let Err(error) = erased {
-                    tracing::error!(%error, "message sent; intake not erased, it expires with its TTL");
-                }
-                answer(MessageStatus::Sent, None)
-            }
-            Settle::Keep(error) => {
-                tracing::warn!(%error, "mail service outcome unknown; claim kept until its lease ends");
-                failed(upstream_reason(error))
-            }
-            Settle::Release(error) => {
-                tracing::warn!(%error, "mail service refused; claim released");
-                self.release(&order.chat, claim_id).await;
-                failed(upstream_reason(error))
-            }
+        if let Ok(id) = &outcome {
+            tracing::info!(ses_message_id = %id, "e-mail accepted by the mail service");
         }
-    }
-
-    async fn release(&self, chat: &ChatId, claim_id: &str) {
-        if let Err(error) = self.store.release_message(chat, claim_id).await {
-            tracing::error!(%error, "claim not released; it ends with its lease");
+        let now = self.clock.now();
+        let settled = self
+            .store
+            .settle(
+                &held,
+                "mail service",
+                Settle::after(&outcome),
+                now,
+                now.saturating_add(self.dedup_seconds),
+            )
+            .await;
+        match settled {
+            Ok(()) => answer(MessageStatus::Sent, None),
+            Err(error) => failed(upstream_reason(error)),
         }
     }
 }
