@@ -124,6 +124,41 @@ pub fn text(raw: &str, max: usize) -> Result<String, FieldError> {
     Ok(normalised)
 }
 
+/// The rule for free text that may run over several lines (the message a customer leaves): as
+/// [`text`], line by line. CR LF and a lone CR become LF; each line is trimmed, refused if it
+/// holds a forbidden character, and its runs of spaces folded; blank lines at the start and end
+/// go, and those between paragraphs fold into one. The length counts the line breaks.
+pub fn paragraphs(raw: &str, max: usize) -> Result<String, FieldError> {
+    let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let nfc: String = unified.nfc().collect();
+    let mut lines: Vec<String> = Vec::new();
+    for line in nfc.split('\n') {
+        let trimmed = line.trim();
+        if trimmed.chars().any(is_forbidden_char) {
+            return Err(FieldError::ForbiddenCharacter);
+        }
+        let folded = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
+        let after_blank = lines.last().is_none_or(|last| last.is_empty());
+        if !folded.is_empty() || !after_blank {
+            lines.push(folded);
+        }
+    }
+    if lines.last().is_some_and(String::is_empty) {
+        lines.pop();
+    }
+    let normalised = lines.join("\n");
+    if !joiners_join(&normalised) {
+        return Err(FieldError::ForbiddenCharacter);
+    }
+    if normalised.is_empty() {
+        return Err(FieldError::Empty);
+    }
+    if normalised.chars().count() > max {
+        return Err(FieldError::TooLong { max });
+    }
+    Ok(normalised)
+}
+
 /// The longest web store name accepted (MSC's web store names are short labels).
 pub const WEBSTORE_MAX_LEN: usize = 128;
 
@@ -282,6 +317,37 @@ mod tests {
         ] {
             assert_eq!(
                 text(bad, 100),
+                Err(FieldError::ForbiddenCharacter),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn paragraphs_keep_line_breaks_and_fold_the_rest() {
+        assert_eq!(
+            paragraphs(
+                "\r\n  Hello,\r\n\r\n\r\n  my  order\rarrived   broken. \n\n",
+                100
+            ),
+            Ok("Hello,\n\nmy order\narrived broken.".to_owned())
+        );
+        assert_eq!(paragraphs("one line", 100), text("one line", 100));
+        assert_eq!(paragraphs("Rene\u{301}e", 10), Ok("Ren\u{e9}e".to_owned()));
+        assert_eq!(paragraphs(" \n \r\n\t ", 10), Err(FieldError::Empty));
+        // line breaks count towards the length
+        assert_eq!(paragraphs("ab\ncd", 4), Err(FieldError::TooLong { max: 4 }));
+        assert_eq!(paragraphs("ab\ncd", 5), Ok("ab\ncd".to_owned()));
+        for bad in [
+            "a\u{0}b",
+            "a\tb",
+            "a\u{85}b",
+            "a\u{202E}b",
+            "a\u{200B}\nb",
+            "a\u{200D}\nb",
+        ] {
+            assert_eq!(
+                paragraphs(bad, 100),
                 Err(FieldError::ForbiddenCharacter),
                 "{bad:?}"
             );

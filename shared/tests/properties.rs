@@ -5,7 +5,7 @@ use lambda_http::{Body, Request};
 use proptest::prelude::*;
 use serde_json::json;
 use shared::http::{MAX_BODY_BYTES, json_body};
-use shared::validate::{ChatId, email, is_forbidden_char, language, phone, text};
+use shared::validate::{ChatId, email, is_forbidden_char, language, paragraphs, phone, text};
 use shared::wire::{HandoverRequest, IntakeRequest};
 use unicode_normalization::is_nfc;
 
@@ -49,6 +49,30 @@ proptest! {
             prop_assert!(!value.contains("  "));
             // normalising is idempotent
             prop_assert_eq!(text(&value, max), Ok(value.clone()));
+        }
+    }
+
+    #[test]
+    fn accepted_paragraphs_are_normalised_line_by_line_and_bounded(
+        raw in prop_oneof![tricky_string(), "[ \r\n\t\u{a0}a-zé\u{301}\u{200d}]{0,40}"],
+        max in 1usize..50,
+    ) {
+        if let Ok(value) = paragraphs(&raw, max) {
+            prop_assert!(!value.is_empty());
+            prop_assert!(value.chars().count() <= max);
+            prop_assert!(!value.chars().any(|c| c != '\n' && is_forbidden_char(c)));
+            prop_assert!(is_nfc(&value));
+            prop_assert_eq!(value.trim(), value.as_str());
+            prop_assert!(!value.contains("\n\n\n"));
+            for line in value.split('\n') {
+                prop_assert_eq!(line.trim(), line);
+                prop_assert!(!line.contains("  "));
+            }
+            // a text without line breaks is accepted as the one-line rule accepts it
+            if !value.contains('\n') {
+                prop_assert_eq!(text(&value, max), Ok(value.clone()));
+            }
+            prop_assert_eq!(paragraphs(&value, max), Ok(value.clone()));
         }
     }
 

@@ -201,6 +201,37 @@ async fn without_a_web_store_or_a_name_the_default_mailbox_gets_the_stored_quest
 }
 
 #[tokio::test]
+async fn a_message_over_several_lines_arrives_with_its_paragraphs() {
+    let s = setup().await;
+    let reply_to = &format!("{}@example.nl", e2e::unique("msg-lines"));
+    store_intake(
+        &s,
+        "chat-lines",
+        json!({"name": "Lieke", "email": reply_to}),
+    )
+    .await;
+    let typed = "Hallo,\r\n\r\n\r\nmijn pakket   is beschadigd.\r\nGraag een nieuw.  \r\n";
+    assert_eq!(
+        call(&s.app, json!({"chatId": "chat-lines", "message": typed})).await,
+        (200, json!({"messageStatus": "sent"}))
+    );
+    let got = received(reply_to).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        got[0]["subject"],
+        json!("Chat message from \"Lieke\""),
+        "the subject stays one line"
+    );
+    let body = got[0]["body"]["text"].as_str().expect("a text body");
+    assert!(
+        body.starts_with(
+            "Hallo,\n\nmijn pakket is beschadigd.\nGraag een nieuw.\n\n-- \nCustomer \"Lieke\""
+        ),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn without_an_address_or_a_text_nothing_is_sent_and_a_later_call_may_send() {
     let s = setup().await;
     store_intake(&s, "chat-msg3", json!({"name": "Ann"})).await;

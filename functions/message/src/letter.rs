@@ -7,7 +7,7 @@ use shared::mail::header_address;
 use shared::validate::{self, ChatId};
 use shared::wire::{IntakeField, IntakeRecord, MessageReason, MessageRequest};
 
-/// The longest message, in characters (`question`'s rules, with room for a longer text).
+/// The longest message, in characters (line breaks included).
 pub const MESSAGE_MAX_LEN: usize = 2000;
 
 /// A message request that passed every check.
@@ -31,7 +31,7 @@ impl MessageOrder {
             .message
             .as_deref()
             .map(|v| {
-                validate::text(v, MESSAGE_MAX_LEN)
+                validate::paragraphs(v, MESSAGE_MAX_LEN)
                     .map_err(|e| ApiError::invalid_field("message", e))
             })
             .transpose()?;
@@ -131,7 +131,12 @@ mod tests {
             parse("  two   spaces ").ok().and_then(|o| o.message),
             Some("two spaces".to_owned())
         );
-        // a line break is a control character, as in a question (CAIC's input is one line)
-        assert!(parse("one\nline").is_err());
+        // a message may run over lines (typed with Shift+Enter or pasted): the breaks are kept
+        assert_eq!(
+            parse("Hello,\r\n\r\nplease call me.")
+                .ok()
+                .and_then(|o| o.message),
+            Some("Hello,\n\nplease call me.".to_owned())
+        );
     }
 }
