@@ -114,7 +114,16 @@ pub fn text(raw: &str, max: usize) -> Result<String, FieldError> {
     if trimmed.chars().any(is_forbidden_char) || !joiners_join(&trimmed) {
         return Err(FieldError::ForbiddenCharacter);
     }
-    let normalised = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
+    bounded(fold_spaces(&trimmed), max)
+}
+
+/// `value` with every run of whitespace folded into one space.
+fn fold_spaces(value: &str) -> String {
+    value.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A normalised value, refused when empty or longer than `max` characters.
+fn bounded(normalised: String, max: usize) -> Result<String, FieldError> {
     if normalised.is_empty() {
         return Err(FieldError::Empty);
     }
@@ -137,7 +146,7 @@ pub fn paragraphs(raw: &str, max: usize) -> Result<String, FieldError> {
         if trimmed.chars().any(is_forbidden_char) {
             return Err(FieldError::ForbiddenCharacter);
         }
-        let folded = trimmed.split_whitespace().collect::<Vec<_>>().join(" ");
+        let folded = fold_spaces(trimmed);
         let after_blank = lines.last().is_none_or(|last| last.is_empty());
         if !folded.is_empty() || !after_blank {
             lines.push(folded);
@@ -150,13 +159,7 @@ pub fn paragraphs(raw: &str, max: usize) -> Result<String, FieldError> {
     if !joiners_join(&normalised) {
         return Err(FieldError::ForbiddenCharacter);
     }
-    if normalised.is_empty() {
-        return Err(FieldError::Empty);
-    }
-    if normalised.chars().count() > max {
-        return Err(FieldError::TooLong { max });
-    }
-    Ok(normalised)
+    bounded(normalised, max)
 }
 
 /// The longest web store name accepted (MSC's web store names are short labels).
