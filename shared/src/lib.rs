@@ -10,7 +10,8 @@
 //!    whether it may have acted), [`clock`] (epoch seconds behind a seam), [`once`] (the
 //!    at-most-once protocol's terms and outcomes), [`summary`] (the agent's one line about the
 //!    customer, every customer value quoted), [`mail`] (the support mailbox's e-mail: its
-//!    addresses and its text, no header a customer can break).
+//!    addresses and its text, no header a customer can break), [`callout`] (what a CAIC API
+//!    Callout really sends: unset variables, and bodies CAIC pasted customer text into).
 //! 2. **Start-up and primitives**: [`config`] (the environment, its errors, every variable's
 //!    name; a leaf), [`refreshing`] (values from a variable or SSM, kept current), [`tls`] (the one
 //!    outbound HTTP set-up), [`aws`] (the SDK configuration), [`metrics`], [`telemetry`] (logging
@@ -24,6 +25,7 @@
 
 pub mod auth;
 pub mod aws;
+pub mod callout;
 pub mod clock;
 pub mod cm;
 pub mod config;

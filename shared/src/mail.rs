@@ -61,6 +61,11 @@ impl Mailbox {
         let name = match name {
             None | Some("") => None,
             Some(name) => {
+                // configuration, not typed text: a control character (a line break too) is a
+                // mistake here, not something to fold into a space
+                if name.contains(char::is_control) {
+                    return Err(MailboxError::BadDisplayName);
+                }
                 let clean = validate::text(name, 128).map_err(|_| MailboxError::BadDisplayName)?;
                 if clean.contains(['"', '\\', '<', '>']) {
                     return Err(MailboxError::BadDisplayName);

@@ -80,6 +80,16 @@ pub const REFUSALS: [&str; 6] = [
     REFUSED_BAD_REQUEST,
 ];
 
+/// A value a dialog sent as its unfilled `{{placeholder}}` (a CAIC variable that is not set),
+/// counted by field (dimension `Field`, one of the contract's field names) beside `Service` and
+/// `Function`: a rise names the variable to set (docs/operations.md).
+pub const UNFILLED_PLACEHOLDER: &str = "UnfilledPlaceholder";
+
+/// Counts one unfilled placeholder in `field`.
+pub fn unfilled_placeholder(field: &'static str) {
+    metrics::counter!(UNFILLED_PLACEHOLDER, "Field" => field).increment(1);
+}
+
 /// Counts one answer, by its metric name.
 pub fn count(metric: &'static str) {
     metrics::counter!(metric).increment(1);

@@ -20,6 +20,16 @@ pub const SUMMARY_MAX_CHARS: usize = 500;
 /// language "nl", skill "billing": "Where is my order?"`. At most [`SUMMARY_MAX_CHARS`]
 /// characters.
 pub fn summary(intake: &IntakeRecord, skill: Option<&str>, asked_at: &str) -> String {
+    line(intake, skill, "asked for an agent", asked_at)
+}
+
+/// The line for a message `intake`'s customer left at `left_at`, when no agent could take the
+/// chat (the support e-mail's): as [`summary`], `... left a message at 2026-11-24 15:05 CET ...`.
+pub fn message_summary(intake: &IntakeRecord, left_at: &str) -> String {
+    line(intake, None, "left a message", left_at)
+}
+
+fn line(intake: &IntakeRecord, skill: Option<&str>, what: &str, at: &str) -> String {
     let field = |f: IntakeField| intake.get(&f).map(String::as_str);
     let mut line = match field(IntakeField::Name) {
         Some(name) => format!("Customer {}", quoted(name)),
@@ -32,7 +42,7 @@ pub fn summary(intake: &IntakeRecord, skill: Option<&str>, asked_at: &str) -> St
     if !contact.is_empty() {
         line.push_str(&format!(" ({})", contact.join(", ")));
     }
-    line.push_str(&format!(" asked for an agent at {asked_at}"));
+    line.push_str(&format!(" {what} at {at}"));
     if let Some(language) = field(IntakeField::Language) {
         line.push_str(&format!(", language {}", quoted(language)));
     }
@@ -116,6 +126,17 @@ mod tests {
         assert_eq!(
             summary(&intake, Some("billing"), "2026-11-24 15:05 CET"),
             r#"Customer "Jan de Vries" (email "jan@example.nl", phone "+31 6 1234 5678") asked for an agent at 2026-11-24 15:05 CET, language "nl", skill "billing": "Where is my order?""#
+        );
+    }
+
+    #[test]
+    fn a_left_message_reads_as_one() {
+        let mut intake = IntakeRecord::new();
+        intake.insert(IntakeField::Name, "Jan".into());
+        intake.insert(IntakeField::Email, "jan@example.nl".into());
+        assert_eq!(
+            message_summary(&intake, "2026-11-24 15:05 CET"),
+            r#"Customer "Jan" (email "jan@example.nl") left a message at 2026-11-24 15:05 CET."#
         );
     }
 

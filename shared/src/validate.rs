@@ -19,6 +19,11 @@ impl ChatId {
         if raw.is_empty() {
             return Err(FieldError::Empty);
         }
+        if crate::callout::unset(raw) == Some(crate::callout::Unset::Placeholder) {
+            return Err(FieldError::Unfilled(
+                "the conversation variable chatId is not set (CAIC sets it when a session exists; docs/caic.md)",
+            ));
+        }
         if raw.len() > CHAT_ID_MAX_LEN {
             return Err(FieldError::TooLong {
                 max: CHAT_ID_MAX_LEN,
@@ -60,6 +65,9 @@ pub enum FieldError {
     ForbiddenCharacter,
     #[error("{0}")]
     Malformed(&'static str),
+    /// A required value sent as its unfilled `{{placeholder}}`: what is not set, for the author.
+    #[error("is an unfilled placeholder: {0}")]
+    Unfilled(&'static str),
 }
 
 /// Characters that are never accepted in free text: controls (C0, DEL, C1), the format
@@ -106,15 +114,27 @@ fn joiners_join(text: &str) -> bool {
     })
 }
 
-/// The rule for free text (names, questions, skills, ...): trimmed, NFC-normalised, no
-/// forbidden characters inside, runs of spaces folded into one, not empty, at most `max`
-/// characters. Returns the normalised value.
+/// The rule for free text (names, questions, skills, ...): trimmed, NFC-normalised, tabs and line
+/// breaks (CR, LF) made spaces, no forbidden characters inside, runs of spaces folded into one,
+/// not empty, at most `max` characters. Returns the normalised value.
+///
+/// Tabs and line breaks are what a customer types or pastes (and what CAIC pastes into a body
+/// as it is): they become spaces, so a one-line value stays one line wherever it is shown.
 pub fn text(raw: &str, max: usize) -> Result<String, FieldError> {
-    let trimmed: String = raw.trim().nfc().collect();
+    let trimmed: String = raw.trim().nfc().map(typed_blank_to_space).collect();
     if trimmed.chars().any(is_forbidden_char) || !joiners_join(&trimmed) {
         return Err(FieldError::ForbiddenCharacter);
     }
     bounded(fold_spaces(&trimmed), max)
+}
+
+/// A tab, CR or LF as a space; any other character as it is.
+fn typed_blank_to_space(c: char) -> char {
+    if matches!(c, '\t' | '\n' | '\r') {
+        ' '
+    } else {
+        c
+    }
 }
 
 /// `value` with every run of whitespace folded into one space.
@@ -136,9 +156,13 @@ fn bounded(normalised: String, max: usize) -> Result<String, FieldError> {
 /// The rule for free text that may run over several lines (the message a customer leaves): as
 /// [`text`], line by line. CR LF and a lone CR become LF; each line is trimmed, refused if it
 /// holds a forbidden character, and its runs of spaces folded; blank lines at the start and end
-/// go, and those between paragraphs fold into one. The length counts the line breaks.
+/// go, and those between paragraphs fold into one. Tabs become spaces. The length counts the
+/// line breaks.
 pub fn paragraphs(raw: &str, max: usize) -> Result<String, FieldError> {
-    let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let unified = raw
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\t', " ");
     let nfc: String = unified.nfc().collect();
     let mut lines: Vec<String> = Vec::new();
     for line in nfc.split('\n') {
@@ -312,7 +336,7 @@ mod tests {
     fn text_refuses_controls_and_bidi_overrides() {
         for bad in [
             "a\u{0}b",
-            "a\nb",
+            "a\u{b}b",
             "a\u{7f}b",
             "a\u{85}b",
             "evil\u{202E}txt.exe",
@@ -324,6 +348,30 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn tabs_and_line_breaks_in_text_become_spaces() {
+        assert_eq!(
+            text("my order\t\"123\"\r\nis late \\ ", 100),
+            Ok("my order \"123\" is late \\".to_owned())
+        );
+        assert_eq!(text("\tJan\nJansen\n", 100), Ok("Jan Jansen".to_owned()));
+        assert_eq!(text("\t\r\n", 100), Err(FieldError::Empty));
+    }
+
+    #[test]
+    fn an_unfilled_chat_id_says_the_variable_is_not_set() {
+        for raw in ["{{chatId}}", "{{$chatId}}", " {{ chatId }}"] {
+            assert!(
+                matches!(ChatId::parse(raw), Err(FieldError::Unfilled(_))),
+                "{raw:?}"
+            );
+        }
+        assert_eq!(
+            ChatId::parse("{{chatId}}").map_err(|e| e.to_string()).map(|_| ()),
+            Err("is an unfilled placeholder: the conversation variable chatId is not set (CAIC sets it when a session exists; docs/caic.md)".to_owned())
+        );
     }
 
     #[test]
@@ -341,9 +389,13 @@ mod tests {
         // line breaks count towards the length
         assert_eq!(paragraphs("ab\ncd", 4), Err(FieldError::TooLong { max: 4 }));
         assert_eq!(paragraphs("ab\ncd", 5), Ok("ab\ncd".to_owned()));
+        assert_eq!(
+            paragraphs("col\tone\n\tindented", 100),
+            Ok("col one\nindented".to_owned())
+        );
         for bad in [
             "a\u{0}b",
-            "a\tb",
+            "a\u{b}b",
             "a\u{85}b",
             "a\u{202E}b",
             "a\u{200B}\nb",

@@ -1,18 +1,26 @@
 //! The contract on the wire: what CAIC's API Callout nodes send us, what we answer, and what we
-//! send to CM.com's Routing Control API. Requests are strict (unknown fields are refused);
-//! responses are small flat camelCase objects a CAIC Logical Step can branch on.
+//! send to CM.com's Routing Control API. Our own request shapes are strict (an unknown field is a
+//! dialog author's typo, refused); CAIC's presence-check body is read leniently (CM.com may add
+//! fields). An unset optional value (empty, or an unfilled `{{placeholder}}`) is not given (see
+//! [`crate::callout`]). Responses are small flat camelCase objects a CAIC Logical Step can
+//! branch on.
 
 use std::collections::BTreeMap;
 
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
+
+use crate::callout::{CalloutBody, Unfilled};
 
 // ---------------------------------------------------------------------------------------------
 // POST /availability
 
 /// Either our own shape (`chatId`, `webstore`, `skill`, `language`) or CAIC's Third-Party
-/// presence-check shape (`url`, `channel`, `data.context`); every field is optional.
+/// presence-check shape (`url`, `channel`, `data.context`); every field is optional. Fields
+/// neither shape knows are kept in `unknown`: ignored in CAIC's shape, refused in ours (see
+/// [`Self::refused_field`]).
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct AvailabilityRequest {
     pub chat_id: Option<String>,
     pub webstore: Option<String>,
@@ -21,9 +29,39 @@ pub struct AvailabilityRequest {
     pub url: Option<String>,
     pub channel: Option<String>,
     pub data: Option<PresenceCheckData>,
+    #[serde(flatten)]
+    pub unknown: BTreeMap<String, IgnoredAny>,
+}
+
+impl CalloutBody for AvailabilityRequest {
+    const CUSTOMER_TEXT: &'static [&'static str] = &[];
+
+    fn clear_unset(&mut self) -> Unfilled {
+        let mut unfilled = Unfilled::default();
+        // optional here: the chat id only tags the log lines
+        unfilled.clear("chatId", &mut self.chat_id);
+        unfilled.clear("webstore", &mut self.webstore);
+        unfilled.clear("skill", &mut self.skill);
+        unfilled.clear("language", &mut self.language);
+        unfilled.clear("url", &mut self.url);
+        unfilled.clear("channel", &mut self.channel);
+        if let Some(data) = &mut self.data {
+            unfilled.clear("data.context", &mut data.context);
+        }
+        unfilled
+    }
 }
 
 impl AvailabilityRequest {
+    /// A field neither shape knows, when this is not CAIC's presence-check shape (where CM.com
+    /// may add fields, such as `sessionId`, and they are ignored): a typo in our own body.
+    pub fn refused_field(&self) -> Option<&str> {
+        if self.is_presence_check() {
+            return None;
+        }
+        self.unknown.keys().next().map(String::as_str)
+    }
+
     /// Whether this is CAIC's presence-check shape: some of `url`, `channel`, `data`, and none of
     /// our own fields.
     pub fn is_presence_check(&self) -> bool {
@@ -36,8 +74,8 @@ impl AvailabilityRequest {
     }
 }
 
+/// CAIC's `data` object; fields other than `context` are ignored.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PresenceCheckData {
     /// CAIC fills this with the `mscWebstore` context: our webstore.
     pub context: Option<String>,
@@ -119,6 +157,22 @@ pub struct IntakeRequest {
     pub phone: Option<String>,
     pub question: Option<String>,
     pub language: Option<String>,
+}
+
+impl CalloutBody for IntakeRequest {
+    const CUSTOMER_TEXT: &'static [&'static str] =
+        &["name", "email", "phone", "question", "language"];
+
+    fn clear_unset(&mut self) -> Unfilled {
+        let mut unfilled = Unfilled::default();
+        unfilled.note_required("chatId", &self.chat_id);
+        unfilled.clear("name", &mut self.name);
+        unfilled.clear("email", &mut self.email);
+        unfilled.clear("phone", &mut self.phone);
+        unfilled.clear("question", &mut self.question);
+        unfilled.clear("language", &mut self.language);
+        unfilled
+    }
 }
 
 impl IntakeRequest {
@@ -232,6 +286,21 @@ pub struct HandoverRequest {
     /// value hide behind another.
     #[serde(default, deserialize_with = "unique_pairs")]
     pub context: Option<BTreeMap<String, String>>,
+}
+
+impl CalloutBody for HandoverRequest {
+    const CUSTOMER_TEXT: &'static [&'static str] = &[];
+
+    fn clear_unset(&mut self) -> Unfilled {
+        let mut unfilled = Unfilled::default();
+        unfilled.note_required("chatId", &self.chat_id);
+        unfilled.clear("skill", &mut self.skill);
+        unfilled.clear("webstore", &mut self.webstore);
+        if let Some(context) = &mut self.context {
+            unfilled.clear_pairs("context", context);
+        }
+        unfilled
+    }
 }
 
 /// A JSON object of string pairs in which no key appears twice.
@@ -362,6 +431,18 @@ pub struct MessageRequest {
     pub webstore: Option<String>,
     /// The text to send; the chat's stored `question` when absent.
     pub message: Option<String>,
+}
+
+impl CalloutBody for MessageRequest {
+    const CUSTOMER_TEXT: &'static [&'static str] = &["message"];
+
+    fn clear_unset(&mut self) -> Unfilled {
+        let mut unfilled = Unfilled::default();
+        unfilled.note_required("chatId", &self.chat_id);
+        unfilled.clear("webstore", &mut self.webstore);
+        unfilled.clear("message", &mut self.message);
+        unfilled
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

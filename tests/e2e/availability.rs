@@ -233,7 +233,7 @@ async fn each_kind_of_bad_request_gets_its_4xx_and_valid_requests_still_work() {
             "bad_request",
         ),
         (
-            event_with_body("availability", json!({"chatId": ""})),
+            event_with_body("availability", json!({"chatId": "", "sessionId": "s"})),
             400,
             "bad_request",
         ),

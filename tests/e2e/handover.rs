@@ -480,7 +480,7 @@ async fn bad_requests_get_their_4xx_and_touch_neither_store_nor_upstream() {
             "bad_request",
         ),
         (
-            event_with_body("handover", json!({"chatId": CHAT, "skill": ""})),
+            event_with_body("handover", json!({"chatId": "{{chatId}}", "skill": ""})),
             400,
             "bad_request",
         ),

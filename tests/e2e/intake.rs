@@ -117,7 +117,7 @@ async fn an_invalid_value_stores_nothing_of_the_request() {
     assert!(items(&sdk, &table).await.is_empty());
     // with a stored name, an invalid e-mail leaves it as it was
     call(&app, &event("intake-name")).await;
-    for bad in ["   ", "jan@example", "\u{202E}jan@example.nl"] {
+    for bad in ["jan@example", "\u{202E}jan@example.nl"] {
         let body = json!({"chatId": CHAT, "email": bad});
         assert_eq!(
             call(&app, &event_with_body("intake-email", body)).await,

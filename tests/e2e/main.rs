@@ -2,6 +2,7 @@
 //! standing in for CM.com (wiremock), and each function through its lambda_http entry point.
 
 mod availability;
+mod callout;
 mod cm_client;
 mod config;
 mod faults;

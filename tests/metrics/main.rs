@@ -132,4 +132,29 @@ async fn every_answer_is_counted_in_one_document_per_invocation() {
     assert_eq!(written.len(), 1, "{written:?}");
     assert_eq!(written[0]["RefusedBadRequest"], 1);
     assert_eq!(written[0].get("RefusedUnauthorized"), None);
+
+    // an unfilled placeholder is counted by its field, beside the answer: a document of its own
+    // (its dimensions differ), and never with the value
+    let unfilled = event_with_body(
+        "availability",
+        serde_json::json!({"webstore": "{{mscWebstore}}", "skill": "{{skill}}"}),
+    );
+    let response = handle(&app, request(&unfilled)).await.expect("infallible");
+    assert_eq!(response.status(), 200);
+    let mut written = documents();
+    written.sort_by_key(|d| d.get("Field").map(Value::to_string));
+    assert_eq!(written.len(), 3, "{written:?}");
+    assert_eq!(written[0]["AgentsOnline"], 1);
+    for (document, field) in written[1..].iter().zip(["skill", "webstore"]) {
+        assert_eq!(
+            document["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Service", "Function", "Field"]])
+        );
+        assert_eq!(
+            (&document["Function"], &document["Field"]),
+            (&json!("availability"), &json!(field))
+        );
+        assert_eq!(document[shared::metrics::UNFILLED_PLACEHOLDER], 1);
+        assert!(!document.to_string().contains("{{"), "{document}");
+    }
 }

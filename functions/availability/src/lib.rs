@@ -442,8 +442,8 @@ pub fn is_online(document: &Value, pointer: &str) -> bool {
 }
 
 /// The chat (when given) and what a request asks about, with every field checked (400
-/// otherwise). In CAIC's presence-check shape (`url`, `channel`, `data.context`) an empty value
-/// means absent: CAIC sends `data.context` empty when `mscWebstore` is unset.
+/// otherwise). An unset value is already absent (`http::json_body`): CAIC sends `data.context`
+/// empty when `mscWebstore` is unset.
 fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Subject), ApiError> {
     let chat = request
         .chat_id
@@ -457,11 +457,11 @@ fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Sub
                 .transpose()
         };
     optional_text("skill", request.skill.as_deref(), 128)?;
-    optional_text("channel", caic_field(&request.channel), 64)?;
+    optional_text("channel", request.channel.as_deref(), 64)?;
     if let Some(language) = &request.language {
         validate::language(language).map_err(|e| ApiError::invalid_field("language", e))?;
     }
-    let page_url = optional_text("url", caic_field(&request.url), PAGE_URL_MAX_BYTES)?;
+    let page_url = optional_text("url", request.url.as_deref(), PAGE_URL_MAX_BYTES)?;
     if page_url
         .as_ref()
         .is_some_and(|url| url.len() > PAGE_URL_MAX_BYTES)
@@ -477,7 +477,7 @@ fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Sub
     };
     let webstore = webstore_field("webstore", request.webstore.as_deref())?;
     let context = request.data.and_then(|d| d.context);
-    let context = webstore_field("data.context", caic_field(&context))?;
+    let context = webstore_field("data.context", context.as_deref())?;
     Ok((
         chat,
         Subject {
@@ -526,11 +526,6 @@ async fn admit(app: &App, req: &Request) -> Result<bool, ApiError> {
     Ok(true)
 }
 
-/// A field of CAIC's presence-check shape: empty (or blank) means absent.
-fn caic_field(value: &Option<String>) -> Option<&str> {
-    value.as_deref().filter(|v| !v.trim().is_empty())
-}
-
 /// The lambda_http entry point: every outcome is a response.
 pub async fn handle(app: &App, req: Request) -> Result<Response<Body>, Infallible> {
     // boxed: the future holds the SDK's and is tens of KB; moved by value, every layer above
@@ -543,6 +538,16 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let request: AvailabilityRequest = http::json_body(req, Some(AvailabilityRequest::default()))?;
     if token_in_url && !request.is_presence_check() {
         return Err(ApiError::TokenInUrlRefused);
+    }
+    if let Some(field) = request.refused_field() {
+        // our own shape is strict, as the other routes' bodies are: an unknown field is a typo
+        return Err(ApiError::bad_request(
+            if http::looks_like_a_field_name(field) {
+                format!("unknown field `{field}`")
+            } else {
+                "unknown field".to_owned()
+            },
+        ));
     }
     let (chat, subject) = chat_and_subject(request)?;
     if let Some(chat) = &chat {

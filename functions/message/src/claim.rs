@@ -16,7 +16,7 @@ use shared::once::{Claim, ClaimTerms, Settle};
 use shared::refreshing::Refreshing;
 use shared::ses::{Envelope, Mailer};
 use shared::store::{HeldClaim, OnceStep, Store};
-use shared::summary::{asked_at, summary};
+use shared::summary::{asked_at, message_summary};
 use shared::upstream::UpstreamError;
 use shared::wire::{MessageReason, MessageResponse, MessageStatus};
 
@@ -115,7 +115,7 @@ impl Messenger {
             webstore: order.webstore.as_deref(),
             intake: &intake,
             message: &contents.text,
-            summary: &summary(&intake, None, &sent_at),
+            summary: &message_summary(&intake, &sent_at),
             sent_at: &sent_at,
         });
         let to = self.mailboxes.recipient(order.webstore.as_deref()).await;

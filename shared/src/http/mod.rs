@@ -14,9 +14,9 @@ use std::time::Duration;
 use lambda_http::http::{HeaderValue, Method, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use percent_encoding::percent_decode_str;
-use serde::de::DeserializeOwned;
 
 use crate::auth::{CALLOUT_TOKEN_HEADER, CalloutTokens};
+use crate::callout::{self, CalloutBody};
 
 pub mod error;
 pub mod response;
@@ -168,9 +168,16 @@ pub fn require_method(req: &Request, allowed: Method, allow: &'static str) -> Re
     }
 }
 
-/// The body as a strict JSON object of type `T`. An empty body is `empty` when given (for
-/// endpoints whose fields are all optional), else 400.
-pub fn json_body<T: DeserializeOwned>(req: &Request, empty: Option<T>) -> Result<T, ApiError> {
+/// The body as a request of type `T`, read as a CAIC API Callout sends it (see
+/// [`crate::callout`]): strict JSON, or, when it is not valid JSON, the flat object of strings
+/// CAIC builds by pasting variables into a Raw body. Either way an unknown field (a typo) and a
+/// repeated one are refused, and every unset optional value (empty, or an unfilled
+/// `{{placeholder}}`) is made not given; each placeholder is counted
+/// ([`crate::metrics::UNFILLED_PLACEHOLDER`], by field) and logged at WARN by field name, never
+/// by value. An empty body is `empty` when given (for endpoints whose fields are all optional),
+/// else 400. Without a Content-Type the body is read as JSON; a declared type other than JSON
+/// is 415.
+pub fn json_body<T: CalloutBody>(req: &Request, empty: Option<T>) -> Result<T, ApiError> {
     let bytes: &[u8] = req.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
         return Err(ApiError::PayloadTooLarge {
@@ -180,18 +187,68 @@ pub fn json_body<T: DeserializeOwned>(req: &Request, empty: Option<T>) -> Result
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return empty.ok_or_else(|| ApiError::bad_request("request body is required"));
     }
-    if !is_json(req.headers().get(header::CONTENT_TYPE)) {
+    if let Some(declared) = req.headers().get(header::CONTENT_TYPE)
+        && !is_json(declared)
+    {
         return Err(ApiError::UnsupportedMediaType);
     }
-    serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(describe_json_error(&e)))
+    let mut body: T = match serde_json::from_slice(bytes) {
+        Ok(body) => body,
+        // serde may see a wrong field before the text's end: only valid JSON is refused for it
+        Err(error)
+            if error.classify() == serde_json::error::Category::Data
+                && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() =>
+        {
+            return Err(ApiError::BadRequest(describe_json_error(&error)));
+        }
+        Err(_) => pasted(bytes)?,
+    };
+    for unfilled in body.clear_unset().fields() {
+        let key = unfilled.key.as_deref().filter(|k| looks_like_a_key(k));
+        tracing::warn!(
+            field = unfilled.field,
+            key,
+            "an unfilled placeholder was sent: the dialog's variable is not set (treated as not given)"
+        );
+        crate::metrics::unfilled_placeholder(unfilled.field);
+    }
+    Ok(body)
 }
 
-fn is_json(content_type: Option<&HeaderValue>) -> bool {
-    let Some(Ok(value)) = content_type.map(HeaderValue::to_str) else {
+/// A body that is not valid JSON, read as CAIC pastes variables into a Raw body
+/// ([`callout::read_pasted`]), then checked against `T` as strictly as JSON is.
+fn pasted<T: CalloutBody>(bytes: &[u8]) -> Result<T, ApiError> {
+    const NOT_JSON: &str = "request body is not valid JSON";
+    let text = std::str::from_utf8(bytes).map_err(|_| ApiError::bad_request(NOT_JSON))?;
+    let pairs = callout::read_pasted(text, T::CUSTOMER_TEXT).map_err(|error| match error {
+        callout::PastedError::NotAnObject => ApiError::bad_request(NOT_JSON),
+        other => ApiError::BadRequest(format!(
+            "{NOT_JSON}, nor a flat object of strings as CAIC pastes variables: it {other}"
+        )),
+    })?;
+    let object: serde_json::Map<String, serde_json::Value> = pairs
+        .into_iter()
+        .map(|(key, value)| (key, serde_json::Value::String(value)))
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(object))
+        .map_err(|error| ApiError::BadRequest(describe_json_error(&error)))
+}
+
+fn is_json(content_type: &HeaderValue) -> bool {
+    let Ok(value) = content_type.to_str() else {
         return false;
     };
     let media_type = value.split(';').next().unwrap_or_default().trim();
     media_type.eq_ignore_ascii_case("application/json")
+}
+
+/// Whether `name` may be named in a message or a log line: it looks like a field or context key
+/// (a mis-templated key may itself be an e-mail address).
+fn looks_like_a_key(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// A message for a body that did not parse, which never repeats a value from the body (serde's
@@ -212,23 +269,33 @@ fn describe_json_error(error: &serde_json::Error) -> String {
                 "duplicate context key",
             ] {
                 if text.starts_with(prefix) {
-                    let looks_like_a_field_name = |f: &&str| {
-                        (1..=32).contains(&f.len())
-                            && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                    };
-                    return match text.split('`').nth(1).filter(looks_like_a_field_name) {
+                    return match text
+                        .split('`')
+                        .nth(1)
+                        .filter(|f| looks_like_a_field_name(f))
+                    {
                         Some(field) => format!("{prefix} `{field}`"),
                         None => prefix.to_owned(),
                     };
                 }
             }
-            format!(
-                "request body does not match the contract at line {} column {} (wrong type?)",
-                error.line(),
-                error.column()
-            )
+            if error.line() == 0 {
+                // read from a body CAIC pasted: no position in the text to point at
+                "request body does not match the contract (wrong type?)".to_owned()
+            } else {
+                format!(
+                    "request body does not match the contract at line {} column {} (wrong type?)",
+                    error.line(),
+                    error.column()
+                )
+            }
         }
     }
+}
+
+/// Whether `name` may be named in an error message: a field name's shape.
+pub fn looks_like_a_field_name(name: &str) -> bool {
+    (1..=32).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Every function's entry point around its `respond`: an error becomes its HTTP answer, the
@@ -322,6 +389,26 @@ mod tests {
         #[serde(rename = "chatId")]
         chat_id: Option<String>,
         n: Option<u8>,
+        note: Option<String>,
+    }
+
+    impl CalloutBody for Probe {
+        const CUSTOMER_TEXT: &'static [&'static str] = &["note"];
+
+        fn clear_unset(&mut self) -> callout::Unfilled {
+            let mut unfilled = callout::Unfilled::default();
+            unfilled.clear("chatId", &mut self.chat_id);
+            unfilled.clear("note", &mut self.note);
+            unfilled
+        }
+    }
+
+    fn probe(chat_id: Option<&str>, note: Option<&str>) -> Probe {
+        Probe {
+            chat_id: chat_id.map(str::to_owned),
+            n: None,
+            note: note.map(str::to_owned),
+        }
     }
 
     fn post(body: &str, content_type: Option<&str>) -> Request {
@@ -339,24 +426,75 @@ mod tests {
     #[test]
     fn parses_strict_json_with_any_charset_parameter() {
         let req = post(r#"{"chatId":"a"}"#, Some("Application/JSON; charset=utf-8"));
-        assert_eq!(
-            json_body::<Probe>(&req, None),
-            Ok(Probe {
-                chat_id: Some("a".into()),
-                n: None
-            })
-        );
+        assert_eq!(json_body::<Probe>(&req, None), Ok(probe(Some("a"), None)));
     }
 
     #[test]
-    fn refuses_other_media_types() {
-        for ct in [None, Some("text/plain"), Some("application/jsonx")] {
+    fn refuses_declared_media_types_other_than_json_and_reads_undeclared_ones_as_json() {
+        for ct in [
+            "text/plain",
+            "application/jsonx",
+            "application/x-www-form-urlencoded",
+        ] {
             assert_eq!(
-                json_body::<Probe>(&post("{}", ct), None),
+                json_body::<Probe>(&post("{}", Some(ct)), None),
                 Err(ApiError::UnsupportedMediaType),
                 "{ct:?}"
             );
         }
+        assert_eq!(
+            json_body::<Probe>(&post(r#"{"chatId":"a"}"#, None), None),
+            Ok(probe(Some("a"), None))
+        );
+        assert_eq!(
+            json_body::<Probe>(&post(r#"{"chatId":"a","note":"say "hi""}"#, None), None),
+            Ok(probe(Some("a"), Some(r#"say "hi""#)))
+        );
+    }
+
+    #[test]
+    fn a_body_caic_pasted_unescaped_text_into_is_read_literally() {
+        let read = |body: &str| json_body::<Probe>(&post(body, Some("application/json")), None);
+        assert_eq!(
+            read("{\"chatId\":\"a\",\"note\":\"my \"order\"\\ is\tlate\nok\"}"),
+            Ok(probe(Some("a"), Some("my \"order\"\\ is\tlate\nok")))
+        );
+        // the customer's text cannot set another field
+        assert_eq!(
+            read(r#"{"chatId":"a","note":"x","chatId":"b"}"}"#),
+            Ok(probe(Some("a"), Some(r#"x","chatId":"b"}"#)))
+        );
+        // but a pasted body is as strict as JSON about its fields
+        assert_eq!(
+            read(r#"{"chatId":"a","extra":"x"y"}"#),
+            Err(ApiError::bad_request("unknown field `extra`"))
+        );
+        assert_eq!(
+            read(r#"{"chatId":"a","n":"x"y"}"#),
+            Err(ApiError::bad_request(
+                "request body does not match the contract (wrong type?)"
+            ))
+        );
+        assert_eq!(
+            read(r#"{"chatId":"a","chatId":"b"c"}"#),
+            Err(ApiError::bad_request(
+                "request body is not valid JSON, nor a flat object of strings as CAIC pastes variables: it repeats a key"
+            ))
+        );
+    }
+
+    #[test]
+    fn unset_values_are_not_given() {
+        let read = |body: &str| json_body::<Probe>(&post(body, Some("application/json")), None);
+        assert_eq!(
+            read(r#"{"chatId":" ","note":"{{note}}"}"#),
+            Ok(probe(None, None))
+        );
+        assert_eq!(read(r#"{"note":" {{ x }} \n"}"#), Ok(probe(None, None)));
+        assert_eq!(
+            read(r#"{"note":"{{note}} and more"}"#),
+            Ok(probe(None, Some("{{note}} and more")))
+        );
     }
 
     #[test]
@@ -372,7 +510,7 @@ mod tests {
 
     #[test]
     fn empty_body_is_the_default_only_where_allowed() {
-        let req = post("  ", None);
+        let req = post("  ", Some("text/plain"));
         assert_eq!(
             json_body(&req, Some(Probe::default())),
             Ok(Probe::default())

@@ -1,0 +1,371 @@
+//! What a CAIC API Callout node really sends, and how we read it.
+//!
+//! A dialog author writes a Raw body such as `{"chatId": "{{chatId}}", "question": "{{question}}"}`
+//! and CAIC pastes each variable's value into it. CM.com documents no JSON escaping, and a
+//! variable that is not set arrives empty or as its own `{{placeholder}}`. So:
+//!
+//! - **An unset value is not given** ([`unset`]): empty (after trimming), or one unfilled
+//!   `{{...}}` placeholder. It is never stored, sent to CM.com or e-mailed; a placeholder is
+//!   counted and logged by field name (see `http::json_body`), so the dialog author finds the
+//!   variable that is not set.
+//! - **A body that is not valid JSON is read as CAIC builds it** ([`read_pasted`]): a flat
+//!   object of string values, read front to back while its pairs are well formed. The first value
+//!   that is not a well-formed string, or the first value of a field that carries what the
+//!   customer typed, is the *last* value: it runs, taken literally, to the last `"` before the
+//!   closing `}`. So the customer's own quotes, backslashes, tabs and line breaks arrive as they
+//!   were typed, and nothing inside them can set another field. Keys may not repeat.
+//!
+//! Plain rules, no I/O: the HTTP edge applies them (`http::json_body`).
+
+use serde::de::DeserializeOwned;
+
+/// Why a value counts as not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unset {
+    /// Empty, or only whitespace: an unset variable CAIC pasted as nothing.
+    Empty,
+    /// One `{{...}}` placeholder (after trimming): a variable the dialog did not fill in.
+    Placeholder,
+}
+
+/// Whether `value` is unset, and how; `None` when it is a real value.
+pub fn unset(value: &str) -> Option<Unset> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        Some(Unset::Empty)
+    } else if is_placeholder(trimmed) {
+        Some(Unset::Placeholder)
+    } else {
+        None
+    }
+}
+
+/// One template placeholder and nothing else: `{{name}}`, `{{ name }}`, `{{$chatId}}`. The name
+/// holds no brace and is at most 128 characters.
+pub fn is_placeholder(trimmed: &str) -> bool {
+    trimmed
+        .strip_prefix("{{")
+        .and_then(|rest| rest.strip_suffix("}}"))
+        .is_some_and(|name| name.chars().count() <= 128 && !name.contains(['{', '}']))
+}
+
+/// The fields of a request that were sent as unfilled placeholders, by name (never by value): a
+/// top-level field (`name`), or a pair of an object field (`context`, key `orderId`).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Unfilled(Vec<UnfilledField>);
+
+/// One unfilled placeholder: the field, and the key within it for an object of pairs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnfilledField {
+    pub field: &'static str,
+    pub key: Option<String>,
+}
+
+impl Unfilled {
+    /// Clears `slot` when its value is unset, noting a placeholder under `field`.
+    pub fn clear(&mut self, field: &'static str, slot: &mut Option<String>) {
+        if let Some(how) = slot.as_deref().and_then(unset) {
+            if how == Unset::Placeholder {
+                self.0.push(UnfilledField { field, key: None });
+            }
+            *slot = None;
+        }
+    }
+
+    /// Notes a required value sent as an unfilled placeholder under `field`; the value stays, for
+    /// its own check to refuse with a message that says what is not set.
+    pub fn note_required(&mut self, field: &'static str, value: &str) {
+        if unset(value) == Some(Unset::Placeholder) {
+            self.0.push(UnfilledField { field, key: None });
+        }
+    }
+
+    /// Drops every pair of `pairs` whose value is unset, noting each placeholder under `field`
+    /// and its key.
+    pub fn clear_pairs(
+        &mut self,
+        field: &'static str,
+        pairs: &mut std::collections::BTreeMap<String, String>,
+    ) {
+        pairs.retain(|key, value| match unset(value) {
+            None => true,
+            Some(how) => {
+                if how == Unset::Placeholder {
+                    self.0.push(UnfilledField {
+                        field,
+                        key: Some(key.clone()),
+                    });
+                }
+                false
+            }
+        });
+    }
+
+    pub fn fields(&self) -> &[UnfilledField] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A request body an API Callout sends: its rules for reading what CAIC pasted into it.
+pub trait CalloutBody: DeserializeOwned {
+    /// The fields that carry what the customer typed. In a body that is not valid JSON, the
+    /// first of them is the last value (it runs to the end), whatever it holds.
+    const CUSTOMER_TEXT: &'static [&'static str];
+
+    /// Sets every optional value that is unset (see [`unset`]) to not given, and says which
+    /// were unfilled placeholders. A required value (`chatId`) is left for its own check.
+    fn clear_unset(&mut self) -> Unfilled;
+}
+
+/// Why a body is neither valid JSON nor a body CAIC could have pasted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PastedError {
+    #[error("is not an object of string values in braces")]
+    NotAnObject,
+    #[error("has a key that is not a well-formed string")]
+    MalformedKey,
+    #[error("has a key without `:` and a string value after it")]
+    MalformedPair,
+    #[error("repeats a key")]
+    RepeatedKey,
+    #[error("has a last value without its closing `\"` before the closing `}}`")]
+    UnclosedValue,
+}
+
+/// The pairs of a body as CAIC pastes variables into a Raw body (see the module doc): a flat
+/// object of string values; the first value that is not a well-formed string followed by `,` or
+/// the closing `}`, or the first value of a field in `customer_text`, runs literally to the
+/// last `"` before the closing `}`. Keys are well-formed JSON strings and never repeat.
+pub fn read_pasted(
+    body: &str,
+    customer_text: &[&str],
+) -> Result<Vec<(String, String)>, PastedError> {
+    let inner = body
+        .trim()
+        .strip_prefix('{')
+        .and_then(|rest| rest.strip_suffix('}'))
+        .ok_or(PastedError::NotAnObject)?;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut rest = inner;
+    loop {
+        let (key, after_key) = json_string(rest.trim_start()).ok_or(PastedError::MalformedKey)?;
+        if pairs.iter().any(|(seen, _)| *seen == key) {
+            return Err(PastedError::RepeatedKey);
+        }
+        let value_start = after_key
+            .trim_start()
+            .strip_prefix(':')
+            .map(str::trim_start)
+            .filter(|v| v.starts_with('"'))
+            .ok_or(PastedError::MalformedPair)?;
+        if !customer_text.contains(&key.as_str())
+            && let Some((value, after_value)) = json_string(value_start)
+        {
+            let after_value = after_value.trim_start();
+            if let Some(next) = after_value.strip_prefix(',') {
+                pairs.push((key, value));
+                rest = next;
+                continue;
+            }
+            if after_value.is_empty() {
+                pairs.push((key, value));
+                return Ok(pairs);
+            }
+        }
+        // the last value: literally, up to the last quote (only blanks between it and the brace)
+        let literal = &value_start[1..];
+        let end = literal.rfind('"').ok_or(PastedError::UnclosedValue)?;
+        if !literal[end + 1..].trim().is_empty() {
+            return Err(PastedError::UnclosedValue);
+        }
+        pairs.push((key, literal[..end].to_owned()));
+        return Ok(pairs);
+    }
+}
+
+/// A well-formed JSON string at the start of `text` (escapes decoded, no raw control
+/// character) and what follows it; `None` when `text` does not start with one.
+fn json_string(text: &str) -> Option<(String, &str)> {
+    let body = text.strip_prefix('"')?;
+    let mut escaped = false;
+    for (at, c) in body.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            let end = at + 1;
+            let value = serde_json::from_str(&text[..=end]).ok()?;
+            return Some((value, &body[end..]));
+        } else if c < ' ' {
+            // a raw tab, line break or other control character: not a JSON string
+            return None;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pasted(body: &str, customer_text: &[&str]) -> Result<Vec<(String, String)>, PastedError> {
+        read_pasted(body, customer_text)
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Result<Vec<(String, String)>, PastedError> {
+        Ok(list
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect())
+    }
+
+    #[test]
+    fn unset_values_are_empty_or_one_placeholder() {
+        for empty in ["", " ", "\t\n "] {
+            assert_eq!(unset(empty), Some(Unset::Empty), "{empty:?}");
+        }
+        for placeholder in [
+            "{{name}}",
+            " {{ skill }} ",
+            "{{$chatId}}",
+            "{{}}",
+            "{{mscWebstore}}",
+        ] {
+            assert_eq!(
+                unset(placeholder),
+                Some(Unset::Placeholder),
+                "{placeholder:?}"
+            );
+        }
+        for value in [
+            "Jan",
+            "{{name}} de Vries",
+            "Hello {{name}}",
+            "{{a}}{{b}}",
+            "{name}",
+            "{{a{b}}",
+            "{{ unclosed",
+            &format!("{{{{{}}}}}", "x".repeat(129)),
+        ] {
+            assert_eq!(unset(value), None, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn the_customers_quotes_backslashes_tabs_and_line_breaks_arrive_as_typed() {
+        assert_eq!(
+            pasted(r#"{"chatId":"i7","name":"Jan "JJ" Jansen"}"#, &["name"]),
+            pairs(&[("chatId", "i7"), ("name", r#"Jan "JJ" Jansen"#)])
+        );
+        assert_eq!(
+            pasted(
+                "{\"chatId\": \"i7\", \"question\": \"my order \"123\" is\tlate\nC:\\temp\\x \"}",
+                &["question"]
+            ),
+            pairs(&[
+                ("chatId", "i7"),
+                ("question", "my order \"123\" is\tlate\nC:\\temp\\x ")
+            ])
+        );
+        // a value that is not well formed is the last one, also outside the customer's fields
+        assert_eq!(
+            pasted(r#"{"chatId":"c","webstore":"shop","skill":"a"b"}"#, &[]),
+            pairs(&[("chatId", "c"), ("webstore", "shop"), ("skill", r#"a"b"#)])
+        );
+        // well-formed values before it are read with their escapes
+        assert_eq!(
+            pasted(r#" { "chatId" : "c\u0031" , "name" : "x"y" } "#, &[]),
+            pairs(&[("chatId", "c1"), ("name", r#"x"y"#)])
+        );
+    }
+
+    #[test]
+    fn customer_text_never_sets_another_field() {
+        // a question that tries to close itself and set the name: it is all question
+        assert_eq!(
+            pasted(
+                r#"{"chatId":"c1","question":"late","name":"Admin"}"}"#,
+                &["name", "question"]
+            ),
+            pairs(&[("chatId", "c1"), ("question", r#"late","name":"Admin"}"#)])
+        );
+        // or the chat id: the same
+        assert_eq!(
+            pasted(
+                r#"{"chatId":"c1","message":"x","chatId":"other"}"#,
+                &["message"]
+            ),
+            pairs(&[("chatId", "c1"), ("message", r#"x","chatId":"other"#)])
+        );
+        // a raw quote in an earlier value: that value runs to the end, no later field is set
+        assert_eq!(
+            pasted(r#"{"chatId":"c"1","question":"ok"}"#, &["question"]),
+            pairs(&[("chatId", r#"c"1","question":"ok"#)])
+        );
+    }
+
+    #[test]
+    fn anything_else_is_refused() {
+        use PastedError::*;
+        for (body, error) in [
+            ("", NotAnObject),
+            ("chatId=c", NotAnObject),
+            (r#"{"chatId":"c""#, NotAnObject),
+            ("[\"a\"]", NotAnObject),
+            ("{}", MalformedKey),
+            (r#"{chatId:"c"}"#, MalformedKey),
+            (r#"{"chatId":"c",}"#, MalformedKey),
+            (r#"{"chatId" "c"}"#, MalformedPair),
+            (r#"{"chatId":1,"name":"x"y"}"#, MalformedPair),
+            (r#"{"context":{"a":"b"c"}}"#, MalformedPair),
+            (r#"{"chatId":"c","chatId":"d"x"}"#, RepeatedKey),
+            (r#"{"chatId":"c","name":"Jan}"#, UnclosedValue),
+            (r#"{"chatId":"c","name":"Jan" x}"#, UnclosedValue),
+        ] {
+            assert_eq!(pasted(body, &["name"]), Err(error), "{body}");
+        }
+    }
+
+    #[test]
+    fn unfilled_placeholders_are_cleared_and_named() {
+        let mut unfilled = Unfilled::default();
+        let mut name = Some("{{name}}".to_owned());
+        let mut skill = Some("  ".to_owned());
+        let mut webstore = Some("shop-nl".to_owned());
+        unfilled.clear("name", &mut name);
+        unfilled.clear("skill", &mut skill);
+        unfilled.clear("webstore", &mut webstore);
+        let mut context: std::collections::BTreeMap<String, String> =
+            [("orderId", "{{orderId}}"), ("note", ""), ("tier", "gold")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+        unfilled.clear_pairs("context", &mut context);
+        assert_eq!(
+            (name, skill, webstore),
+            (None, None, Some("shop-nl".to_owned()))
+        );
+        assert_eq!(
+            context.into_iter().collect::<Vec<_>>(),
+            vec![("tier".to_owned(), "gold".to_owned())]
+        );
+        assert_eq!(
+            unfilled.fields(),
+            [
+                UnfilledField {
+                    field: "name",
+                    key: None
+                },
+                UnfilledField {
+                    field: "context",
+                    key: Some("orderId".to_owned())
+                }
+            ]
+        );
+    }
+}
