@@ -5,6 +5,8 @@ Step 1 availability -> Step 2 Logical Step on agentStatus -> Step 3 intake (name
 the question) -> Step 4 handover, printing each call as a readable transcript. With --message-url
 it then plays the offline branch (docs/caic.md): no agent online, so the customer leaves a
 message, which reaches the support mailbox (the local SES server at --ses) by e-mail, once.
+Bodies are built as CAIC builds a Raw body: each {{variable}} pasted into the text as it is, not
+JSON-escaped, so the customer's own quotes and line breaks arrive as they were typed.
 With --check it also plays the failure paths (agents offline for one page, CAIC's presence-check webhook with its token in the
 URL, an invalid e-mail, a missing token, a duplicate handover, erasure) and exits non-zero on the first answer that differs from the contract: this is the
 end-to-end test of the real binaries under `cargo lambda watch`.
@@ -24,8 +26,22 @@ FAILURES = []
 CHECKS = [0]
 
 
+class Pasted(str):
+    """A body as CAIC sends it: a Raw body template with its {{variables}} pasted in unescaped."""
+
+
+def paste(template, **variables):
+    """`template` with each {{name}} replaced by the value as it is (CAIC documents no escaping)."""
+    return Pasted(re.sub(r"\{\{(\w+)\}\}", lambda m: variables[m.group(1)], template))
+
+
 def call(method, url, body=None, token=None, content_type="application/json"):
-    data = None if body is None else json.dumps(body).encode()
+    if body is None:
+        data = None
+    elif isinstance(body, Pasted):
+        data = body.encode()
+    else:
+        data = json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
     if content_type and data is not None:
         request.add_header("Content-Type", content_type)
@@ -41,14 +57,19 @@ def call(method, url, body=None, token=None, content_type="application/json"):
 
 def show_request(step, method, url, body):
     """The call, printed before it is made: what the CM.com stand-in prints while answering it
-    then comes right below it."""
-    shown_body = "" if body is None else " " + json.dumps(body, ensure_ascii=False)
-    print(f"  {step:<7} {method} {url}{shown_body}", flush=True)
+    then comes right below it. A pasted body is shown as sent, its line breaks indented."""
+    if body is None:
+        shown_body = ""
+    elif isinstance(body, Pasted):
+        shown_body = " " + body.replace("\n", "\n" + " " * 12)
+    else:
+        shown_body = " " + json.dumps(body, ensure_ascii=False)
+    print(f"  {step:<9} {method} {url}{shown_body}", flush=True)
 
 
 def show_answer(status, answer):
     shown_answer = "" if answer is None else " " + json.dumps(answer, ensure_ascii=False)
-    print(f"  {'':<7} <- {status}{shown_answer}", flush=True)
+    print(f"  {'':<9} <- {status}{shown_answer}", flush=True)
 
 
 def expect(what, got, wanted):
@@ -99,7 +120,7 @@ def main():
                [last.get("referrer"), last.get("Channel"), last.get("apikeyMatched"), last.get("parameters")],
                ["shop-nl", "WebChat", True, ["Channel", "apikey", "referrer"]])
     agent_status = (availability or {}).get("agentStatus")
-    print(f"  Step 2  Logical Step: agentStatus = {agent_status} -> "
+    print(f"  {'Step 2':<9} Logical Step: agentStatus = {agent_status} -> "
           f"{'continue to the intake' if agent_status == 'online' else 'fallback: no agents available'}")
     if agent_status != "online":
         if (availability or {}).get("nextOpening"):
@@ -110,14 +131,19 @@ def main():
                   f"curl -X POST {args.cm_standin}/_standin/agents/online).")
         print("failed: " + "; ".join(FAILURES) if FAILURES else "")
         sys.exit(1 if FAILURES else 0)
-    step("Step 3", "POST", args.intake_url, {"chatId": chat_id, "name": "Jan de Vries"},
+    # the bodies docs/caic.md gives the dialog author, filled in as CAIC fills them
+    step("Step 3", "POST", args.intake_url,
+         paste('{"chatId": "{{chatId}}", "name": "{{name}}"}', chatId=chat_id, name="Jan de Vries"),
          want=(200, {"stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=token)
-    step("", "POST", args.intake_url, {"chatId": chat_id, "email": "jan.devries@example.nl"},
+    step("", "POST", args.intake_url,
+         paste('{"chatId": "{{chatId}}", "email": "{{email}}"}', chatId=chat_id, email="jan.devries@example.nl"),
          want=(200, {"stored": True, "complete": True, "missing": [], "invalid": []}), token=token)
-    question = "Where is my order NL-2026-0042?"
-    step("", "POST", args.intake_url, {"chatId": chat_id, "question": question},
+    question = 'Where is my order "NL-2026-0042"?'
+    step("", "POST", args.intake_url,
+         paste('{"chatId": "{{chatId}}", "question": "{{question}}"}', chatId=chat_id, question=question),
          want=(200, {"stored": True, "complete": True, "missing": [], "invalid": []}), token=token)
-    step("Step 4", "POST", args.handover_url, {"chatId": chat_id, "skill": "billing", "webstore": "shop-nl"},
+    step("Step 4", "POST", args.handover_url,
+         paste('{"chatId": "{{chatId}}", "skill": "billing", "webstore": "shop-nl"}', chatId=chat_id),
          want=(200, {"handoverStatus": "success"}), token=token)
     status, handovers = call("GET", args.cm_standin + "/_standin/handovers")
     mine = [h for h in handovers or [] if h.get("ChatId") == chat_id]
@@ -139,7 +165,7 @@ def main():
             {"$type": "disableComponent", "ComponentId": "CMBot"},
         ])
         pattern = (r'Customer "Jan de Vries" \(email "jan\.devries@example\.nl"\) asked for an agent at '
-                   r'\d{4}-\d\d-\d\d \d\d:\d\d [A-Z0-9+-]+, skill "billing": "Where is my order NL-2026-0042\?"')
+                   r'\d{4}-\d\d-\d\d \d\d:\d\d [A-Z0-9+-]+, skill "billing": "Where is my order \\"NL-2026-0042\\"\?"')
         expect("handover Context summary", bool(re.fullmatch(pattern, summary)), True)
     print(f"The chat is with an MSC agent ({time.monotonic() - started:.2f} s).")
     if args.message_url:
@@ -194,31 +220,45 @@ def main():
 
 
 def offline_branch(args, step):
-    """The dialog's offline branch: agents offline for the web store, so step 2 takes the
-    Fallback, step 3 captures the name and e-mail address, and the customer's message goes to
-    the support mailbox. Prints the e-mail the local SES server received."""
+    """The dialog's offline branch, numbered as docs/caic.md numbers it: agents offline for the
+    web store, so step 2 takes the Fallback; offline step 1 captures the name and e-mail address
+    (the intake callouts), 2 the message, 3 sends it, 4 branches on messageStatus. Prints the
+    e-mail the local SES server received."""
     chat_id = "chat-" + uuid.uuid4().hex[:12]
     token = args.token
     webstore = "shop-nl"
     print(f"\nCAIC: a second chat, {chat_id}, while no agent is online for {webstore}")
     call("POST", args.cm_standin + "/_standin/agents/offline?" + urllib.parse.urlencode({"referrer": webstore}), {})
     try:
-        _, availability = step("Step 1", "POST", args.availability_url, {"chatId": chat_id, "webstore": webstore},
+        _, availability = step("Step 1", "POST", args.availability_url,
+                               paste('{"chatId": "{{chatId}}", "webstore": "{{webstore}}"}',
+                                     chatId=chat_id, webstore=webstore),
                                token=token)
+        agent_status = (availability or {}).get("agentStatus")
+        print(f"  {'Step 2':<9} Logical Step: agentStatus = {agent_status} -> Fallback: leave a message")
     finally:
+        # the stand-in says so on its own line: only after the dialog's step 2
         call("POST", args.cm_standin + "/_standin/agents/online", {})
-    agent_status = (availability or {}).get("agentStatus")
     if args.check:
         expect("availability with the web store's agents offline", agent_status, "offline")
-    print(f"  Step 2  Logical Step: agentStatus = {agent_status} -> Fallback: leave a message")
-    step("Step 3", "POST", args.intake_url, {"chatId": chat_id, "name": "Sanne Bakker"},
-         want=(200, {"stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=token)
+    name = 'Sanne "San" Bakker'
     address = f"sanne.bakker.{chat_id}@example.nl"
-    step("", "POST", args.intake_url, {"chatId": chat_id, "email": address},
+    step("Offline 1", "POST", args.intake_url, paste('{"chatId": "{{chatId}}", "name": "{{name}}"}',
+                                                     chatId=chat_id, name=name),
+         want=(200, {"stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=token)
+    step("", "POST", args.intake_url, paste('{"chatId": "{{chatId}}", "email": "{{email}}"}',
+                                            chatId=chat_id, email=address),
          want=(200, {"stored": True, "complete": True, "missing": [], "invalid": []}), token=token)
-    message = "My parcel NL-2026-0077 arrived damaged. Could you send a new one?"
-    step("message", "POST", args.message_url, {"chatId": chat_id, "webstore": webstore, "message": message},
-         want=(200, {"messageStatus": "sent"}), token=token)
+    message = 'My parcel "NL-2026-0077" arrived damaged.\nCould you send a new one?'
+    print(f"  {'Offline 2':<9} Capture Input \"message\": the customer types two lines, with quotes")
+    body = paste('{"chatId": "{{chatId}}", "webstore": "{{webstore}}", "message": "{{message}}"}',
+                 chatId=chat_id, webstore=webstore, message=message)
+    _, answer = step("Offline 3", "POST", args.message_url, body,
+                     want=(200, {"messageStatus": "sent"}), token=token)
+    status = (answer or {}).get("messageStatus")
+    print(f"  {'Offline 4':<9} Logical Step: messageStatus = {status} -> "
+          + ("\"Thanks, we have your message and will reply by e-mail.\"" if status in ("sent", "pending")
+             else "\"We could not take your message.\""))
     emails = []
     if args.ses:
         _, store = call("GET", args.ses + "/store")
@@ -237,11 +277,16 @@ def offline_branch(args, step):
         if emails:
             email = emails[0]
             text = (email.get("body") or {}).get("text") or ""
-            expect("the e-mail's subject", email.get("subject"), 'Chat message from "Sanne Bakker" via "shop-nl"')
-            expect("the e-mail begins with the message", text.startswith(message + "\n\n-- \n"), True)
-            for line in ["name: Sanne Bakker", f"email: {address}", "webstore: shop-nl", f"chat: {chat_id}"]:
+            expect("the e-mail's subject", email.get("subject"),
+                   'Chat message from "Sanne \\"San\\" Bakker" via "shop-nl"')
+            expect("the e-mail begins with the message, its quotes and line break as typed",
+                   text.startswith(message + "\n\n-- \n"), True)
+            for line in [f"name: {name}", f"email: {address}", "webstore: shop-nl", f"chat: {chat_id}"]:
                 expect(f"the e-mail holds {line.split(':')[0]}", line in text.splitlines(), True)
-        step("retry", "POST", args.message_url, {"chatId": chat_id, "webstore": webstore, "message": message},
+            expect("the e-mail's summary says the customer left a message",
+                   bool(re.search(r'^Customer "Sanne \\"San\\" Bakker" \(email "[^"]+"\) left a message at ',
+                                  text, re.M)), True)
+        step("retry", "POST", args.message_url, body,
              want=(200, {"messageStatus": "sent", "reason": "already_sent"}), token=token)
         if args.ses:
             _, store = call("GET", args.ses + "/store")
@@ -254,6 +299,15 @@ def offline_branch(args, step):
         other = "chat-" + uuid.uuid4().hex[:12]
         step("no email", "POST", args.message_url, {"chatId": other, "message": message},
              want=(200, {"messageStatus": "failed", "reason": "missing_email"}), token=token)
+        # an unset variable is not given: an unfilled skill is no routing keyword, an unfilled
+        # chat id a 400 that says so
+        step("unset", "POST", args.intake_url,
+             paste('{"chatId": "{{chatId}}", "name": "{{name}}"}', chatId=other, name="{{name}}"),
+             want=(200, {"stored": False, "complete": False, "missing": ["name", "email"], "invalid": []}),
+             token=token)
+        status, answer = step("unset id", "POST", args.message_url, Pasted('{"chatId": "{{chatId}}"}'), token=token)
+        expect("400 naming the unset chat id variable", [status, (answer or {}).get("message", "")[:45]],
+               [400, "chatId is an unfilled placeholder: the conver"])
         status, answer = step("no auth", "POST", args.message_url, {"chatId": other, "message": message})
         expect("401 without token", [status, (answer or {}).get("error")], [401, "unauthorized"])
 

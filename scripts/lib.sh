@@ -296,12 +296,14 @@ play_dialog() {
 }
 
 # The smoke test of a deployment (scripts/smoke.sh) against running functions at the
-# availability, intake and handover URLs $1 $2 $3: it passes with the local token (handing its
-# chat over, here to the CM.com stand-in), and fails with a line saying why for a wrong token, a
-# wrong route and a closed port. Prints a line per check; SMOKE_PASSED counts the passes,
-# SMOKE_FAILED names the failures; returns 1 when one failed.
+# availability, intake, handover and message URLs $1 $2 $3 $4: it passes with the local token
+# (handing its chat over, here to the CM.com stand-in; asking MSC presence for a web store, here
+# the stand-in's; sending its e-mail, here to the local SES server at SES_LOCAL_URL), and fails
+# with a line saying why for a wrong token, a wrong route, a closed port and a stack without a
+# mailbox. Prints a line per check; SMOKE_PASSED
+# counts the passes, SMOKE_FAILED names the failures; returns 1 when one failed.
 smoke_checks() {
-  local urls=(--availability-url "$1" --intake-url "$2" --handover-url "$3") out rc closed
+  local urls=(--availability-url "$1" --intake-url "$2" --handover-url "$3") out rc closed address
   SMOKE_PASSED=0
   SMOKE_FAILED=()
   smoke_expect() { # what, exit wanted, line wanted (grep -E), exit got, output
@@ -316,6 +318,21 @@ smoke_checks() {
   out=$(CALLOUT_TOKEN="$LOCAL_CALLOUT_TOKEN" "$ROOT/scripts/smoke.sh" "${urls[@]}" --handover 2>&1) && rc=0 || rc=$?
   printf '%s\n' "$out" | sed 's/^/    /'
   smoke_expect "passes, handover included" 0 '^smoke: every step answered as the contract says$' "$rc" "$out"
+  # the opt-in checks: a web store's presence with the deployed key, and one real e-mail
+  address="smoke.$(python3 -c 'import secrets; print(secrets.token_hex(4))')@example.org"
+  out=$(CALLOUT_TOKEN="$LOCAL_CALLOUT_TOKEN" "$ROOT/scripts/smoke.sh" "${urls[@]}" --message-url "$4" \
+    --webstore shop-nl --message "$address" 2>&1) && rc=0 || rc=$?
+  printf '%s\n' "$out" | sed 's/^/    /'
+  smoke_expect "asks MSC presence for the web store it is given" 0 \
+    '^smoke: presence: the presence source answered for web store shop-nl with the deployed key \(agents online\)$' "$rc" "$out"
+  smoke_expect "sends one e-mail, Reply-To the address it is given" 0 \
+    "^smoke: message: sent: SES took one e-mail for the support mailbox \\(MessageTo, or the one MessageToByWebstoreParameter maps web store shop-nl to\\), Reply-To $address; check that it arrived\$" "$rc" "$out"
+  local mails
+  mails=$(curl -s "$SES_LOCAL_URL/store" | python3 -c 'import json, sys; print(sum(1 for e in json.load(sys.stdin)["emails"] if e.get("replyTo") == [sys.argv[1]]))' "$address")
+  smoke_expect "the local SES server received that one e-mail" 0 '^1$' 0 "$mails"
+  out=$(CALLOUT_TOKEN="$LOCAL_CALLOUT_TOKEN" "$ROOT/scripts/smoke.sh" "${urls[@]}" --message-url "${4%/message}/nothing" \
+    --message "$address" 2>&1) && rc=0 || rc=$?
+  smoke_expect "a stack without a message route fails, saying so" 1 "^smoke: message: (403|404) from .*: no such route; is it the stack's MessageUrl output\\?$" "$rc" "$out"
   out=$(CALLOUT_TOKEN=wrong-token-0123456789 "$ROOT/scripts/smoke.sh" "${urls[@]}" 2>&1) && rc=0 || rc=$?
   smoke_expect "a wrong token fails, saying so" 1 '^smoke: availability: 401 from .*: the token in CALLOUT_TOKEN was refused' "$rc" "$out"
   out=$(CALLOUT_TOKEN="$LOCAL_CALLOUT_TOKEN" "$ROOT/scripts/smoke.sh" --availability-url "$2" \

@@ -55,18 +55,22 @@ on every availability call (AVAILABILITY_CACHE_SECONDS=0), so switching its agen
 Try it:
 
   T='X-Callout-Token: $LOCAL_CALLOUT_TOKEN'; J='Content-Type: application/json'
-  curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","webstore":"shop-nl"}' $FUNCTIONS_URL/availability/availability
-  curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","name":"Ada Lovelace"}' $FUNCTIONS_URL/intake/intake
-  curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","email":"ada@example.org"}' $FUNCTIONS_URL/intake/intake
-  curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","question":"Where is my order?"}' $FUNCTIONS_URL/intake/intake
-  # when no agent can take the chat: the customer's message to the support mailbox, once per chat
-  curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","message":"Please call me back"}' $FUNCTIONS_URL/message/message
+  # the handover dialog, steps 1-4, for one chat (each line as CAIC sends it; paste them in order)
+  curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","webstore":"shop-nl"}' $FUNCTIONS_URL/availability/availability
+  curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","name":"Ada Lovelace"}' $FUNCTIONS_URL/intake/intake
+  curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","email":"ada@example.org"}' $FUNCTIONS_URL/intake/intake
+  curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","question":"Where is my order "A-17"?"}' $FUNCTIONS_URL/intake/intake
+  curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","skill":"billing","webstore":"shop-nl"}' $FUNCTIONS_URL/handover/handover
+  curl -s -w '\n' $CM_STANDIN_URL/_standin/handovers                   # what CM.com received
+  # the offline branch, for another chat (no agent could take it): its intake, then its message
+  curl -s -w '\n' -X POST '$CM_STANDIN_URL/_standin/agents/offline?referrer=shop-nl'   # .../online switches back
+  curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-other-chat","webstore":"shop-nl"}' $FUNCTIONS_URL/availability/availability
+  curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-other-chat","email":"grace@example.org"}' $FUNCTIONS_URL/intake/intake
+  curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-other-chat","webstore":"shop-nl","message":"Please call me back"}' $FUNCTIONS_URL/message/message
   curl -s $SES_LOCAL_URL/store | python3 -m json.tool             # the e-mails the support mailbox received
-  curl -s -w '\\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","skill":"billing"}' $FUNCTIONS_URL/handover/handover
-  curl -s -H "\$T" -X DELETE -w '%{http_code}\\n' $FUNCTIONS_URL/intake/intake/my-chat
-  curl -s -w '\\n' -X POST $CM_STANDIN_URL/_standin/agents/offline     # or .../online; ?referrer=shop-nl for one web store
-  curl -s -w '\\n' $CM_STANDIN_URL/_standin/presence-requests           # what MSC presence was asked
-  curl -s -w '\\n' $CM_STANDIN_URL/_standin/handovers                   # what CM.com received
+  # erase a chat's intake at once; what MSC presence was asked
+  curl -s -H "\$T" -X DELETE -w '%{http_code}\n' $FUNCTIONS_URL/intake/intake/my-other-chat
+  curl -s -w '\n' $CM_STANDIN_URL/_standin/presence-requests
   # CAIC's presence-check webhook (no headers: its presence-check token in the URL; empty mscWebstore):
   curl -s -w '\\n' -H "\$J" -d '{"url":"https://shop.example/help","channel":"WebChat","data":{"context":""}}' '$FUNCTIONS_URL/availability/availability?calloutToken=$LOCAL_PRESENCE_CHECK_TOKEN'
   # a function alone, with a fixture (cargo lambda invoke):

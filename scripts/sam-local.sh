@@ -149,7 +149,7 @@ python3 "$ROOT/scripts/dialog.py" --availability-url "$API/availability" --intak
   | tee "$LOCAL/sam-dialog.log"
 dialog_checks=$(sed -n 's/^dialog: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/sam-dialog.log")
 [ -n "$dialog_checks" ] || FAILURES+=("the dialog against sam local start-api")
-smoke_checks "$API/availability" "$API/intake" "$API/handover" || true
+smoke_checks "$API/availability" "$API/intake" "$API/handover" "$API/message" || true
 CHECKS=$((CHECKS + SMOKE_PASSED + ${#SMOKE_FAILED[@]}))
 FAILURES+=("${SMOKE_FAILED[@]}")
 bad_body=$(curl -s --max-time 120 -o /dev/null -w '%{http_code}' -H "X-Callout-Token: $LOCAL_CALLOUT_TOKEN" \

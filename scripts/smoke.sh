@@ -2,29 +2,38 @@
 # The smoke test of a deployment (docs/deploy.md): is each URL the stack's, does it take the
 # callout token, and does each function answer as the contract says (openapi.yaml)?
 #
-#   CALLOUT_TOKEN=<token> scripts/smoke.sh --stack <stack name> [--region <region>] [--handover]
-#   CALLOUT_TOKEN=<token> scripts/smoke.sh --availability-url URL --intake-url URL --handover-url URL
+#   CALLOUT_TOKEN=<token> scripts/smoke.sh --stack <stack name> [--region <region>]
+#       [--webstore <MSC web store>] [--message <your address>] [--handover [--chat-id <id>]]
+#   CALLOUT_TOKEN=<token> scripts/smoke.sh --availability-url URL --intake-url URL
+#       --handover-url URL [--message-url URL] [same options]
 #
-# Steps, one line each: asks availability (prints the verdict and its reason); stores an intake
-# for a chat id of its own (smoke-<random>, a made-up name and e-mail address) and reads it back;
-# with --handover, hands that chat over (a REAL handover: CM.com is called, and with a real
-# chat id, --chat-id, an agent gets the chat); erases the intake and checks it is gone.
+# Steps, one line each: asks availability (prints the verdict and its reason; with --webstore,
+# for that web store: a read-only check that MSC's presence API takes the deployed key); stores
+# an intake for a chat id of its own (smoke-<random>, a made-up name and e-mail address) and
+# reads it back; with --message, sends ONE real e-mail through the message route to the support
+# mailbox (the web store's with --webstore), Reply-To the address you name, and says what SES
+# answered; with --handover, hands the chat over (a REAL handover: CM.com is called, and with a
+# real chat id, --chat-id, an agent gets the chat); erases the intake and checks it is gone.
 # Exit 0 only when every step answered as the contract says; 1 when one did not; 2 for bad usage.
 # Needs curl and python3 (and the AWS CLI for --stack). Never prints the token.
 set -uo pipefail
 
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 fail() { printf 'smoke: %s\n' "$*"; exit 1; }
 
-availability_url="" intake_url="" handover_url="" stack="" region="" chat="" handover=0
+availability_url="" intake_url="" handover_url="" message_url="" stack="" region="" chat="" handover=0
+webstore="" message_to=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --availability-url) availability_url="${2:-}"; shift 2 ;;
     --intake-url) intake_url="${2:-}"; shift 2 ;;
     --handover-url) handover_url="${2:-}"; shift 2 ;;
+    --message-url) message_url="${2:-}"; shift 2 ;;
+    --webstore) webstore="${2:-}"; shift 2 ;;
+    --message) message_to="${2:-}"; shift 2 ;;
     --stack) stack="${2:-}"; shift 2 ;;
     --region) region="${2:-}"; shift 2 ;;
     --chat-id) chat="${2:-}"; shift 2 ;;
@@ -45,7 +54,22 @@ if [ -n "$stack" ]; then
   availability_url=$(output AvailabilityUrl) || fail "could not read the outputs of stack $stack (aws cloudformation describe-stacks failed; check the stack name, the region and your AWS credentials)"
   intake_url=$(output IntakeUrl) && handover_url=$(output HandoverUrl) || fail "could not read the outputs of stack $stack"
   [ -n "$availability_url" ] && [ "$availability_url" != None ] || fail "stack $stack has no AvailabilityUrl output"
+  if [ -n "$message_to" ]; then
+    message_url=$(output MessageUrl) || fail "could not read the outputs of stack $stack"
+    [ -n "$message_url" ] && [ "$message_url" != None ] \
+      || fail "stack $stack has no MessageUrl output: it was deployed without a mailbox (MessageFromIdentity, MessageFrom, MessageTo; docs/deploy.md)"
+  fi
 fi
+if [ -n "$message_to" ] && [ -z "$message_url" ]; then
+  printf 'smoke: --message needs the message route: give --stack, or --message-url\n' >&2
+  exit 2
+fi
+case "$message_to" in
+  "" | *@*.*) ;;
+  *) printf 'smoke: --message takes the e-mail address a reply to the test message should reach\n' >&2; exit 2 ;;
+esac
+# JSON string values of the options (the web store and the address may hold any character)
+json_string() { python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$1"; }
 [ -n "$availability_url" ] && [ -n "$intake_url" ] && [ -n "$handover_url" ] \
   || { printf 'smoke: give --stack, or all of --availability-url, --intake-url and --handover-url\n' >&2; exit 2; }
 [ -n "$chat" ] || chat="smoke-$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
@@ -81,6 +105,7 @@ output_of() {
   case "$1" in
     availability) echo AvailabilityUrl ;;
     handover) echo HandoverUrl ;;
+    message) echo MessageUrl ;;
     *) echo IntakeUrl ;;
   esac
 }
@@ -115,8 +140,9 @@ expect_status() { # step wanted
 }
 
 # 1. availability (dialog step 1), with a body only availability takes (intake and handover
-# refuse `channel`), so that a swapped URL stores nothing and hands nothing over
-call availability POST "$availability_url" "{\"chatId\":\"$chat\",\"channel\":\"WebChat\"}"
+# refuse `channel`), so that a swapped URL stores nothing and hands nothing over; with
+# --webstore, for that web store: MSC's presence API is asked with the deployed key (read-only)
+call availability POST "$availability_url" "{\"chatId\":\"$chat\",\"channel\":\"WebChat\"${webstore:+,\"webstore\":$(json_string "$webstore")}}"
 expect_status availability 200
 status=$(field agentStatus) reason=$(field reason)
 case "$status/$reason" in
@@ -126,6 +152,19 @@ case "$status/$reason" in
 esac
 next=$(field nextOpening)
 printf 'smoke: availability: %s (%s)%s\n' "$status" "$reason" "${next:+, next opening $next}"
+if [ -n "$webstore" ]; then
+  case "$reason" in
+    agents_available | no_agents_available)
+      printf 'smoke: presence: the presence source answered for web store %s with the deployed key (agents %s)\n' \
+        "$webstore" "$([ "$status" = online ] && echo online || echo offline)" ;;
+    upstream_unavailable)
+      fail "presence: the presence source could not be asked for web store $webstore: a wrong MSC API key, MscPresenceUrl or MscChannel, or MSC down (the availability function's log says which: 'presence source failed')" ;;
+    presence_check_disabled)
+      printf 'smoke: presence: not checked: the stack has no presence source (PresenceSource=none)\n' ;;
+    *)
+      printf 'smoke: presence: not checked: closed by the opening hours now (%s); run it again within them\n' "$reason" ;;
+  esac
+fi
 
 # 2. intake (dialog step 3): store, then read back
 call intake POST "$intake_url" "{\"chatId\":\"$chat\",\"name\":\"Smoke Test\",\"email\":\"smoke-test@example.invalid\"}"
@@ -139,7 +178,35 @@ case ",$missing_stored," in
 esac
 printf 'smoke: intake: stored and read back for chat %s (complete: %s)\n' "$chat" "$complete_stored"
 
-# 3. handover (dialog step 4), only when asked
+# 3. the offline branch's e-mail, only when asked: one real e-mail to the support mailbox, for a
+# chat of its own (a sent message erases its intake)
+if [ -n "$message_to" ]; then
+  message_chat="${chat}-message"
+  call message-intake POST "$intake_url" "{\"chatId\":\"$message_chat\",\"name\":\"Smoke Test\",\"email\":$(json_string "$message_to")}"
+  expect_status intake 200
+  [ "$(field stored)" = true ] || fail "message: the intake did not store $message_to as the customer's address: $BODY"
+  call message POST "$message_url" "{\"chatId\":\"$message_chat\"${webstore:+,\"webstore\":$(json_string "$webstore")},\"message\":\"Smoke test of the offline branch (scripts/smoke.sh): a reply to this e-mail reaches the address the deployer named.\"}"
+  expect_status message 200
+  outcome=$(field messageStatus) reason=$(field reason)
+  case "$outcome/$reason" in
+    sent/ | sent/already_sent)
+      printf 'smoke: message: sent: SES took one e-mail for the support mailbox (MessageTo%s), Reply-To %s; check that it arrived\n' \
+        "${webstore:+, or the one MessageToByWebstoreParameter maps web store $webstore to}" "$message_to" ;;
+    pending/*) printf 'smoke: message: pending: another call is sending it\n' ;;
+    failed/upstream_rejected)
+      fail "message: SES refused the e-mail. While your SES account is in the sandbox it sends only to verified identities: verify the support mailbox's address too, or request production access (docs/deploy.md, Amazon SES); also check that MessageFromIdentity is verified. The message function's log names SES's error code (ses_error)" ;;
+    failed/upstream_timeout | failed/upstream_unreachable)
+      fail "message: SES did not answer ($reason): see the message function's log" ;;
+    failed/*) fail "message: failed ($reason): $BODY" ;;
+    *) fail "message: an answer off the contract: $BODY" ;;
+  esac
+  call erase DELETE "${intake_url%/}/$message_chat"
+  expect_status erase 204
+else
+  printf 'smoke: message: not tried (--message <your address> sends one real e-mail to the support mailbox)\n'
+fi
+
+# 4. handover (dialog step 4), only when asked
 if [ "$handover" = 1 ]; then
   call handover POST "$handover_url" "{\"chatId\":\"$chat\",\"context\":{\"smokeTest\":\"true\"}}"
   expect_status handover 200
@@ -153,7 +220,7 @@ else
   printf 'smoke: handover: not tried (--handover hands the chat over for real)\n'
 fi
 
-# 4. erasure: 204, and what was stored is gone
+# 5. erasure: 204, and what was stored is gone
 call erase DELETE "${intake_url%/}/$chat"
 expect_status erase 204
 call erase POST "$intake_url" "{\"chatId\":\"$chat\"}"

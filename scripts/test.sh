@@ -61,7 +61,8 @@ play_dialog --check | tee "$LOCAL/dialog.log"
 dialog_checks=$(sed -n 's/^dialog: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/dialog.log")
 log "the smoke test of a deployment (scripts/smoke.sh) against the running functions"
 smoke_checks "$FUNCTIONS_URL/availability/availability" "$FUNCTIONS_URL/intake/intake" \
-  "$FUNCTIONS_URL/handover/handover" || die "the smoke test did not behave as documented"
+  "$FUNCTIONS_URL/handover/handover" "$FUNCTIONS_URL/message/message" \
+  || die "the smoke test did not behave as documented"
 smoke_passed=$SMOKE_PASSED
 
 log "schemathesis: requests generated from openapi.yaml against the running functions"

@@ -114,7 +114,13 @@ fn classify(error: SdkError<SendEmailError, HttpResponse>) -> UpstreamError {
                 UpstreamError::Unreachable
             }
         }
-        SdkError::ServiceError(service) => answered(service.raw()),
+        SdkError::ServiceError(service) => {
+            // SES's error code names the cause (`MessageRejected`: in the sandbox, a recipient
+            // that is not a verified identity); its message may quote an address: never logged
+            let code = aws_sdk_sesv2::error::ProvideErrorMetadata::code(service.err());
+            tracing::warn!(ses_error = code, "SES did not take the e-mail");
+            answered(service.raw())
+        }
         SdkError::ResponseError(response) => answered(response.raw()),
         // the request could not be built or signed: it never left
         SdkError::ConstructionFailure(_) => UpstreamError::UnreadableBody,
