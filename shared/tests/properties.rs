@@ -115,6 +115,30 @@ proptest! {
     }
 
     #[test]
+    fn customer_text_pasted_into_a_body_never_sets_another_field_or_chat(
+        typed in prop_oneof![
+            tricky_string(),
+            // text that tries to close its quotes and go on as JSON
+            "[a-z \"\\\\,:{}\t\n]{0,12}(\",\"(name|chatId|email)\":\"[a-z]{0,6})?[\"}]{0,3}",
+        ],
+    ) {
+        // the body as CAIC builds it from {"chatId": "{{chatId}}", "question": "{{question}}"}
+        let body = format!(r#"{{"chatId": "c1", "question": "{typed}"}}"#);
+        let is_json = serde_json::from_str::<serde_json::Value>(&body).is_ok();
+        let read = json_body::<IntakeRequest>(&request(body.as_bytes(), "application/json"), None);
+        if let Ok(intake) = read {
+            // never another chat: a repeated chatId is refused, in JSON as in a pasted body
+            prop_assert_eq!(intake.chat_id.as_str(), "c1");
+            if !is_json {
+                // read as pasted: all of it is the question, literally, and nothing else is set
+                prop_assert_eq!(intake.question.as_deref(), unset_or(&typed));
+                prop_assert!(intake.name.is_none() && intake.email.is_none());
+                prop_assert!(intake.phone.is_none() && intake.language.is_none());
+            }
+        }
+    }
+
+    #[test]
     fn refused_bodies_never_quote_a_value(secret in "[a-z]{12}") {
         for body in [
             json!({"chatId": "c", "name": {"x": secret}}),
@@ -129,6 +153,14 @@ proptest! {
                 prop_assert!(!message.contains(&secret), "{}", message);
             }
         }
+    }
+}
+
+/// `typed` as a field holds it once read: `None` when it is unset (empty or one placeholder).
+fn unset_or(typed: &str) -> Option<&str> {
+    match shared::callout::unset(typed) {
+        Some(_) => None,
+        None => Some(typed),
     }
 }
 

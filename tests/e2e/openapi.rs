@@ -74,10 +74,18 @@ fn the_documented_request_rules_refuse_what_the_functions_refuse() {
             json!({"chatId": "c", "context": {"email": "x"}}),
         ),
         ("/availability", json!({"agentStatus": "online"})),
+        ("/availability", json!({"chatId": "c", "sessionId": "s"})),
     ] {
         assert!(
             !request_problems("post", path, &body).is_empty(),
             "{path} {body}"
         );
     }
+    // and accept what the functions accept: CAIC's presence-check body with fields CM.com adds
+    let caic = json!({"url": "https://shop.example/p", "channel": "WebChat",
+        "data": {"context": "shop-nl", "botId": "b"}, "sessionId": "s-1"});
+    assert_eq!(
+        request_problems("post", "/availability", &caic),
+        Vec::<String>::new()
+    );
 }

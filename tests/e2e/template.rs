@@ -580,7 +580,7 @@ fn no_deployment_answers_online_unless_the_person_deploying_chose_none() {
                 let parameters = [
                     ("PresenceSource", source),
                     ("MscApiKeyParameter", key),
-                    ("AvailabilityUrl", url),
+                    ("JsonPresenceUrl", url),
                 ];
                 if !failed_rules(&template, &parameters).is_empty() {
                     continue;
@@ -610,17 +610,17 @@ fn no_deployment_answers_online_unless_the_person_deploying_chose_none() {
             [
                 ("PresenceSource", "msc"),
                 ("MscApiKeyParameter", "/cm-handover/msc-api-key"),
-                ("AvailabilityUrl", ""),
+                ("JsonPresenceUrl", ""),
             ],
             [
                 ("PresenceSource", "json"),
                 ("MscApiKeyParameter", ""),
-                ("AvailabilityUrl", "https://presence.example/{webstore}"),
+                ("JsonPresenceUrl", "https://presence.example/{webstore}"),
             ],
             [
                 ("PresenceSource", "none"),
                 ("MscApiKeyParameter", ""),
-                ("AvailabilityUrl", ""),
+                ("JsonPresenceUrl", ""),
             ],
         ]
     );
@@ -990,4 +990,73 @@ fn the_dashboard_and_the_alarms_name_only_metrics_the_functions_emit() {
         }
     }
     assert_eq!(alarms, 4);
+}
+
+/// The policy docs/deploy.md gives the person deploying: every kind of resource the template
+/// creates is one its actions may create and delete, and it names the stack docs/deploy.md uses.
+#[test]
+fn the_deployers_policy_covers_every_kind_of_resource_the_template_creates() {
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/deployer-policy.json"),
+    )
+    .expect("docs/deployer-policy.json");
+    let policy: serde_json::Value = serde_json::from_str(&text).expect("the policy is JSON");
+    let actions: BTreeSet<String> = policy["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .flat_map(|s| {
+            let action = &s["Action"];
+            action
+                .as_array()
+                .cloned()
+                .unwrap_or_else(|| vec![action.clone()])
+        })
+        .map(|a| a.as_str().expect("an action").to_owned())
+        .collect();
+    let needs = |kind: &str| -> &[&str] {
+        match kind {
+            "AWS::Serverless::Function" => &[
+                "lambda:CreateFunction",
+                "lambda:DeleteFunction",
+                "iam:CreateRole",
+                "iam:PassRole",
+                "iam:DeleteRole",
+            ],
+            "AWS::Serverless::HttpApi" => &["apigateway:POST", "apigateway:DELETE"],
+            "AWS::DynamoDB::Table" => &[
+                "dynamodb:CreateTable",
+                "dynamodb:UpdateTimeToLive",
+                "dynamodb:UpdateContinuousBackups",
+                "dynamodb:DeleteTable",
+            ],
+            "AWS::Logs::LogGroup" => &["logs:CreateLogGroup", "logs:DeleteLogGroup"],
+            "AWS::CloudWatch::Alarm" => &["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"],
+            "AWS::CloudWatch::Dashboard" => {
+                &["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"]
+            }
+            other => panic!("{other}: a kind of resource docs/deployer-policy.json does not cover"),
+        }
+    };
+    let template = template();
+    for (_, resource) in template["Resources"].as_mapping().expect("Resources") {
+        let kind = resource["Type"].as_str().expect("a type");
+        for action in needs(kind) {
+            assert!(actions.contains(*action), "{kind} needs {action}");
+        }
+    }
+    for action in [
+        "cloudformation:CreateChangeSet",
+        "cloudformation:ExecuteChangeSet",
+        "cloudformation:DeleteStack",
+        "s3:PutObject",
+        "ssm:PutParameter",
+        "ssm:DeleteParameters",
+        "ses:CreateEmailIdentity",
+        "ses:DeleteEmailIdentity",
+    ] {
+        assert!(actions.contains(action), "{action}");
+    }
+    assert!(text.contains("stack/cm-livechat-handover/*"));
+    assert!(text.contains("transform/Serverless-2016-10-31"));
 }
