@@ -388,12 +388,26 @@ async fn the_message_falls_back_to_the_stored_question_when_its_own_is_unset() {
             json!({"messageStatus": "failed", "reason": "missing_message"})
         )
     );
+    let message_records = || async {
+        items(&d.sdk, &d.table)
+            .await
+            .into_iter()
+            .filter(|item| {
+                item.get("pk")
+                    .and_then(|pk| pk.as_s().ok())
+                    .is_some_and(|pk| pk == "message#c-fb4")
+            })
+            .count()
+    };
+    assert_eq!(message_records().await, 0, "nothing is held for the chat");
     assert_eq!(
         d.message(r#"{"chatId": "c-fb4", "message": "Please call me"}"#)
             .await,
         (200, json!({"messageStatus": "sent"}))
     );
     assert_eq!(mails_to(&address).await.len(), 1);
+    // (the record a sent message leaves, which the failed call did not)
+    assert_eq!(message_records().await, 1);
 }
 
 #[tokio::test]
