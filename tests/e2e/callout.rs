@@ -125,15 +125,6 @@ impl Dialog {
     }
 }
 
-/// The e-mails the local SES server received with Reply-To `reply_to`.
-async fn mails_to(reply_to: &str) -> Vec<Value> {
-    e2e::ses_emails()
-        .await
-        .into_iter()
-        .filter(|e| e["replyTo"] == json!([reply_to]))
-        .collect()
-}
-
 fn record(fields: &[(IntakeField, &str)]) -> IntakeRecord {
     fields.iter().map(|(f, v)| (*f, (*v).to_owned())).collect()
 }
@@ -204,7 +195,7 @@ async fn a_raw_multi_line_message_reaches_the_mailbox_as_typed() {
         d.message(raw).await,
         (200, json!({"messageStatus": "sent"}))
     );
-    let mails = mails_to(&address).await;
+    let mails = e2e::ses_emails_replying_to(&address).await;
     assert_eq!(mails.len(), 1, "{mails:?}");
     let body = mails[0]["body"]["text"].as_str().expect("a text body");
     assert!(
@@ -369,7 +360,7 @@ async fn the_message_falls_back_to_the_stored_question_when_its_own_is_unset() {
             (200, json!({"messageStatus": "sent"})),
             "{raw}"
         );
-        let mails = mails_to(&address).await;
+        let mails = e2e::ses_emails_replying_to(&address).await;
         assert_eq!(mails.len(), 1, "{raw}");
         let body = mails[0]["body"]["text"].as_str().expect("a text body");
         assert!(body.starts_with("Where is my order?\n"), "{body}");
@@ -405,7 +396,7 @@ async fn the_message_falls_back_to_the_stored_question_when_its_own_is_unset() {
             .await,
         (200, json!({"messageStatus": "sent"}))
     );
-    assert_eq!(mails_to(&address).await.len(), 1);
+    assert_eq!(e2e::ses_emails_replying_to(&address).await.len(), 1);
     // (the record a sent message leaves, which the failed call did not)
     assert_eq!(message_records().await, 1);
 }
@@ -451,12 +442,7 @@ async fn an_unfilled_chat_id_is_a_400_that_says_the_variable_is_not_set() {
 
 #[tokio::test]
 async fn caics_presence_check_body_is_read_leniently_and_ours_strictly() {
-    let presence = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"available": true})))
-        .mount(&presence)
-        .await;
-    let url = format!("{}/presence/{{webstore}}", presence.uri());
+    let (presence, url) = e2e::json_presence_online().await;
     let app = e2e::availability_app(&[("AVAILABILITY_URL", url.as_str())]).await;
     let call = |event: Value| {
         let app = &app;

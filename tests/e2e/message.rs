@@ -17,11 +17,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// The e-mails the local SES server received with Reply-To `reply_to` (unique to each test).
 async fn received(reply_to: &str) -> Vec<Value> {
-    e2e::ses_emails()
-        .await
-        .into_iter()
-        .filter(|e| e["replyTo"] == json!([reply_to]))
-        .collect()
+    e2e::ses_emails_replying_to(reply_to).await
 }
 
 struct Setup {

@@ -11,8 +11,6 @@ use std::sync::Mutex;
 use availability::{App, handle};
 use e2e::{env, event, event_with_body, request, with_header};
 use serde_json::{Value, json};
-use wiremock::matchers::method;
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 static WRITTEN: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
@@ -64,12 +62,7 @@ async fn every_answer_is_counted_in_one_document_per_invocation() {
         "availability",
         || Box::new(Captured),
     );
-    let presence = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"available": true})))
-        .mount(&presence)
-        .await;
-    let url = format!("{}/presence/{{webstore}}", presence.uri());
+    let (_presence, url) = e2e::json_presence_online().await;
     let sdk = e2e::sdk_at("http://127.0.0.1:9").await;
     let app = App::from_env(&env(&[("AVAILABILITY_URL", url.as_str())]), &sdk)
         .await

@@ -413,3 +413,28 @@ pub async fn ses_emails() -> Vec<Value> {
         .expect("a list of e-mails")
         .clone()
 }
+
+/// The e-mails the local SES server received with Reply-To `reply_to` (tests make it unique to
+/// themselves with [`unique`]).
+pub async fn ses_emails_replying_to(reply_to: &str) -> Vec<Value> {
+    ses_emails()
+        .await
+        .into_iter()
+        .filter(|e| e["replyTo"] == serde_json::json!([reply_to]))
+        .collect()
+}
+
+/// A JSON presence source (wiremock) whose agents are online for every web store; returns it
+/// and the `AVAILABILITY_URL` template that asks it (`.../presence/{webstore}`).
+pub async fn json_presence_online() -> (wiremock::MockServer, String) {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"available": true})),
+        )
+        .mount(&server)
+        .await;
+    let url = format!("{}/presence/{{webstore}}", server.uri());
+    (server, url)
+}
