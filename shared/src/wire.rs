@@ -628,6 +628,31 @@ mod tests {
     }
 
     #[test]
+    fn caics_presence_check_shape_ignores_new_fields_and_ours_refuses_them() {
+        let parse = |body: &str| serde_json::from_str::<AvailabilityRequest>(body);
+        let caic = parse(
+            r#"{"url":"u","channel":"WebChat","data":{"context":"s","botId":"b"},"sessionId":"x"}"#,
+        );
+        assert_eq!(caic.as_ref().ok().map(|r| r.refused_field()), Some(None));
+        assert_eq!(
+            caic.ok().and_then(|r| r.data).and_then(|d| d.context),
+            Some("s".to_owned())
+        );
+        let ours = parse(r#"{"chatId":"c","webstor":"s"}"#);
+        assert_eq!(
+            ours.as_ref().ok().and_then(|r| r.refused_field()),
+            Some("webstor")
+        );
+        // a field given twice is refused in either shape
+        for twice in [r#"{"chatId":"a","chatId":"b"}"#, r#"{"url":"a","url":"b"}"#] {
+            assert!(
+                parse(twice).is_err_and(|e| e.to_string().starts_with("duplicate field")),
+                "{twice}"
+            );
+        }
+    }
+
+    #[test]
     fn availability_response_is_flat_camel_case() {
         let body = serde_json::to_value(AvailabilityResponse::new(
             AgentStatus::Offline,
