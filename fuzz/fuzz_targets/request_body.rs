@@ -1,5 +1,6 @@
-//! A request body of arbitrary bytes, under each media type the gate sees, through the strict
-//! JSON parser and then every check a parsed request meets before any I/O. Nothing may panic.
+//! A request body of arbitrary bytes, under each media type the gate sees (none included),
+//! through the body reader (strict JSON, else the body as CAIC pastes variables into it) and
+//! then every check a parsed request meets before any I/O. Nothing may panic.
 
 #![no_main]
 
@@ -7,7 +8,7 @@ use lambda_http::{Body, Request};
 use libfuzzer_sys::fuzz_target;
 use shared::http::json_body;
 use shared::validate::ChatId;
-use shared::wire::{AvailabilityRequest, HandoverRequest, IntakeRequest};
+use shared::wire::{AvailabilityRequest, HandoverRequest, IntakeRequest, MessageRequest};
 
 fuzz_target!(|data: &[u8]| {
     let Some((selector, body)) = data.split_first() else {
@@ -33,5 +34,12 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(order) = json_body::<HandoverRequest>(&req, None) {
         let _ = handover::context::HandoverOrder::parse(order);
     }
-    let _ = json_body(&req, Some(AvailabilityRequest::default()));
+    if let Ok(message) = json_body::<MessageRequest>(&req, None)
+        && let Some(text) = &message.message
+    {
+        let _ = shared::validate::paragraphs(text, 2000);
+    }
+    if let Ok(availability) = json_body(&req, Some(AvailabilityRequest::default())) {
+        let _ = availability.refused_field();
+    }
 });
