@@ -469,6 +469,11 @@ async fn caics_presence_check_body_is_read_leniently_and_ours_strictly() {
         call(event_with_raw_body("availability", unset)).await,
         (200, online.clone())
     );
+    let no_url = r#"{"url": "{{url}}", "channel": "{{channel}}", "data": {"context": " "}}"#;
+    assert_eq!(
+        call(event_with_raw_body("availability", no_url)).await,
+        (200, online.clone())
+    );
     // our own body: unset values are absent, a typo is refused
     assert_eq!(
         call(event_with_raw_body(
