@@ -100,9 +100,20 @@ print(answer["statusCode"], json.dumps(json.loads(body), separators=(",", ":"), 
 }
 
 log "sam local invoke: each function with its fixtures"
+# SAM sends the invoke as soon as the container's port takes a connection. Behind Docker's
+# userland port proxy (a caller's own Docker) that is before the emulated Runtime Interface
+# Emulator inside listens, and SAM reports "no response" for a function that never ran (our own
+# engine runs without the proxy: ensure_docker). The emulator logs `START RequestId` when it
+# hands our function the event: without that line nothing ran (nothing can have been written or
+# sent), and the invocation is tried again, at most twice, saying so. An answer that is wrong,
+# or a function that ran and gave none, is never tried again.
 invoke() { # function fixture wanted
-  local out
-  out=$(sam_local invoke "$1" -e "events/$2.json" 2>"$LOCAL/sam-invoke.log") || true
+  local out attempt
+  for attempt in 1 2 3; do
+    out=$(sam_local invoke "$1" -e "events/$2.json" 2>"$LOCAL/sam-invoke.log") || true
+    grep -q '^START RequestId' "$LOCAL/sam-invoke.log" && break
+    [ "$attempt" = 3 ] || printf '  (sam local invoke %s: the emulated container never started the function; invoking again)\n' "$1"
+  done
   expect "sam local invoke $1 -e events/$2.json" "$(printf '%s' "$out" | answer_of)" "$3"
 }
 invoke AvailabilityFunction availability \
@@ -142,6 +153,17 @@ setsid sam local start-api -p "$API_PORT" --warm-containers EAGER --config-env l
 API_PID=$!
 wait_for_port "$API_PORT" 180 "sam local start-api (log: .local/sam-start-api.log)"
 API="http://127.0.0.1:$API_PORT"
+# each route's warm container ready before the dialog: a call without a token (no I/O, nothing
+# written) until it answers 401, as SAM answers 502 while an emulated container is still starting
+# (see invoke above). Up to 3 minutes per route.
+for route in availability intake handover message; do
+  for ((i = 0; i < 90; i++)); do
+    status=$(curl -s --max-time 30 -o /dev/null -w '%{http_code}' -X POST "$API/$route") || true
+    [ "$status" = 401 ] && break
+    sleep 2
+  done
+  expect "start-api: $route is up (401 without a token)" "$status" 401
+done
 python3 "$ROOT/scripts/dialog.py" --availability-url "$API/availability" --intake-url "$API/intake" \
   --handover-url "$API/handover" --message-url "$API/message" --ses "$SES_LOCAL_URL" \
   --token "$LOCAL_CALLOUT_TOKEN" --presence-check-token "$LOCAL_PRESENCE_CHECK_TOKEN" \
