@@ -186,6 +186,18 @@ pub fn paragraphs(raw: &str, max: usize) -> Result<String, FieldError> {
     bounded(normalised, max)
 }
 
+/// The longest key of a handover's `context` pair.
+pub const CONTEXT_KEY_MAX_LEN: usize = 64;
+
+/// A key of a handover's `context` pair: 1-64 ASCII letters, digits, `_`, `-` or `.`. Only such
+/// a key is ever named in a message or a log line (a mis-templated key may be an e-mail address).
+pub fn is_context_key(key: &str) -> bool {
+    (1..=CONTEXT_KEY_MAX_LEN).contains(&key.len())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
 /// The longest web store name accepted (MSC's web store names are short labels).
 pub const WEBSTORE_MAX_LEN: usize = 128;
 

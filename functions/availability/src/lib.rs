@@ -541,13 +541,7 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     }
     if let Some(field) = request.refused_field() {
         // our own shape is strict, as the other routes' bodies are: an unknown field is a typo
-        return Err(ApiError::bad_request(
-            if http::looks_like_a_field_name(field) {
-                format!("unknown field `{field}`")
-            } else {
-                "unknown field".to_owned()
-            },
-        ));
+        return Err(http::unknown_field(field));
     }
     let (chat, subject) = chat_and_subject(request)?;
     if let Some(chat) = &chat {

@@ -11,7 +11,7 @@ use shared::validate::{self, ChatId};
 use shared::wire::{HandoverRequest, IntakeField, IntakeRecord};
 
 pub const CONTEXT_MAX_PAIRS: usize = 20;
-pub const CONTEXT_KEY_MAX_LEN: usize = 64;
+pub use shared::validate::CONTEXT_KEY_MAX_LEN;
 pub const CONTEXT_VALUE_MAX_LEN: usize = 500;
 /// Context keys that our own values fill; a request may not set them, in any case.
 pub const RESERVED_CONTEXT_KEYS: [&str; 11] = [
@@ -63,11 +63,7 @@ impl HandoverOrder {
         }
         let mut context = BTreeMap::new();
         for (key, value) in raw_context {
-            let key_ok = (1..=CONTEXT_KEY_MAX_LEN).contains(&key.len())
-                && key
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-            if !key_ok {
+            if !validate::is_context_key(&key) {
                 return Err(ApiError::bad_request(format!(
                     "context keys must be 1-{CONTEXT_KEY_MAX_LEN} letters, digits, _ - or ."
                 )));

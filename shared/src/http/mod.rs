@@ -204,7 +204,10 @@ pub fn json_body<T: CalloutBody>(req: &Request, empty: Option<T>) -> Result<T, A
         Err(_) => pasted(bytes)?,
     };
     for unfilled in body.clear_unset().fields() {
-        let key = unfilled.key.as_deref().filter(|k| looks_like_a_key(k));
+        let key = unfilled
+            .key
+            .as_deref()
+            .filter(|k| crate::validate::is_context_key(k));
         tracing::warn!(
             field = unfilled.field,
             key,
@@ -242,15 +245,6 @@ fn is_json(content_type: &HeaderValue) -> bool {
     media_type.eq_ignore_ascii_case("application/json")
 }
 
-/// Whether `name` may be named in a message or a log line: it looks like a field or context key
-/// (a mis-templated key may itself be an e-mail address).
-fn looks_like_a_key(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-}
-
 /// A message for a body that did not parse, which never repeats a value from the body (serde's
 /// own messages quote the offending value, which may be personal data). A field name is named
 /// only when it looks like one (a mis-templated key may itself be an e-mail address).
@@ -269,14 +263,7 @@ fn describe_json_error(error: &serde_json::Error) -> String {
                 "duplicate context key",
             ] {
                 if text.starts_with(prefix) {
-                    return match text
-                        .split('`')
-                        .nth(1)
-                        .filter(|f| looks_like_a_field_name(f))
-                    {
-                        Some(field) => format!("{prefix} `{field}`"),
-                        None => prefix.to_owned(),
-                    };
+                    return naming(prefix, text.split('`').nth(1));
                 }
             }
             if error.line() == 0 {
@@ -293,11 +280,23 @@ fn describe_json_error(error: &serde_json::Error) -> String {
     }
 }
 
-/// Whether `name` may be named in an error message: a field name's shape.
-pub fn looks_like_a_field_name(name: &str) -> bool {
-    (1..=32).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+/// 400 for a field the contract does not know (a typo in the dialog's body), named only when
+/// it has a field name's shape.
+pub fn unknown_field(name: &str) -> ApiError {
+    ApiError::BadRequest(naming("unknown field", Some(name)))
 }
 
+/// `what`, followed by the field it concerns when that looks like a field name (1-32 ASCII
+/// letters, digits or `_`): never a value, which a mis-templated key may be.
+fn naming(what: &str, field: Option<&str>) -> String {
+    let looks_like_a_field_name = |f: &&str| {
+        (1..=32).contains(&f.len()) && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    match field.filter(looks_like_a_field_name) {
+        Some(field) => format!("{what} `{field}`"),
+        None => what.to_owned(),
+    }
+}
 /// Every function's entry point around its `respond`: an error becomes its HTTP answer, the
 /// answer's outcome is counted and logged with the status and the time taken, and the
 /// invocation's metrics are written. `respond` runs in a `request` span carrying the request id
