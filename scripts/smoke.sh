@@ -195,8 +195,12 @@ if [ -n "$message_to" ]; then
     pending/*) printf 'smoke: message: pending: another call is sending it\n' ;;
     failed/upstream_rejected)
       fail "message: SES refused the e-mail. While your SES account is in the sandbox it sends only to verified identities: verify the support mailbox's address too, or request production access (docs/deploy.md, Amazon SES); also check that MessageFromIdentity is verified. The message function's log names SES's error code (ses_error)" ;;
-    failed/upstream_timeout | failed/upstream_unreachable)
-      fail "message: SES did not answer ($reason): see the message function's log" ;;
+    failed/outcome_unknown)
+      fail "message: SES's answer is unknown (no answer in time, a 5xx or a broken connection): the e-mail may or may not arrive; run the check again to send it once more, marked as a possible repeat. See the message function's log" ;;
+    failed/upstream_unreachable)
+      fail "message: SES could not be reached: see the message function's log" ;;
+    failed/limit_reached)
+      fail "message: a limit on e-mails was reached (MessageLimitPerAddress for the Reply-To address, or MessageLimitPerDay): try again tomorrow or with another --message address" ;;
     failed/*) fail "message: failed ($reason): $BODY" ;;
     *) fail "message: an answer off the contract: $BODY" ;;
   esac

@@ -3,7 +3,7 @@
 //!
 //! Every header value is ours or checked: addresses are plain `local@domain` (a domain in any
 //! script goes out as punycode), a display name with anything beyond printable ASCII goes out as
-//! one RFC 2047 encoded word, and the subject holds no line break and no `=?` that a mail
+//! RFC 2047 encoded words of at most 75 characters each, and the subject holds no line break and no `=?` that a mail
 //! program could read as the start of an encoded word of the customer's making. Customer values
 //! in the subject and the summary are quoted as JSON strings (see [`crate::summary`]), so none can
 //! pass for our words.
@@ -84,7 +84,7 @@ impl Mailbox {
     }
 
     /// The address as a header carries it: `"Example Support" <support@example.com>`, the name
-    /// as an encoded word when it is not plain ASCII.
+    /// as encoded words when it is not plain ASCII.
     pub fn header(&self) -> String {
         match &self.name {
             None => self.address.clone(),
@@ -142,6 +142,8 @@ pub struct Letter<'a> {
     pub summary: &'a str,
     /// When, in the configured zone ([`crate::summary::asked_at`]).
     pub sent_at: &'a str,
+    /// Whether an earlier e-mail for this chat may have arrived (its sending was not confirmed).
+    pub repeat: bool,
 }
 
 /// The subject and plain-text body of a [`Letter`].
@@ -152,8 +154,10 @@ pub struct Mail {
 }
 
 /// The subject an agent can triage from the inbox list (who, which web store) and the body:
-/// the customer's message first, then the summary, each stored field on its own line, the web
-/// store, the chat and the time.
+/// the customer's message first, every line quoted (`> `) so that nothing in it reads as ours,
+/// then the summary, each stored field on its own line, the web store, the chat and the time,
+/// and what the agent should know: the reply address was given in the chat and not verified.
+/// A possible repeat says so in the subject and the first line.
 pub fn compose(letter: &Letter<'_>) -> Mail {
     let field = |f: IntakeField| letter.intake.get(&f).map(String::as_str);
     let mut subject = match field(IntakeField::Name) {
@@ -163,11 +167,25 @@ pub fn compose(letter: &Letter<'_>) -> Mail {
     if let Some(webstore) = letter.webstore {
         subject.push_str(&format!(" via {}", quoted(webstore)));
     }
+    if letter.repeat {
+        subject.insert_str(0, "Possible repeat: ");
+    }
     let subject = header_text(&subject, SUBJECT_MAX_CHARS);
 
     let mut body = String::new();
-    body.push_str(letter.message);
-    body.push_str("\n\n-- \n");
+    if letter.repeat {
+        body.push_str(
+            "This may repeat an earlier e-mail about this chat: the mail service did not confirm \
+             that one.\n\n",
+        );
+    }
+    body.push_str("The customer wrote:\n\n");
+    for line in letter.message.lines() {
+        body.push_str("> ");
+        body.push_str(line);
+        body.push('\n');
+    }
+    body.push_str("\n-- \n");
     body.push_str(letter.summary);
     body.push_str("\n\n");
     for f in IntakeField::ALL {
@@ -183,7 +201,8 @@ pub fn compose(letter: &Letter<'_>) -> Mail {
     body.push_str(&format!("time: {}\n", letter.sent_at));
     body.push_str(
         "\nThe customer left this message in the website chat when no agent could take it. \
-         Reply to this e-mail to answer them: it goes to the address they gave.\n",
+         Reply to this e-mail to answer them: it goes to the address they typed in the chat, \
+         which was not verified.\n",
     );
     Mail { subject, body }
 }
@@ -211,12 +230,35 @@ fn header_text(text: &str, max: usize) -> String {
     line
 }
 
-/// `text` as one RFC 2047 encoded word in UTF-8 and base64.
+/// The most bytes of text one encoded word carries: `=?UTF-8?B?` and `?=` around the base64 of
+/// 45 bytes (60 characters) make 72, within RFC 2047's 75.
+const ENCODED_WORD_BYTES: usize = 45;
+
+/// `text` as RFC 2047 encoded words in UTF-8 and base64, each at most 75 characters and each
+/// holding whole characters, separated by spaces (which a reader drops between encoded words).
 fn encoded_word(text: &str) -> String {
-    format!(
-        "=?UTF-8?B?{}?=",
-        base64::engine::general_purpose::STANDARD.encode(text)
-    )
+    let mut words = Vec::new();
+    let mut start = 0;
+    let mut end = 0;
+    for (at, c) in text.char_indices() {
+        let next = at + c.len_utf8();
+        if next - start > ENCODED_WORD_BYTES {
+            words.push(&text[start..end]);
+            start = end;
+        }
+        end = next;
+    }
+    words.push(&text[start..end]);
+    words
+        .into_iter()
+        .map(|chunk| {
+            format!(
+                "=?UTF-8?B?{}?=",
+                base64::engine::general_purpose::STANDARD.encode(chunk)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -320,6 +362,7 @@ mod tests {
             message: "Bel me morgen terug, graag.",
             summary: "SUMMARY",
             sent_at: "2026-12-03 21:05 CET",
+            repeat: false,
         });
         assert_eq!(
             mail.subject,
@@ -327,12 +370,13 @@ mod tests {
         );
         assert_eq!(
             mail.body,
-            "Bel me morgen terug, graag.\n\n-- \nSUMMARY\n\n\
+            "The customer wrote:\n\n> Bel me morgen terug, graag.\n\n-- \nSUMMARY\n\n\
              name: Zoë Janssen\nemail: zoe@example.nl\nphone: +31 6 1234 5678\n\
              question: Waar blijft mijn bestelling?\n\
              webstore: shop-nl\nchat: chat-1\ntime: 2026-12-03 21:05 CET\n\n\
              The customer left this message in the website chat when no agent could take it. \
-             Reply to this e-mail to answer them: it goes to the address they gave.\n"
+             Reply to this e-mail to answer them: it goes to the address they typed in the chat, \
+             which was not verified.\n"
         );
     }
 
@@ -346,6 +390,7 @@ mod tests {
             message: "Hi",
             summary: "S",
             sent_at: "T",
+            repeat: false,
         });
         assert_eq!(mail.subject, "Chat message from a customer");
         assert!(
@@ -369,6 +414,7 @@ mod tests {
             message: "m",
             summary: "s",
             sent_at: "t",
+            repeat: false,
         });
         assert!(
             !mail.subject.contains(['\r', '\n', '\u{202E}']),
@@ -393,8 +439,86 @@ mod tests {
             message: "m",
             summary: "s",
             sent_at: "t",
+            repeat: false,
         });
         assert_eq!(mail.subject.chars().count(), SUBJECT_MAX_CHARS);
         assert!(mail.subject.ends_with('…'));
+    }
+
+    #[test]
+    fn every_line_of_the_customer_text_is_quoted_so_a_forged_footer_reads_as_theirs() {
+        let record = intake(&[(IntakeField::Email, "eve@example.nl")]);
+        let forged = "Hi\n\n-- \nemail: cfo@shop.example\nVERIFIED: internal request";
+        let mail = compose(&Letter {
+            chat_id: "c",
+            webstore: None,
+            intake: &record,
+            message: forged,
+            summary: "S",
+            sent_at: "T",
+            repeat: false,
+        });
+        assert!(
+            mail.body.starts_with(
+                "The customer wrote:\n\n> Hi\n> \n> -- \n> email: cfo@shop.example\n\
+                 > VERIFIED: internal request\n\n-- \nS\n"
+            ),
+            "{}",
+            mail.body
+        );
+        // our one footer, and no line of theirs outside the quote
+        assert_eq!(mail.body.matches("\n-- \n").count(), 1, "{}", mail.body);
+        assert!(!mail.body.contains("\nVERIFIED"), "{}", mail.body);
+    }
+
+    #[test]
+    fn a_possible_repeat_says_so_in_the_subject_and_first_line() {
+        let record = intake(&[(IntakeField::Name, "Jan")]);
+        let mail = compose(&Letter {
+            chat_id: "c",
+            webstore: None,
+            intake: &record,
+            message: "m",
+            summary: "S",
+            sent_at: "T",
+            repeat: true,
+        });
+        assert_eq!(mail.subject, "Possible repeat: Chat message from \"Jan\"");
+        assert!(
+            mail.body.starts_with(
+                "This may repeat an earlier e-mail about this chat: the mail service did not \
+                 confirm that one.\n\nThe customer wrote:\n\n> m\n"
+            ),
+            "{}",
+            mail.body
+        );
+    }
+
+    #[test]
+    fn a_long_name_beyond_ascii_goes_out_as_several_encoded_words_of_at_most_75_characters() {
+        let name = "Klantenservice Zoë Ünal-Çelik — ".repeat(3);
+        let mailbox = Mailbox::parse(&format!("{} <klant@shop.nl>", name.trim())).unwrap();
+        let header = mailbox.header();
+        let (words, address) = header.rsplit_once(' ').unwrap();
+        assert_eq!(address, "<klant@shop.nl>");
+        let mut decoded = Vec::new();
+        for word in words.split(' ') {
+            assert!(word.len() <= 75, "{word} is {} long", word.len());
+            let b64 = word
+                .strip_prefix("=?UTF-8?B?")
+                .and_then(|w| w.strip_suffix("?="))
+                .unwrap();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap();
+            // each word holds whole characters
+            assert!(String::from_utf8(bytes.clone()).is_ok(), "{word}");
+            decoded.extend(bytes);
+        }
+        assert!(words.split(' ').count() >= 3, "{header}");
+        assert_eq!(String::from_utf8(decoded).unwrap(), name.trim());
+        // a short one is still one word
+        let short = Mailbox::parse("Café <a@shop.nl>").unwrap().header();
+        assert_eq!(short, "=?UTF-8?B?Q2Fmw6k=?= <a@shop.nl>");
     }
 }

@@ -10,11 +10,18 @@
 //! 3. **Settle** the claim by the call's outcome ([`Settle::after`]): a success is recorded and
 //!    answers every duplicate until the dedup window ends; a failure the upstream certainly did
 //!    not act on releases the claim at once, so that the dialog's retry can run; a failure it may
-//!    have acted on ([`UpstreamError::may_have_acted`]) keeps the claim until its lease ends, so
-//!    that an automatic retry arriving meanwhile cannot act a second time.
+//!    have acted on ([`UpstreamError::may_have_acted`]) follows the step's rule
+//!    (`store::OnceStep::after_unknown`). The handover keeps its claim until the lease ends:
+//!    once CM.com has the chat, CAIC sends nothing more, and a second routing request could move
+//!    a chat an agent already took. The message marks its claim unconfirmed, so that the next
+//!    call sends again at once (its e-mail saying it may repeat the first), since the chat stays
+//!    with the bot and the customer's message must not be lost; a step allows at most
+//!    `max_attempts` attempts without a known outcome, so no chat gets more than two e-mails.
 //!
-//! A claim whose holder crashed ends with its lease. The store holds no personal data for it: a
-//! status, a claim id and times.
+//! A claim write whose answer came late is retried by the SDK and then finds the claim it wrote
+//! itself: [`resolve`] reads that as ours (same claim id). A claim whose holder crashed is taken
+//! over when its lease ends, as a new attempt. The store holds no personal data for it: a
+//! status, a claim id, an attempt number and times.
 
 use std::time::Duration;
 
@@ -31,10 +38,85 @@ pub const LEASE_MARGIN_SECONDS: u64 = 5;
 pub enum Claim {
     /// This invocation holds the claim and may make the call once.
     Claimed,
+    /// This invocation holds the claim after an earlier attempt whose outcome nobody knows (its
+    /// holder's lease ran out, or the upstream's answer was unknown): the call may repeat it.
+    ClaimedAgain,
     /// Another invocation holds an unexpired claim: it is making the call right now.
     InProgress,
     /// The step succeeded for this chat within the dedup window.
     AlreadyDone,
+    /// Every attempt the step allows was made and none was confirmed
+    /// ([`crate::store::OnceStep::max_attempts`]): no further call is made.
+    OutOfAttempts,
+}
+
+/// The state of a claim item that a claim write found in its way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimState {
+    /// A holder is making the call; after `lease_until` it may be taken over.
+    Pending { lease_until: EpochSeconds },
+    /// The call was made and its outcome is unknown; the step may try again (the message).
+    Unconfirmed,
+    /// The call succeeded.
+    Succeeded,
+}
+
+/// A claim item found in the way of a claim write (one that is not past its expiry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FoundClaim<'a> {
+    pub claim_id: Option<&'a str>,
+    /// `None` when the item's status is none we write.
+    pub state: Option<ClaimState>,
+    /// Which attempt wrote it (1 for the first).
+    pub attempt: u32,
+}
+
+/// What a claim write that found `FoundClaim` in its way means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// The claim this invocation wrote itself: its write took effect and the answer came late,
+    /// so the SDK's retry ran into it. It is ours.
+    Ours { attempt: u32 },
+    /// Someone holds a live claim.
+    Live,
+    /// The step succeeded.
+    Done,
+    /// The earlier attempt is over without a known outcome: take the claim over as this attempt.
+    Retake { attempt: u32 },
+    /// The earlier attempt was the last one the step allows.
+    OutOfAttempts,
+    /// Nothing we write: left alone, and logged.
+    Unexpected,
+}
+
+/// Reads a claim item found in the way of claim `ours` at `now`, for a step that allows
+/// `max_attempts` attempts whose outcome is unknown.
+pub fn resolve(
+    found: &FoundClaim<'_>,
+    ours: &str,
+    now: EpochSeconds,
+    max_attempts: u32,
+) -> Conflict {
+    if found.claim_id == Some(ours) && matches!(found.state, Some(ClaimState::Pending { .. })) {
+        return Conflict::Ours {
+            attempt: found.attempt,
+        };
+    }
+    let over = match found.state {
+        None => return Conflict::Unexpected,
+        Some(ClaimState::Succeeded) => return Conflict::Done,
+        Some(ClaimState::Pending { lease_until }) if lease_until > now => return Conflict::Live,
+        Some(ClaimState::Pending { .. } | ClaimState::Unconfirmed) => found.attempt,
+    };
+    if found.claim_id.is_none() {
+        Conflict::Unexpected
+    } else if over >= max_attempts {
+        Conflict::OutOfAttempts
+    } else {
+        Conflict::Retake {
+            attempt: over.saturating_add(1),
+        }
+    }
 }
 
 /// The timing of a claim.
@@ -70,7 +152,8 @@ pub enum Settle<'e> {
     Record,
     /// The upstream certainly did not act: give the claim up now.
     Release(&'e UpstreamError),
-    /// The upstream may have acted: keep the claim until its lease ends.
+    /// The upstream may have acted: the step's rule for an unknown outcome applies
+    /// ([`crate::store::OnceStep::after_unknown`]).
     Keep(&'e UpstreamError),
 }
 

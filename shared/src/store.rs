@@ -14,10 +14,14 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Update,
+};
 
 use crate::clock::EpochSeconds;
-use crate::once::{Claim, ClaimTerms, Settle};
+use crate::once::{self, Claim, ClaimState, ClaimTerms, Conflict, FoundClaim, Settle};
 use crate::upstream::UpstreamError;
 use crate::validate::ChatId;
 use crate::wire::{IntakeField, IntakeRecord};
@@ -31,8 +35,12 @@ const CLAIM_ID: &str = "claimId";
 const LEASE_EXPIRES_AT: &str = "leaseExpiresAt";
 /// The key [`Store::warm_up`] reads: no item kind has it (theirs start `intake#`/`handover#`).
 const WARM_UP_KEY: &str = "warm-up";
+const ATTEMPT: &str = "attempt";
 const PENDING: &str = "pending";
+const UNCONFIRMED: &str = "unconfirmed";
 const SUCCEEDED: &str = "success";
+/// How many times a claim write looks again after finding an earlier attempt in its way.
+const RETAKES: usize = 3;
 
 #[derive(Debug, thiserror::Error)]
 #[error("DynamoDB {operation} failed: {detail}")]
@@ -42,6 +50,14 @@ pub struct StoreError {
 }
 
 impl StoreError {
+    /// A request we could not build (a required part missing): a bug of ours, said as such.
+    fn build(operation: &'static str, error: impl std::fmt::Display) -> Self {
+        Self {
+            operation,
+            detail: format!("request not built: {error}"),
+        }
+    }
+
     fn from_sdk<E, R>(operation: &'static str, error: SdkError<E, R>) -> Self
     where
         E: std::error::Error + 'static,
@@ -63,6 +79,37 @@ pub enum OnceStep {
     Handover,
     /// The one e-mail to the support mailbox (the dialog's offline branch).
     Message,
+}
+
+/// What a step does after a call whose outcome is unknown ([`crate::once::Settle::Keep`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterUnknown {
+    /// Keep the claim until its lease ends: duplicates meanwhile answer "in progress".
+    KeepLease,
+    /// Mark the claim unconfirmed: the next call may try again at once, up to
+    /// [`OnceStep::max_attempts`].
+    TryAgain,
+}
+
+impl OnceStep {
+    /// The rule after an unknown outcome: the handover keeps its claim (CM.com may have the chat,
+    /// and CAIC sends nothing more once it does); the message lets the next call send again (the
+    /// chat stays with the bot, and a lost message is worse than a repeated one).
+    pub fn after_unknown(self) -> AfterUnknown {
+        match self {
+            Self::Handover => AfterUnknown::KeepLease,
+            Self::Message => AfterUnknown::TryAgain,
+        }
+    }
+
+    /// How many attempts without a known outcome the step allows: a handover's lapsed claim is
+    /// always taken over; a chat gets at most two e-mails.
+    pub fn max_attempts(self) -> u32 {
+        match self {
+            Self::Handover => u32::MAX,
+            Self::Message => 2,
+        }
+    }
 }
 
 /// A claim this invocation holds: which step, for which chat, under which claim id.
@@ -239,12 +286,15 @@ impl Store {
         Ok(())
     }
 
-    /// Carries out `settle` for the `held` claim, after a call to `upstream`
-    /// (a name for the logs): a success is recorded, and the chat's intake erased in the same
-    /// round trip, since the upstream holds what the customer told the bot now (the record keeps
-    /// no personal data); a refusal releases the claim; an unknown outcome keeps it until its
-    /// lease ends. Gives the call's error back, for the answer. A table failure here changes no
-    /// answer: it is logged, and the claim or the intake ends with its lease or its TTL.
+    /// Carries out `settle` for the `held` claim, after a call to `upstream` (a name for the
+    /// logs), and gives the call's error back, for the answer:
+    /// - a success is recorded and the chat's intake erased in one transaction (one round trip,
+    ///   all or nothing), since the upstream holds what the customer told the bot now;
+    /// - a refusal releases the claim;
+    /// - an unknown outcome follows the step's rule ([`OnceStep::after_unknown`]).
+    ///
+    /// A table failure here changes no answer: it is logged, and the claim or the intake ends
+    /// with its lease or its TTL.
     pub async fn settle<'e>(
         &self,
         held: &HeldClaim<'_>,
@@ -253,29 +303,27 @@ impl Store {
         now: EpochSeconds,
         dedup_until: EpochSeconds,
     ) -> Result<(), &'e UpstreamError> {
-        let HeldClaim {
-            step,
-            chat,
-            claim_id,
-        } = *held;
         match settle {
             Settle::Record => {
-                let (recorded, erased) = tokio::join!(
-                    self.record_done(step, chat, claim_id, now, dedup_until),
-                    self.erase_intake(chat),
-                );
-                if let Err(error) = recorded {
+                if let Err(error) = self.record_done(held, now, dedup_until).await {
                     // done upstream; the claim stays pending until its lease ends
-                    tracing::error!(%error, "{upstream} succeeded but was not recorded");
-                }
-                if let Err(error) = erased {
-                    tracing::error!(%error, "{upstream} succeeded; intake not erased, it expires with its TTL");
+                    tracing::error!(%error, "{upstream} succeeded but was not recorded; intake not erased, it expires with its TTL");
                 }
                 Ok(())
             }
             Settle::Keep(error) => {
-                // a duplicate arriving meanwhile (an automatic retry) must not call again
-                tracing::warn!(%error, "{upstream} outcome unknown; claim kept until its lease ends");
+                match held.step.after_unknown() {
+                    AfterUnknown::KeepLease => {
+                        // a duplicate arriving meanwhile (an automatic retry) must not call again
+                        tracing::warn!(%error, "{upstream} outcome unknown; claim kept until its lease ends");
+                    }
+                    AfterUnknown::TryAgain => {
+                        tracing::warn!(%error, "{upstream} outcome unknown; claim marked unconfirmed, the next call may try again");
+                        if let Err(error) = self.unconfirm(held, dedup_until).await {
+                            tracing::error!(%error, "claim not marked unconfirmed; it ends with its lease");
+                        }
+                    }
+                }
                 Err(error)
             }
             Settle::Release(error) => {
@@ -294,10 +342,12 @@ impl Store {
         }
     }
 
-    /// Claims `step` for the chat with one conditional write, so that of any number of
-    /// concurrent invocations exactly one gets [`Claim::Claimed`]. The claim is free when there
-    /// is no record, when the record's dedup window is over, or when a pending claim's lease ran
-    /// out.
+    /// Claims `step` for the chat, so that of any number of concurrent invocations exactly one
+    /// gets [`Claim::Claimed`] (or [`Claim::ClaimedAgain`]). One conditional write takes a claim
+    /// that is free (no record, or one past its expiry); what it finds in its way otherwise is
+    /// read by [`once::resolve`]: our own write whose answer came late, a live claim, a success,
+    /// or an earlier attempt without a known outcome, which a second conditional write takes over
+    /// (at most [`OnceStep::max_attempts`] attempts).
     pub async fn claim(
         &self,
         step: OnceStep,
@@ -305,7 +355,76 @@ impl Store {
         claim_id: &str,
         terms: ClaimTerms,
     ) -> Result<Claim, StoreError> {
+        let mut taking_over: Option<(u32, String)> = None;
+        for _ in 0..=RETAKES {
+            let found = match self
+                .write_claim(step, chat, claim_id, terms, taking_over.as_ref())
+                .await?
+            {
+                None if taking_over.is_some() => return Ok(Claim::ClaimedAgain),
+                None => return Ok(Claim::Claimed),
+                Some(found) => found,
+            };
+            if found.is_empty() || is_expired(&found, terms.now) {
+                // gone (released) or expired since: the claim is free again
+                taking_over = None;
+                continue;
+            }
+            let item = step.item();
+            let conflict = once::resolve(
+                &FoundClaim {
+                    claim_id: str_value(&found, CLAIM_ID),
+                    state: claim_state(&found, item.status),
+                    attempt: number_value(&found, ATTEMPT)
+                        .and_then(|n| u32::try_from(n).ok())
+                        .unwrap_or(1),
+                },
+                claim_id,
+                terms.now,
+                step.max_attempts(),
+            );
+            match conflict {
+                Conflict::Ours { attempt } if attempt > 1 => return Ok(Claim::ClaimedAgain),
+                Conflict::Ours { .. } => return Ok(Claim::Claimed),
+                Conflict::Live => return Ok(Claim::InProgress),
+                Conflict::Done => return Ok(Claim::AlreadyDone),
+                Conflict::OutOfAttempts => {
+                    tracing::warn!(
+                        attempts = step.max_attempts(),
+                        "every attempt was made and none was confirmed; nothing more is sent"
+                    );
+                    return Ok(Claim::OutOfAttempts);
+                }
+                Conflict::Unexpected => {
+                    tracing::warn!(
+                        "a claim item that is neither ours, nor live, nor a success, nor an earlier attempt is in the way; left alone"
+                    );
+                    return Ok(Claim::InProgress);
+                }
+                Conflict::Retake { attempt } => {
+                    let old = str_value(&found, CLAIM_ID).unwrap_or_default().to_owned();
+                    taking_over = Some((attempt, old));
+                }
+            }
+        }
+        tracing::warn!("the claim changed hands on every look; answered as in progress");
+        Ok(Claim::InProgress)
+    }
+
+    /// One conditional write of a pending claim: when `taking_over` is `None`, a free claim (no
+    /// record, or one past its expiry) as attempt 1; else the earlier attempt of that claim id,
+    /// if it is still over (lapsed or unconfirmed), as the given attempt. `None` when written;
+    /// else the item in the way (empty when there is none).
+    async fn write_claim(
+        &self,
+        step: OnceStep,
+        chat: &ChatId,
+        claim_id: &str,
+        terms: ClaimTerms,
+        taking_over: Option<&(u32, String)>,
+    ) -> Result<Option<HashMap<String, AttributeValue>>, StoreError> {
         let item = step.item();
+        let attempt = taking_over.map_or(1, |(attempt, _)| *attempt);
         let put = self
             .client
             .put_item()
@@ -313,55 +432,61 @@ impl Store {
             .item(KEY_ATTRIBUTE, AttributeValue::S(item.key(chat)))
             .item(item.status, AttributeValue::S(PENDING.to_owned()))
             .item(CLAIM_ID, AttributeValue::S(claim_id.to_owned()))
+            .item(ATTEMPT, number(u64::from(attempt)))
             .item(LEASE_EXPIRES_AT, number(terms.lease_until))
-            .item(EXPIRY_ATTRIBUTE, number(terms.dedup_until.max(terms.lease_until)))
-            .condition_expression(
-                "attribute_not_exists(#pk) OR #exp <= :now OR (#status = :pending AND #lease <= :now)",
+            .item(
+                EXPIRY_ATTRIBUTE,
+                number(terms.dedup_until.max(terms.lease_until)),
             )
-            .expression_attribute_names("#pk", KEY_ATTRIBUTE)
             .expression_attribute_names("#exp", EXPIRY_ATTRIBUTE)
-            .expression_attribute_names("#status", item.status)
-            .expression_attribute_names("#lease", LEASE_EXPIRES_AT)
             .expression_attribute_values(":now", number(terms.now))
-            .expression_attribute_values(":pending", AttributeValue::S(PENDING.to_owned()))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match put {
-            Ok(_) => Ok(Claim::Claimed),
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let put = match taking_over {
+            None => put
+                .condition_expression("attribute_not_exists(#pk) OR #exp <= :now")
+                .expression_attribute_names("#pk", KEY_ATTRIBUTE),
+            Some((_, old)) => put
+                .condition_expression(
+                    "#exp > :now AND #claim = :old AND (#status = :unconfirmed OR (#status = :pending AND #lease <= :now))",
+                )
+                .expression_attribute_names("#claim", CLAIM_ID)
+                .expression_attribute_names("#status", item.status)
+                .expression_attribute_names("#lease", LEASE_EXPIRES_AT)
+                .expression_attribute_values(":old", AttributeValue::S(old.clone()))
+                .expression_attribute_values(":pending", AttributeValue::S(PENDING.to_owned()))
+                .expression_attribute_values(
+                    ":unconfirmed",
+                    AttributeValue::S(UNCONFIRMED.to_owned()),
+                ),
+        };
+        match put.send().await {
+            Ok(_) => Ok(None),
             Err(SdkError::ServiceError(service))
                 if service.err().is_conditional_check_failed_exception() =>
             {
-                let status = match service.err() {
-                    aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(e) => {
-                        e.item().and_then(|old| string(old, item.status))
-                    }
-                    _ => None,
-                };
-                Ok(match status.as_deref() {
-                    Some(SUCCEEDED) => Claim::AlreadyDone,
-                    _ => Claim::InProgress,
-                })
+                Ok(Some(match service.into_err() {
+                    PutItemError::ConditionalCheckFailedException(e) => e.item.unwrap_or_default(),
+                    _ => HashMap::new(),
+                }))
             }
             Err(e) => Err(StoreError::from_sdk("PutItem", e)),
         }
     }
 
-    /// Records that the claimed step succeeded: further claims find [`Claim::AlreadyDone`] until
-    /// `dedup_until`. Only the claim's holder can do this.
+    /// Records that the `held` claim's step succeeded and erases the chat's intake, in one
+    /// transaction: further claims find [`Claim::AlreadyDone`] until `dedup_until`. Only the
+    /// claim's holder can do this; a retry of a transaction that took effect does it again to
+    /// the same end.
     pub async fn record_done(
         &self,
-        step: OnceStep,
-        chat: &ChatId,
-        claim_id: &str,
+        held: &HeldClaim<'_>,
         now: EpochSeconds,
         dedup_until: EpochSeconds,
     ) -> Result<(), StoreError> {
-        let item = step.item();
-        self.client
-            .update_item()
+        let item = held.step.item();
+        let record = Update::builder()
             .table_name(&self.table)
-            .key(KEY_ATTRIBUTE, AttributeValue::S(item.key(chat)))
+            .key(KEY_ATTRIBUTE, AttributeValue::S(item.key(held.chat)))
             .update_expression("SET #status = :success, #exp = :exp, #at = :now REMOVE #lease")
             .condition_expression("#claim = :claim")
             .expression_attribute_names("#status", item.status)
@@ -372,14 +497,74 @@ impl Store {
             .expression_attribute_values(":success", AttributeValue::S(SUCCEEDED.to_owned()))
             .expression_attribute_values(":exp", number(dedup_until))
             .expression_attribute_values(":now", number(now))
-            .expression_attribute_values(":claim", AttributeValue::S(claim_id.to_owned()))
+            .expression_attribute_values(":claim", AttributeValue::S(held.claim_id.to_owned()))
+            .build()
+            .map_err(|e| StoreError::build("TransactWriteItems", e))?;
+        let erase = Delete::builder()
+            .table_name(&self.table)
+            .key(KEY_ATTRIBUTE, AttributeValue::S(intake_key(held.chat)))
+            .build()
+            .map_err(|e| StoreError::build("TransactWriteItems", e))?;
+        self.client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(record).build())
+            .transact_items(TransactWriteItem::builder().delete(erase).build())
             .send()
             .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
+            .map_err(|e| StoreError::from_sdk("TransactWriteItems", e))?;
         Ok(())
     }
 
-    /// Gives up a claim after a failed attempt, so that a retry may claim again. A claim that is
+    /// Marks the `held` claim's attempt as made without a known outcome: the next claim may take
+    /// it over at once as a new attempt ([`AfterUnknown::TryAgain`]); the attempt count holds
+    /// until `dedup_until`. A claim that is no longer ours is left alone.
+    pub async fn unconfirm(
+        &self,
+        held: &HeldClaim<'_>,
+        dedup_until: EpochSeconds,
+    ) -> Result<(), StoreError> {
+        self.mark_unconfirmed(held, Some(dedup_until)).await
+    }
+
+    /// [`Self::unconfirm`], keeping the item's expiry when `expires_at` is `None`.
+    async fn mark_unconfirmed(
+        &self,
+        held: &HeldClaim<'_>,
+        expires_at: Option<EpochSeconds>,
+    ) -> Result<(), StoreError> {
+        let item = held.step.item();
+        let mut sets = "SET #status = :unconfirmed".to_owned();
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY_ATTRIBUTE, AttributeValue::S(item.key(held.chat)))
+            .condition_expression("#claim = :claim")
+            .expression_attribute_names("#status", item.status)
+            .expression_attribute_names("#lease", LEASE_EXPIRES_AT)
+            .expression_attribute_names("#claim", CLAIM_ID)
+            .expression_attribute_values(":unconfirmed", AttributeValue::S(UNCONFIRMED.to_owned()))
+            .expression_attribute_values(":claim", AttributeValue::S(held.claim_id.to_owned()));
+        if let Some(expires_at) = expires_at {
+            sets.push_str(", #exp = :exp");
+            update = update
+                .expression_attribute_names("#exp", EXPIRY_ATTRIBUTE)
+                .expression_attribute_values(":exp", number(expires_at));
+        }
+        let update = update
+            .update_expression(format!("{sets} REMOVE #lease"))
+            .send()
+            .await;
+        match update {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(StoreError::from_sdk("UpdateItem", e)),
+        }
+    }
+
+    /// Gives up a claim after a failed attempt, so that a retry may claim again: the first
+    /// attempt's claim is deleted; a later one's is marked unconfirmed, so that the attempts
+    /// before it still count and the next e-mail still says it may repeat one. A claim that is
     /// no longer ours (taken over after its lease) is left alone.
     pub async fn release(
         &self,
@@ -393,14 +578,25 @@ impl Store {
             .delete_item()
             .table_name(&self.table)
             .key(KEY_ATTRIBUTE, AttributeValue::S(item.key(chat)))
-            .condition_expression("#claim = :claim")
+            .condition_expression(
+                "#claim = :claim AND (attribute_not_exists(#attempt) OR #attempt = :first)",
+            )
             .expression_attribute_names("#claim", CLAIM_ID)
+            .expression_attribute_names("#attempt", ATTEMPT)
             .expression_attribute_values(":claim", AttributeValue::S(claim_id.to_owned()))
+            .expression_attribute_values(":first", number(1))
             .send()
             .await;
         match delete {
             Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => Ok(()),
+            Err(e) if is_condition_failure(&e) => {
+                let held = HeldClaim {
+                    step,
+                    chat,
+                    claim_id,
+                };
+                self.mark_unconfirmed(&held, None).await
+            }
             Err(e) => Err(StoreError::from_sdk("DeleteItem", e)),
         }
     }
@@ -415,14 +611,35 @@ fn number(n: u64) -> AttributeValue {
 }
 
 fn string(item: &HashMap<String, AttributeValue>, name: &str) -> Option<String> {
-    item.get(name).and_then(|v| v.as_s().ok()).cloned()
+    str_value(item, name).map(str::to_owned)
+}
+
+fn str_value<'i>(item: &'i HashMap<String, AttributeValue>, name: &str) -> Option<&'i str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+fn number_value(item: &HashMap<String, AttributeValue>, name: &str) -> Option<u64> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+}
+
+/// The state of a claim item, from its status attribute (`status`) and lease.
+fn claim_state(item: &HashMap<String, AttributeValue>, status: &str) -> Option<ClaimState> {
+    match str_value(item, status)? {
+        PENDING => Some(ClaimState::Pending {
+            lease_until: number_value(item, LEASE_EXPIRES_AT).unwrap_or(0),
+        }),
+        UNCONFIRMED => Some(ClaimState::Unconfirmed),
+        SUCCEEDED => Some(ClaimState::Succeeded),
+        _ => None,
+    }
 }
 
 fn is_expired(item: &HashMap<String, AttributeValue>, now: EpochSeconds) -> bool {
-    item.get(EXPIRY_ATTRIBUTE)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|n| n.parse::<u64>().ok())
-        .is_some_and(|expires_at| expires_at <= now)
+    number_value(item, EXPIRY_ATTRIBUTE).is_some_and(|expires_at| expires_at <= now)
 }
 
 fn intake_record(item: Option<&HashMap<String, AttributeValue>>) -> IntakeRecord {

@@ -462,13 +462,21 @@ pub enum MessageReason {
     MessageInProgress,
     /// The chat's intake holds no e-mail address to reply to; nothing was sent.
     MissingEmail,
+    /// The stored address is in the domain of our own sender or of the support mailbox: a reply
+    /// to it would go to ourselves or in our name; nothing was sent.
+    EmailRefused,
     /// Neither the request's `message` nor a stored `question`; nothing was sent.
     MissingMessage,
-    /// The mail service refused the e-mail (a non-2xx answer).
+    /// The day's e-mails to this reply address, or the day's e-mails in all, reached their
+    /// limit (`MESSAGE_LIMIT_PER_ADDRESS`, `MESSAGE_LIMIT_PER_DAY`); nothing was sent.
+    LimitReached,
+    /// The mail service refused the e-mail (a 4xx answer): nothing was sent.
     UpstreamRejected,
-    /// The mail service did not answer within the time budget.
-    UpstreamTimeout,
-    /// The mail service could not be reached.
+    /// The mail service's answer is unknown (no answer within the time budget, a connection
+    /// lost after sending, a 5xx): the e-mail may or may not be in the mailbox. The next call
+    /// sends it once more, marked as a possible repeat; after two such attempts, nothing more.
+    OutcomeUnknown,
+    /// The mail service could not be reached: nothing was sent.
     UpstreamUnreachable,
     /// Our own table could not be reached, so nothing was claimed and nothing was sent.
     StoreUnavailable,
@@ -500,9 +508,11 @@ impl MessageReason {
             Self::AlreadySent => "already_sent",
             Self::MessageInProgress => "message_in_progress",
             Self::MissingEmail => "missing_email",
+            Self::EmailRefused => "email_refused",
             Self::MissingMessage => "missing_message",
+            Self::LimitReached => "limit_reached",
             Self::UpstreamRejected => "upstream_rejected",
-            Self::UpstreamTimeout => "upstream_timeout",
+            Self::OutcomeUnknown => "outcome_unknown",
             Self::UpstreamUnreachable => "upstream_unreachable",
             Self::StoreUnavailable => "store_unavailable",
         }

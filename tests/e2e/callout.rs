@@ -199,7 +199,9 @@ async fn a_raw_multi_line_message_reaches_the_mailbox_as_typed() {
     assert_eq!(mails.len(), 1, "{mails:?}");
     let body = mails[0]["body"]["text"].as_str().expect("a text body");
     assert!(
-        body.starts_with("Hi \"team\",\n\nmy parcel\\box is \"lost\".\nCall me\n"),
+        body.starts_with(
+            "The customer wrote:\n\n> Hi \"team\",\n> \n> my parcel\\box is \"lost\".\n> Call me\n"
+        ),
         "{body}"
     );
     assert!(
@@ -363,7 +365,10 @@ async fn the_message_falls_back_to_the_stored_question_when_its_own_is_unset() {
         let mails = e2e::ses_emails_replying_to(&address).await;
         assert_eq!(mails.len(), 1, "{raw}");
         let body = mails[0]["body"]["text"].as_str().expect("a text body");
-        assert!(body.starts_with("Where is my order?\n"), "{body}");
+        assert!(
+            body.starts_with("The customer wrote:\n\n> Where is my order?\n"),
+            "{body}"
+        );
         assert!(!body.contains("{{"), "{body}");
         assert_eq!(mails[0]["destination"]["to"], json!([TO]));
     }

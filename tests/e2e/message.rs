@@ -134,7 +134,10 @@ async fn one_e_mail_reaches_the_web_stores_mailbox_with_everything_and_a_reply_t
         json!("Chat message from \"Zoë Janssen\" via \"shop-be\"")
     );
     let body = email["body"]["text"].as_str().expect("a text body");
-    assert!(body.starts_with(&format!("{message}\n\n-- \n")), "{body}");
+    assert!(
+        body.starts_with(&format!("The customer wrote:\n\n> {message}\n\n-- \n")),
+        "{body}"
+    );
     for line in [
         "name: Zoë Janssen\n",
         &format!("email: {reply_to}\n"),
@@ -187,7 +190,7 @@ async fn without_a_web_store_or_a_name_the_default_mailbox_gets_the_stored_quest
     );
     let body = got[0]["body"]["text"].as_str().expect("a text body");
     assert!(
-        body.starts_with("Is the shop open on Sunday?\n\n-- \n"),
+        body.starts_with("The customer wrote:\n\n> Is the shop open on Sunday?\n\n-- \n"),
         "{body}"
     );
     assert!(
@@ -221,7 +224,8 @@ async fn a_message_over_several_lines_arrives_with_its_paragraphs() {
     let body = got[0]["body"]["text"].as_str().expect("a text body");
     assert!(
         body.starts_with(
-            "Hallo,\n\nmijn pakket is beschadigd.\nGraag een nieuw.\n\n-- \nCustomer \"Lieke\""
+            "The customer wrote:\n\n> Hallo,\n> \n> mijn pakket is beschadigd.\n> Graag een nieuw.\n\n\
+             -- \nCustomer \"Lieke\""
         ),
         "{body}"
     );
@@ -367,62 +371,119 @@ async fn no_name_address_or_message_reaches_the_logs_at_trace() {
     }
 }
 
-/// What a dialog sees when SES fails, within the budget, and what an immediate retry does: it
-/// sends again only after a refusal SES certainly did not act on (a 4xx, no connection).
+/// SES's error answer, as its v2 API gives it: the error's type in `x-amzn-ErrorType` and a JSON
+/// body with a `message` (never a message id).
+fn ses_error(status: u16) -> ResponseTemplate {
+    let kind = match status {
+        400 => "BadRequestException",
+        403 => "AccessDeniedException",
+        429 => "TooManyRequestsException",
+        _ => "InternalFailure",
+    };
+    ResponseTemplate::new(status)
+        .insert_header("x-amzn-ErrorType", kind)
+        .set_body_json(json!({"message": "fault of the test"}))
+}
+
+/// SES's success: the id of the e-mail it took.
+fn ses_accepted() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"MessageId": "m-accepted"}))
+}
+
+/// The subject and text of each e-mail `ses` was asked to send (SES v2's SendEmail body).
+async fn asked_to_send(ses: &MockServer) -> Vec<(String, String)> {
+    let requests = ses.received_requests().await.unwrap_or_default();
+    requests
+        .iter()
+        .map(|r| {
+            let body: Value = serde_json::from_slice(&r.body).expect("a JSON SendEmail body");
+            let simple = &body["Content"]["Simple"];
+            (
+                simple["Subject"]["Data"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                simple["Body"]["Text"]["Data"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// What a dialog sees when SES fails, within the budget, and what an immediate retry does: after
+/// a refusal SES certainly did not act on (a 4xx) it sends again as the first attempt; after an
+/// outcome SES may have acted on (a 5xx, no answer in time) the answer says the outcome is
+/// unknown, the retry sends once more, and a third call sends nothing.
 #[tokio::test]
 async fn every_fault_at_the_mail_service_is_a_status_within_the_budget() {
     const BUDGET_MS: u64 = 1500;
     let s = setup_with(&[("MESSAGE_BUDGET_MS", "1500")]).await;
-    let pending = json!({"messageStatus": "pending", "reason": "message_in_progress"});
     let fault = &format!("{}@example.nl", e2e::unique("fault"));
-    for (n, (status, delay, reason, retry_sends)) in [
-        (400, 0, "upstream_rejected", true),
-        (403, 0, "upstream_rejected", true),
-        (429, 0, "upstream_rejected", true),
-        (500, 0, "upstream_rejected", false),
-        (503, 0, "upstream_rejected", false),
-        (200, 10_000, "upstream_timeout", false),
+    for (n, (status, delay, reason)) in [
+        (400, 0, "upstream_rejected"),
+        (403, 0, "upstream_rejected"),
+        (429, 0, "upstream_rejected"),
+        (500, 0, "outcome_unknown"),
+        (503, 0, "outcome_unknown"),
+        (200, 10_000, "outcome_unknown"),
     ]
     .into_iter()
     .enumerate()
     {
         let ses = MockServer::start().await;
+        let answer = if status == 200 {
+            ses_accepted()
+        } else {
+            ses_error(status)
+        };
         Mock::given(method("POST"))
             .and(path("/v2/email/outbound-emails"))
-            .respond_with(
-                ResponseTemplate::new(status)
-                    .set_body_json(json!({"MessageId": "m"}))
-                    .set_delay(Duration::from_millis(delay)),
-            )
+            .respond_with(answer.set_delay(Duration::from_millis(delay)))
             .mount(&ses)
             .await;
         let chat = format!("chat-fault-{n}");
         store_intake(&s, &chat, json!({"email": fault, "question": "q"})).await;
         let app = sending_to(&s, &ses.uri()).await;
+        let failed = (200, json!({"messageStatus": "failed", "reason": reason}));
         let started = std::time::Instant::now();
         let answer = call(&app, json!({"chatId": chat})).await;
         let took = started.elapsed();
-        assert_eq!(
-            answer,
-            (200, json!({"messageStatus": "failed", "reason": reason})),
-            "SES {status} after {delay} ms"
-        );
+        assert_eq!(answer, failed, "SES {status} after {delay} ms");
         assert!(
             took < Duration::from_millis(BUDGET_MS + 500),
             "SES {status}: {took:?}"
         );
-        let retry = call(&app, json!({"chatId": chat})).await;
-        let requests = ses.received_requests().await.map_or(0, |r| r.len());
-        if retry_sends {
-            assert_eq!(retry.1["reason"], reason, "SES {status}: {retry:?}");
-            assert_eq!(requests, 2, "SES {status}: the retry sent again");
+        // the retry sends again at once, whatever the first attempt's outcome
+        assert_eq!(
+            call(&app, json!({"chatId": chat})).await,
+            failed,
+            "SES {status}"
+        );
+        let sent = asked_to_send(&ses).await;
+        assert_eq!(sent.len(), 2, "SES {status}: the retry sent again");
+        let third = call(&app, json!({"chatId": chat})).await;
+        let sent = asked_to_send(&ses).await;
+        if reason == "outcome_unknown" {
+            // two attempts that may both have arrived: never a third, and the second says so
+            assert_eq!(third, failed, "SES {status}");
+            assert_eq!(sent.len(), 2, "SES {status}: no third e-mail");
+            assert!(!sent[0].0.starts_with("Possible repeat"), "{:?}", sent[0]);
+            assert!(sent[1].0.starts_with("Possible repeat: "), "{:?}", sent[1]);
         } else {
-            assert_eq!(retry.1, pending, "SES {status}: the claim is kept");
-            assert_eq!(requests, 1, "SES {status}: the retry sent nothing");
+            // refusals: each retry is a first attempt
+            assert_eq!(third, failed, "SES {status}");
+            assert_eq!(sent.len(), 3, "SES {status}");
+            assert!(
+                sent.iter()
+                    .all(|(subject, _)| !subject.starts_with("Possible"))
+            );
         }
     }
 
-    // a reset after the request arrived: SES may have taken it, so the claim is kept
+    // a reset after the request arrived: SES may have taken it, so the outcome is unknown and
+    // the retry tries once more
     let (reset, connections) = counting_resetting_server().await;
     store_intake(
         &s,
@@ -431,21 +492,17 @@ async fn every_fault_at_the_mail_service_is_a_status_within_the_budget() {
     )
     .await;
     let reset_app = sending_to(&s, &reset).await;
-    let answer = call(&reset_app, json!({"chatId": "chat-fault-reset"})).await;
-    assert_eq!(
-        answer,
-        (
-            200,
-            json!({"messageStatus": "failed", "reason": "upstream_unreachable"})
-        )
+    let unknown = (
+        200,
+        json!({"messageStatus": "failed", "reason": "outcome_unknown"}),
     );
-    assert_eq!(
-        call(&reset_app, json!({"chatId": "chat-fault-reset"}))
-            .await
-            .1,
-        pending
-    );
-    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+    for _ in 0..3 {
+        assert_eq!(
+            call(&reset_app, json!({"chatId": "chat-fault-reset"})).await,
+            unknown
+        );
+    }
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 2);
 
     // nothing listening: SES never saw it, the claim is released and a retry tries again
     store_intake(
@@ -470,4 +527,64 @@ async fn every_fault_at_the_mail_service_is_a_status_within_the_budget() {
         unreachable
     );
     assert_eq!(received(fault).await.len(), 0);
+}
+
+/// SES answers 500 (it may or may not have taken the e-mail), then is healthy again: the dialog
+/// is told `failed`, its retry is `sent` with the one e-mail marked as a possible repeat, and any
+/// later call replays `sent` without an e-mail.
+#[tokio::test]
+async fn after_an_unknown_outcome_the_retry_sends_once_more_marked_as_a_possible_repeat() {
+    let s = setup().await;
+    let ses = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v2/email/outbound-emails"))
+        .respond_with(ses_error(500))
+        .up_to_n_times(1)
+        .mount(&ses)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/email/outbound-emails"))
+        .respond_with(ses_accepted())
+        .mount(&ses)
+        .await;
+    let reply_to = &format!("{}@example.nl", e2e::unique("repeat"));
+    store_intake(
+        &s,
+        "chat-repeat",
+        json!({"name": "Jan", "email": reply_to, "question": "Where is my parcel?"}),
+    )
+    .await;
+    let app = sending_to(&s, &ses.uri()).await;
+    assert_eq!(
+        call(&app, json!({"chatId": "chat-repeat"})).await,
+        (
+            200,
+            json!({"messageStatus": "failed", "reason": "outcome_unknown"})
+        )
+    );
+    assert_eq!(
+        call(&app, json!({"chatId": "chat-repeat"})).await,
+        (200, json!({"messageStatus": "sent"}))
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            call(&app, json!({"chatId": "chat-repeat"})).await,
+            (
+                200,
+                json!({"messageStatus": "sent", "reason": "already_sent"})
+            )
+        );
+    }
+    let sent = asked_to_send(&ses).await;
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[0].0, "Chat message from \"Jan\"");
+    assert_eq!(sent[1].0, "Possible repeat: Chat message from \"Jan\"");
+    assert!(
+        sent[1].1.starts_with(
+            "This may repeat an earlier e-mail about this chat: the mail service did not \
+             confirm that one.\n\nThe customer wrote:\n\n> Where is my parcel?\n"
+        ),
+        "{}",
+        sent[1].1
+    );
 }

@@ -2,7 +2,7 @@
 
 use e2e::{fresh_table, items, sdk};
 use shared::once::{Claim, ClaimTerms};
-use shared::store::{OnceStep, Store};
+use shared::store::{HeldClaim, OnceStep, Store};
 use shared::validate::ChatId;
 use shared::wire::IntakeField::{Email, Language, Name};
 use shared::wire::IntakeRecord;
@@ -130,6 +130,14 @@ async fn erasure_removes_the_record_and_is_idempotent() {
     assert!(store.erase_intake(&chat("never-existed")).await.is_ok());
 }
 
+fn held<'a>(step: OnceStep, chat: &'a ChatId, claim_id: &'a str) -> HeldClaim<'a> {
+    HeldClaim {
+        step,
+        chat,
+        claim_id,
+    }
+}
+
 fn terms(now: u64) -> ClaimTerms {
     ClaimTerms {
         now,
@@ -157,7 +165,7 @@ async fn the_claim_admits_one_holder_then_replays_success_until_the_window_ends(
         Some(Claim::InProgress)
     );
     store
-        .record_done(OnceStep::Handover, &c, "a", NOW + 2, NOW + 902)
+        .record_done(&held(OnceStep::Handover, &c, "a"), NOW + 2, NOW + 902)
         .await
         .expect("record");
     assert_eq!(
@@ -188,6 +196,7 @@ async fn the_claim_admits_one_holder_then_replays_success_until_the_window_ends(
     assert_eq!(
         names,
         [
+            "attempt",
             "claimId",
             "expiresAt",
             "handoverStatus",
@@ -244,17 +253,18 @@ async fn a_lease_left_by_a_crashed_holder_is_taken_over_after_it_ends() {
             .ok(),
         Some(Claim::InProgress)
     );
+    // taken over as a second attempt: the crashed one's call may have been made
     assert_eq!(
         store
             .claim(OnceStep::Handover, &c, "b", terms(NOW + 7))
             .await
             .ok(),
-        Some(Claim::Claimed)
+        Some(Claim::ClaimedAgain)
     );
     // the crashed holder can no longer record success or release the new holder's claim
     assert!(
         store
-            .record_done(OnceStep::Handover, &c, "crashed", NOW + 8, NOW + 908)
+            .record_done(&held(OnceStep::Handover, &c, "crashed"), NOW + 8, NOW + 908)
             .await
             .is_err()
     );
@@ -341,7 +351,7 @@ async fn a_chats_message_and_handover_are_claimed_apart_and_the_message_record_h
         Some(Claim::InProgress)
     );
     store
-        .record_done(OnceStep::Message, &c, "m2", NOW + 2, NOW + 902)
+        .record_done(&held(OnceStep::Message, &c, "m2"), NOW + 2, NOW + 902)
         .await
         .expect("record");
     assert_eq!(
@@ -374,7 +384,14 @@ async fn a_chats_message_and_handover_are_claimed_apart_and_the_message_record_h
     names.sort_unstable();
     assert_eq!(
         names,
-        ["claimId", "expiresAt", "messageStatus", "pk", "sentAt"]
+        [
+            "attempt",
+            "claimId",
+            "expiresAt",
+            "messageStatus",
+            "pk",
+            "sentAt"
+        ]
     );
     assert_eq!(
         message
@@ -383,4 +400,175 @@ async fn a_chats_message_and_handover_are_claimed_apart_and_the_message_record_h
             .map(String::as_str),
         Some("success")
     );
+}
+
+#[tokio::test]
+async fn a_claim_write_that_finds_its_own_claim_holds_it() {
+    // what the SDK's retry finds when the first write took effect and its answer came late
+    let (store, _) = store().await;
+    let c = chat("claim-own-1");
+    for step in [OnceStep::Handover, OnceStep::Message] {
+        for _ in 0..2 {
+            assert_eq!(
+                store.claim(step, &c, "mine", terms(NOW)).await.ok(),
+                Some(Claim::Claimed),
+                "{step:?}"
+            );
+        }
+        assert_eq!(
+            store.claim(step, &c, "theirs", terms(NOW)).await.ok(),
+            Some(Claim::InProgress),
+            "{step:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_recorded_success_erases_the_intake_in_the_same_transaction() {
+    let (store, _) = store().await;
+    let c = chat("claim-erase-1");
+    store
+        .merge_intake(&c, &[(Name, "Jan".into())], NOW, NOW + 3600)
+        .await
+        .expect("merge");
+    assert_eq!(
+        store
+            .claim(OnceStep::Message, &c, "m", terms(NOW))
+            .await
+            .ok(),
+        Some(Claim::Claimed)
+    );
+    // someone else's record is refused, and then nothing is erased either
+    assert!(
+        store
+            .record_done(&held(OnceStep::Message, &c, "not-m"), NOW + 1, NOW + 901)
+            .await
+            .is_err()
+    );
+    assert!(store.intake(&c, NOW + 1).await.expect("read").is_some());
+    store
+        .record_done(&held(OnceStep::Message, &c, "m"), NOW + 1, NOW + 901)
+        .await
+        .expect("record");
+    assert_eq!(store.intake(&c, NOW + 1).await.expect("read"), None);
+    // a retry of the same transaction does it again to the same end
+    store
+        .record_done(&held(OnceStep::Message, &c, "m"), NOW + 1, NOW + 901)
+        .await
+        .expect("record again");
+    assert_eq!(
+        store
+            .claim(OnceStep::Message, &c, "n", terms(NOW + 2))
+            .await
+            .ok(),
+        Some(Claim::AlreadyDone)
+    );
+}
+
+#[tokio::test]
+async fn an_unconfirmed_message_may_be_tried_once_more_at_once_and_never_a_third_time() {
+    let (store, _) = store().await;
+    let c = chat("claim-unconfirmed-1");
+    assert_eq!(
+        store
+            .claim(OnceStep::Message, &c, "first", terms(NOW))
+            .await
+            .ok(),
+        Some(Claim::Claimed)
+    );
+    store
+        .unconfirm(&held(OnceStep::Message, &c, "first"), NOW + 900)
+        .await
+        .expect("unconfirm");
+    assert_eq!(
+        store
+            .claim(OnceStep::Message, &c, "second", terms(NOW + 1))
+            .await
+            .ok(),
+        Some(Claim::ClaimedAgain)
+    );
+    // while the second attempt runs, a duplicate waits
+    assert_eq!(
+        store
+            .claim(OnceStep::Message, &c, "dup", terms(NOW + 1))
+            .await
+            .ok(),
+        Some(Claim::InProgress)
+    );
+    // its own retried write is still its own
+    assert_eq!(
+        store
+            .claim(OnceStep::Message, &c, "second", terms(NOW + 1))
+            .await
+            .ok(),
+        Some(Claim::ClaimedAgain)
+    );
+    store
+        .unconfirm(&held(OnceStep::Message, &c, "second"), NOW + 900)
+        .await
+        .expect("unconfirm");
+    assert_eq!(
+        store
+            .claim(OnceStep::Message, &c, "third", terms(NOW + 2))
+            .await
+            .ok(),
+        Some(Claim::OutOfAttempts)
+    );
+    // a refused second attempt is released without forgetting the first
+    let d = chat("claim-unconfirmed-2");
+    store
+        .claim(OnceStep::Message, &d, "first", terms(NOW))
+        .await
+        .expect("claim");
+    store
+        .unconfirm(&held(OnceStep::Message, &d, "first"), NOW + 900)
+        .await
+        .expect("unconfirm");
+    assert_eq!(
+        store
+            .claim(OnceStep::Message, &d, "second", terms(NOW + 1))
+            .await
+            .ok(),
+        Some(Claim::ClaimedAgain)
+    );
+    store
+        .release(OnceStep::Message, &d, "second")
+        .await
+        .expect("release");
+    assert_eq!(
+        store
+            .claim(OnceStep::Message, &d, "third", terms(NOW + 2))
+            .await
+            .ok(),
+        Some(Claim::OutOfAttempts)
+    );
+    // after the window (the first claim's), the chat starts afresh
+    assert_eq!(
+        store
+            .claim(OnceStep::Message, &d, "later", terms(NOW + 901))
+            .await
+            .ok(),
+        Some(Claim::Claimed)
+    );
+}
+
+#[tokio::test]
+async fn a_handover_whose_lease_lapsed_is_taken_over_however_often() {
+    let (store, _) = store().await;
+    let c = chat("claim-lapsed-1");
+    store
+        .claim(OnceStep::Handover, &c, "a", terms(NOW))
+        .await
+        .expect("claim");
+    for (i, id) in ["b", "c", "d"].into_iter().enumerate() {
+        let now = NOW + 7 * (i as u64 + 1);
+        assert_eq!(
+            store
+                .claim(OnceStep::Handover, &c, id, terms(now))
+                .await
+                .ok(),
+            Some(Claim::ClaimedAgain),
+            "{id}"
+        );
+    }
 }

@@ -769,9 +769,11 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
         Some(MessageReason::AlreadySent),
         Some(MessageReason::MessageInProgress),
         Some(MessageReason::MissingEmail),
+        Some(MessageReason::EmailRefused),
+        Some(MessageReason::LimitReached),
         Some(MessageReason::MissingMessage),
         Some(MessageReason::UpstreamRejected),
-        Some(MessageReason::UpstreamTimeout),
+        Some(MessageReason::OutcomeUnknown),
         Some(MessageReason::UpstreamUnreachable),
         Some(MessageReason::StoreUnavailable),
     ];

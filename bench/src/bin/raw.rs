@@ -21,7 +21,7 @@ use shared::cm::routing::{self, RoutingControl};
 use shared::config::{self, Env};
 use shared::once::ClaimTerms;
 use shared::refreshing::Refreshing;
-use shared::store::{OnceStep, Store};
+use shared::store::{HeldClaim, OnceStep, Store};
 use shared::validate::ChatId;
 use shared::wire::{IntakeField, RoutingMutation, RoutingMutationRequest};
 
@@ -159,9 +159,13 @@ impl Round {
                         .collect(),
                 };
                 routing.request_mutations(&chat, &body, deadline).await?;
-                store
-                    .record_done(OnceStep::Handover, &chat, "raw", now(), now() + 900)
-                    .await?;
+                // the claim recorded and the intake erased in one transaction, as the handover does
+                let held = HeldClaim {
+                    step: OnceStep::Handover,
+                    chat: &chat,
+                    claim_id: "raw",
+                };
+                store.record_done(&held, now(), now() + 900).await?;
             }
         }
         Ok(())

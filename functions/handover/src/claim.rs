@@ -55,8 +55,9 @@ impl Handover {
             self.store.intake(&order.chat, now),
         );
         match claim {
-            Ok(Claim::Claimed) => {}
-            Ok(Claim::InProgress) => {
+            // a handover's lapsed claim is taken over as before (it allows every attempt)
+            Ok(Claim::Claimed | Claim::ClaimedAgain) => {}
+            Ok(Claim::InProgress | Claim::OutOfAttempts) => {
                 return answer(
                     HandoverStatus::Pending,
                     Some(HandoverReason::HandoverInProgress),

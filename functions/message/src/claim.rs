@@ -71,8 +71,10 @@ impl Messenger {
                 .claim(OnceStep::Message, &order.chat, claim_id, terms),
             self.store.intake(&order.chat, now),
         );
-        match claim {
-            Ok(Claim::Claimed) => {}
+        let repeat = match claim {
+            Ok(Claim::Claimed) => false,
+            Ok(Claim::ClaimedAgain) => true,
+            Ok(Claim::OutOfAttempts) => return failed(MessageReason::OutcomeUnknown),
             Ok(Claim::InProgress) => {
                 return answer(
                     MessageStatus::Pending,
@@ -86,7 +88,7 @@ impl Messenger {
                 tracing::error!(%error, "message not claimed; nothing sent");
                 return failed(MessageReason::StoreUnavailable);
             }
-        }
+        };
         let held = HeldClaim {
             step: OnceStep::Message,
             chat: &order.chat,
@@ -117,6 +119,7 @@ impl Messenger {
             message: &contents.text,
             summary: &message_summary(&intake, &sent_at),
             sent_at: &sent_at,
+            repeat,
         });
         let to = self.mailboxes.recipient(order.webstore.as_deref()).await;
         let envelope = Envelope {
@@ -152,16 +155,15 @@ impl Messenger {
     }
 }
 
+/// The answer's reason for a failed send: an outcome SES may have acted on is unknown (the next
+/// call sends again); anything else is a refusal, or a request that never left.
 pub fn upstream_reason(error: &UpstreamError) -> MessageReason {
+    if error.may_have_acted() {
+        return MessageReason::OutcomeUnknown;
+    }
     match error {
-        UpstreamError::Timeout => MessageReason::UpstreamTimeout,
-        UpstreamError::NotConnected | UpstreamError::Unreachable => {
-            MessageReason::UpstreamUnreachable
-        }
-        UpstreamError::Status(_)
-        | UpstreamError::UnreadableBody
-        | UpstreamError::UnrecognisedAnswer { .. }
-        | UpstreamError::InvalidToken => MessageReason::UpstreamRejected,
+        UpstreamError::NotConnected => MessageReason::UpstreamUnreachable,
+        _ => MessageReason::UpstreamRejected,
     }
 }
 
