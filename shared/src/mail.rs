@@ -96,13 +96,10 @@ impl Mailbox {
     }
 }
 
-/// `address` checked as [`validate::email`] checks a customer's, with its domain turned to ASCII
-/// (punycode), as SES requires; `None` when it is no address.
+/// `address` checked by the one e-mail rule ([`validate::email_ascii`]), with its domain in
+/// ASCII (punycode), as SES requires; `None` when it is no address.
 pub fn header_address(address: &str) -> Option<String> {
-    let address = validate::email(address).ok()?;
-    let (local, domain) = address.rsplit_once('@')?;
-    let ascii = url::quirks::domain_to_ascii(domain);
-    (!ascii.is_empty()).then(|| format!("{local}@{}", ascii.to_ascii_lowercase()))
+    validate::email_ascii(address).ok()
 }
 
 /// `MESSAGE_TO_BY_WEBSTORE`: a JSON object from web store names (as [`validate::webstore`]
