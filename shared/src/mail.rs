@@ -83,6 +83,16 @@ impl Mailbox {
         &self.address
     }
 
+    /// Whether `address` (an ASCII one, as [`header_address`] gives it) is in this mailbox's
+    /// domain or below it.
+    pub fn shares_domain_with(&self, address: &str) -> bool {
+        let domain = |a: &str| a.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase());
+        match (domain(&self.address), domain(address)) {
+            (Some(ours), Some(theirs)) => theirs == ours || theirs.ends_with(&format!(".{ours}")),
+            _ => false,
+        }
+    }
+
     /// The address as a header carries it: `"Example Support" <support@example.com>`, the name
     /// as encoded words when it is not plain ASCII.
     pub fn header(&self) -> String {

@@ -90,6 +90,16 @@ pub fn unfilled_placeholder(field: &'static str) {
     metrics::counter!(UNFILLED_PLACEHOLDER, "Field" => field).increment(1);
 }
 
+/// An e-mail not sent because a limit was reached, by limit (dimension `Limit`: `address` or
+/// `day`): someone using the offline branch as a relay, or a day busier than the limit allows
+/// (an alarm watches it; docs/operations.md).
+pub const MESSAGE_LIMIT_REACHED: &str = "MessageLimitReached";
+
+/// Counts one e-mail refused by `limit`.
+pub fn message_limit_reached(limit: &'static str) {
+    metrics::counter!(MESSAGE_LIMIT_REACHED, "Limit" => limit).increment(1);
+}
+
 /// Counts one answer, by its metric name.
 pub fn count(metric: &'static str) {
     metrics::counter!(metric).increment(1);

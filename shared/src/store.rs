@@ -4,9 +4,12 @@
 //!   language), merged field by field, with `expiresAt` (epoch seconds, the table's TTL
 //!   attribute) refreshed on every write. An item past `expiresAt` reads as absent even before
 //!   DynamoDB deletes it (which can take days), and a write never merges into one.
-//! - `handover#<chatId>`: the claim that makes the handover happen at most once (the protocol is
-//!   [`crate::once`]; its "is the claim free?" condition is here). No personal data: a status, a
-//!   claim id and times.
+//! - `handover#<chatId>` and `message#<chatId>`: the claims that make the handover and the
+//!   message happen at most once (the protocol is [`crate::once`]; its "is the claim free?"
+//!   condition is here). No personal data: a status, a claim id, an attempt number and times.
+//! - `limit#day#<day>` and `limit#address#<day>#<digest>`: the day's e-mail counts, in all and per
+//!   reply address ([`Store::count_message`]); the address only as a SHA-256 digest. `<day>` is
+//!   the UTC day's number since 1970; the items expire the day after.
 //!
 //! Every method takes `now` (epoch seconds) from the caller, so expiry is tested with any clock.
 
@@ -15,10 +18,13 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
     Update,
 };
+
+use sha2::{Digest, Sha256};
 
 use crate::clock::EpochSeconds;
 use crate::once::{self, Claim, ClaimState, ClaimTerms, Conflict, FoundClaim, Settle};
@@ -41,6 +47,33 @@ const UNCONFIRMED: &str = "unconfirmed";
 const SUCCEEDED: &str = "success";
 /// How many times a claim write looks again after finding an earlier attempt in its way.
 const RETAKES: usize = 3;
+
+/// The limits on e-mails to the support mailbox, per UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageLimits {
+    /// E-mails whose reply address is one address (`MESSAGE_LIMIT_PER_ADDRESS`).
+    pub per_address: u64,
+    /// E-mails in all (`MESSAGE_LIMIT_PER_DAY`).
+    pub per_day: u64,
+}
+
+/// Which limit an e-mail ran into (the metric's `Limit` dimension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitReached {
+    /// This reply address had its day's e-mails.
+    Address,
+    /// The deployment had its day's e-mails.
+    Day,
+}
+
+impl LimitReached {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Address => "address",
+            Self::Day => "day",
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("DynamoDB {operation} failed: {detail}")]
@@ -513,6 +546,74 @@ impl Store {
             .await
             .map_err(|e| StoreError::from_sdk("TransactWriteItems", e))?;
         Ok(())
+    }
+
+    /// Counts one e-mail to `reply_to` (its ASCII form) against the day's `limits`, both counts in
+    /// one transaction with a condition each, so that the limits hold across execution
+    /// environments and neither count moves when either is reached.
+    pub async fn count_message(
+        &self,
+        reply_to: &str,
+        limits: MessageLimits,
+        now: EpochSeconds,
+    ) -> Result<Result<(), LimitReached>, StoreError> {
+        const COUNT: &str = "sent";
+        let day = now / 86_400;
+        let expires_at = (day + 2) * 86_400;
+        let digest: String = Sha256::digest(reply_to.to_lowercase().as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let counter = |key: String, limit: u64| {
+            Update::builder()
+                .table_name(&self.table)
+                .key(KEY_ATTRIBUTE, AttributeValue::S(key))
+                .update_expression("ADD #count :one SET #exp = :exp")
+                .condition_expression("attribute_not_exists(#count) OR #count < :limit")
+                .expression_attribute_names("#count", COUNT)
+                .expression_attribute_names("#exp", EXPIRY_ATTRIBUTE)
+                .expression_attribute_values(":one", number(1))
+                .expression_attribute_values(":exp", number(expires_at))
+                .expression_attribute_values(":limit", number(limit))
+                .build()
+                .map_err(|e| StoreError::build("TransactWriteItems", e))
+        };
+        // the order of the items is the order of the cancellation reasons read below
+        let address = counter(format!("limit#address#{day}#{digest}"), limits.per_address)?;
+        let all = counter(format!("limit#day#{day}"), limits.per_day)?;
+        let counted = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(address).build())
+            .transact_items(TransactWriteItem::builder().update(all).build())
+            .send()
+            .await;
+        match counted {
+            Ok(_) => Ok(Ok(())),
+            Err(SdkError::ServiceError(service))
+                if service.err().is_transaction_canceled_exception() =>
+            {
+                let failed = |i: usize| match service.err() {
+                    TransactWriteItemsError::TransactionCanceledException(e) => e
+                        .cancellation_reasons()
+                        .get(i)
+                        .and_then(|r| r.code())
+                        .is_some_and(|code| code == "ConditionalCheckFailed"),
+                    _ => false,
+                };
+                if failed(0) {
+                    Ok(Err(LimitReached::Address))
+                } else if failed(1) {
+                    Ok(Err(LimitReached::Day))
+                } else {
+                    Err(StoreError::from_sdk(
+                        "TransactWriteItems",
+                        SdkError::ServiceError(service),
+                    ))
+                }
+            }
+            Err(e) => Err(StoreError::from_sdk("TransactWriteItems", e)),
+        }
     }
 
     /// Marks the `held` claim's attempt as made without a known outcome: the next claim may take

@@ -60,7 +60,14 @@ fn message_env(table: &str, extra: &[(&str, &str)]) -> shared::config::Env {
 /// A message app on the setup's table whose SES is at `endpoint`, with a 1.5 s budget.
 async fn sending_to(s: &Setup, endpoint: &str) -> App {
     App::from_env(
-        &message_env(&s.table, &[("MESSAGE_BUDGET_MS", "1500")]),
+        // the fault tests send to one address many times
+        &message_env(
+            &s.table,
+            &[
+                ("MESSAGE_BUDGET_MS", "1500"),
+                ("MESSAGE_LIMIT_PER_ADDRESS", "100"),
+            ],
+        ),
         &s.sdk,
     )
     .await
@@ -149,8 +156,13 @@ async fn one_e_mail_reaches_the_web_stores_mailbox_with_everything_and_a_reply_t
     ] {
         assert!(body.contains(line), "{line:?} not in {body}");
     }
-    // the mailbox holds it now: the intake is erased, the record keeps no customer text
-    let records = items(&s.sdk, &s.table).await;
+    // the mailbox holds it now: the intake is erased, the record keeps no customer text (the
+    // day's counts aside)
+    let records: Vec<_> = items(&s.sdk, &s.table)
+        .await
+        .into_iter()
+        .filter(|item| !item["pk"].as_s().is_ok_and(|pk| pk.starts_with("limit#")))
+        .collect();
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(
         records[0]["pk"].as_s().ok().map(String::as_str),
@@ -586,5 +598,175 @@ async fn after_an_unknown_outcome_the_retry_sends_once_more_marked_as_a_possible
         ),
         "{}",
         sent[1].1
+    );
+}
+
+/// The offline branch is no relay: one reply address gets at most `MESSAGE_LIMIT_PER_ADDRESS`
+/// e-mails a day and the deployment `MESSAGE_LIMIT_PER_DAY`, counted in the table (so across
+/// execution environments); over a limit nothing is sent and the claim is released.
+#[tokio::test]
+async fn the_days_e_mails_are_limited_per_reply_address_and_in_all() {
+    let s = setup_with(&[
+        ("MESSAGE_LIMIT_PER_ADDRESS", "2"),
+        ("MESSAGE_LIMIT_PER_DAY", "4"),
+    ])
+    .await;
+    // a second app on the same table: another execution environment
+    let other = App::from_env(
+        &message_env(
+            &s.table,
+            &[
+                ("MESSAGE_LIMIT_PER_ADDRESS", "2"),
+                ("MESSAGE_LIMIT_PER_DAY", "4"),
+            ],
+        ),
+        &s.sdk,
+    )
+    .await
+    .expect("valid configuration")
+    .with_clock(Arc::new(shared::clock::FixedClock(ASKED_AT)));
+    let victim = &format!("{}@example.nl", e2e::unique("victim"));
+    let limited = (
+        200,
+        json!({"messageStatus": "failed", "reason": "limit_reached"}),
+    );
+    for (i, app) in [&s.app, &other, &s.app].into_iter().enumerate() {
+        let chat = format!("chat-relay-{i}");
+        store_intake(&s, &chat, json!({"email": victim, "question": "q"})).await;
+        let expected = if i < 2 {
+            (200, json!({"messageStatus": "sent"}))
+        } else {
+            limited.clone()
+        };
+        assert_eq!(call(app, json!({"chatId": chat})).await, expected, "{i}");
+    }
+    assert_eq!(received(victim).await.len(), 2);
+    // the refused chat's claim was released: nothing of it is kept but its intake
+    let chat_2_claim = items(&s.sdk, &s.table)
+        .await
+        .into_iter()
+        .filter(|item| {
+            item.get("pk")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+                == Some("message#chat-relay-2")
+        })
+        .count();
+    assert_eq!(chat_2_claim, 0);
+    // another address is still sent, until the day's limit (4: two sent above, two more here)
+    for i in 0..3 {
+        let address = format!("{}-{i}@example.nl", e2e::unique("other"));
+        let chat = format!("chat-day-{i}");
+        store_intake(&s, &chat, json!({"email": address, "question": "q"})).await;
+        let expected = if i < 2 {
+            (200, json!({"messageStatus": "sent"}))
+        } else {
+            limited.clone()
+        };
+        assert_eq!(call(&other, json!({"chatId": chat})).await, expected, "{i}");
+        assert_eq!(received(&address).await.len(), usize::from(i < 2), "{i}");
+    }
+    // the counts hold no address: only a digest
+    for item in items(&s.sdk, &s.table).await {
+        let key = item
+            .get("pk")
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .unwrap_or_default();
+        assert!(!key.contains("example.nl"), "{key}");
+        if let Some(day) = key.strip_prefix("limit#day#") {
+            assert_eq!(day, (ASKED_AT / 86_400).to_string());
+            assert_eq!(item["sent"].as_n().map(String::as_str), Ok("4"));
+        }
+    }
+}
+
+/// A reply address in the domain of our sender or of the support mailbox would make staff reply
+/// to ourselves, or let a caller have an e-mail sent in our name: refused, nothing sent.
+#[tokio::test]
+async fn a_reply_address_in_our_own_domain_is_refused() {
+    let s = setup().await;
+    for (i, address) in [
+        "support@shop.example",
+        "ceo@Shop.Example",
+        "x@mail.shop.example",
+        "klant@shop.be",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let chat = format!("chat-ours-{i}");
+        store_intake(&s, &chat, json!({"email": address, "question": "q"})).await;
+        assert_eq!(
+            call(&s.app, json!({"chatId": chat, "webstore": "shop-be"})).await,
+            (
+                200,
+                json!({"messageStatus": "failed", "reason": "email_refused"})
+            ),
+            "{address}"
+        );
+        assert_eq!(
+            received(&address.to_lowercase()).await.len(),
+            0,
+            "{address}"
+        );
+    }
+    // a look-alike domain is someone else's
+    let near = &format!("{}@shop.example.nl", e2e::unique("near"));
+    store_intake(&s, "chat-near", json!({"email": near, "question": "q"})).await;
+    assert_eq!(
+        call(&s.app, json!({"chatId": "chat-near"})).await,
+        (200, json!({"messageStatus": "sent"}))
+    );
+}
+
+/// What a mapping would turn into another host, or an encoded word, is refused at intake, so no
+/// such address is ever stored as complete.
+#[tokio::test]
+async fn addresses_that_map_to_something_else_are_refused_at_intake() {
+    let s = setup().await;
+    let intake = intake::App::from_env(&env(&[("TABLE_NAME", s.table.as_str())]), &s.sdk)
+        .await
+        .expect("intake config");
+    for address in [
+        "eve@b\u{2474}.example",
+        "eve@x\u{1F101}victim.example",
+        "eve@xn--zz.example",
+        "=?utf-8?q?cfo?=@shop.example",
+    ] {
+        let response = intake::handle(
+            &intake,
+            request(&event_with_body(
+                "intake-name",
+                json!({"chatId": "chat-idna", "email": address}),
+            )),
+        )
+        .await
+        .expect("infallible");
+        let (status, body) = status_and_json(&response);
+        assert_eq!(status, 200, "{address}: {body}");
+        assert_eq!(body["stored"], false, "{address}: {body}");
+        assert_eq!(body["invalid"], json!(["email"]), "{address}: {body}");
+    }
+    // a compatibility form is stored as the address it is sent to
+    store_intake(
+        &s,
+        "chat-circled",
+        json!({"email": "eve@\u{24E2}\u{24D7}\u{24DE}\u{24DF}.example", "question": "q"}),
+    )
+    .await;
+    let stored = items(&s.sdk, &s.table)
+        .await
+        .into_iter()
+        .find(|item| {
+            item.get("pk")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+                == Some("intake#chat-circled")
+        })
+        .expect("the intake");
+    assert_eq!(
+        stored["email"].as_s().map(String::as_str),
+        Ok("eve@shop.example")
     );
 }

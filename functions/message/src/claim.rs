@@ -15,7 +15,7 @@ use shared::mail::{Letter, Mailbox, compose};
 use shared::once::{Claim, ClaimTerms, Settle};
 use shared::refreshing::Refreshing;
 use shared::ses::{Envelope, Mailer};
-use shared::store::{HeldClaim, OnceStep, Store};
+use shared::store::{HeldClaim, MessageLimits, OnceStep, Store};
 use shared::summary::{asked_at, message_summary};
 use shared::upstream::UpstreamError;
 use shared::wire::{MessageReason, MessageResponse, MessageStatus};
@@ -50,6 +50,8 @@ pub struct Messenger {
     pub mailboxes: Mailboxes,
     /// How long a sent message answers duplicates (`MESSAGE_DEDUP_SECONDS`).
     pub dedup_seconds: u64,
+    /// The day's limits on e-mails (`MESSAGE_LIMIT_PER_ADDRESS`, `MESSAGE_LIMIT_PER_DAY`).
+    pub limits: MessageLimits,
     /// The zone of the e-mail's times (`HANDOVER_TIME_ZONE`, UTC by default).
     pub time_zone: TimeZone,
     pub clock: Arc<dyn Clock>,
@@ -111,6 +113,38 @@ impl Messenger {
             }
         };
 
+        let to = self.mailboxes.recipient(order.webstore.as_deref()).await;
+        if [&self.mailboxes.from, &self.mailboxes.to, &to]
+            .iter()
+            .any(|ours| ours.shares_domain_with(&contents.reply_to))
+        {
+            // a reply would go to ourselves, or leave in our name: refused, as a relay would be
+            tracing::warn!("the stored address is in our own domain; claim released, nothing sent");
+            self.store.give_up(&held).await;
+            return failed(MessageReason::EmailRefused);
+        }
+        match self
+            .store
+            .count_message(&contents.reply_to, self.limits, now)
+            .await
+        {
+            Ok(Ok(())) => {}
+            Ok(Err(limit)) => {
+                tracing::warn!(
+                    limit = limit.as_str(),
+                    "a limit on e-mails was reached; claim released, nothing sent"
+                );
+                shared::metrics::message_limit_reached(limit.as_str());
+                self.store.give_up(&held).await;
+                return failed(MessageReason::LimitReached);
+            }
+            Err(error) => {
+                tracing::error!(%error, "e-mail not counted; claim released, nothing sent");
+                self.store.give_up(&held).await;
+                return failed(MessageReason::StoreUnavailable);
+            }
+        }
+
         let sent_at = asked_at(now, &self.time_zone);
         let mail = compose(&Letter {
             chat_id: order.chat.as_str(),
@@ -121,7 +155,6 @@ impl Messenger {
             sent_at: &sent_at,
             repeat,
         });
-        let to = self.mailboxes.recipient(order.webstore.as_deref()).await;
         let envelope = Envelope {
             from: &self.mailboxes.from,
             to: &to,

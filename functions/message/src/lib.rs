@@ -6,7 +6,11 @@
 //! support mailbox (`MESSAGE_TO`, or the web store's in `MESSAGE_TO_BY_WEBSTORE`), Reply-To the
 //! customer's stored address. A duplicate while that runs answers `pending`; after a success,
 //! `sent` is replayed without an e-mail for `MESSAGE_DEDUP_SECONDS`; a failure releases the claim
-//! so a retry may send, unless SES may have taken the e-mail.
+//! so a retry may send; when SES may have taken the e-mail (no answer in time, a 5xx), the answer
+//! is `failed`/`outcome_unknown` and the next call sends once more, marked as a possible repeat,
+//! never a third time. A reply address in our own domain is refused, and the day's e-mails are
+//! limited per reply address and in all (`MESSAGE_LIMIT_PER_ADDRESS`, `MESSAGE_LIMIT_PER_DAY`),
+//! so the offline branch is no relay.
 //!
 //! This file is the wiring and the HTTP edge; [`letter`] holds what a request may ask and what
 //! the mailbox receives, [`claim`] the message's at-most-once sequence.
@@ -25,7 +29,7 @@ use shared::http;
 use shared::mail::{Mailbox, mailboxes_by_webstore};
 use shared::refreshing::{self, Refreshing};
 use shared::ses::Mailer;
-use shared::store::Store;
+use shared::store::{MessageLimits, Store};
 use shared::telemetry::ChatTagger;
 use shared::warm;
 use shared::wire::MessageReason;
@@ -38,6 +42,12 @@ use letter::MessageOrder;
 
 pub const DEFAULT_BUDGET_MS: u64 = 5000;
 pub const DEFAULT_DEDUP_SECONDS: u64 = 86_400;
+/// E-mails a day whose reply address is one address: a customer who writes again the same day
+/// gets through, a relay does not.
+pub const DEFAULT_LIMIT_PER_ADDRESS: u64 = 3;
+/// E-mails a day in all: far above a shop's offline messages, far below SES's production quota.
+pub const DEFAULT_LIMIT_PER_DAY: u64 = 500;
+const MAX_LIMIT: u64 = 1_000_000;
 const MAX_DEDUP_SECONDS: u64 = 7 * 86_400;
 
 pub struct App {
@@ -90,6 +100,18 @@ impl App {
                     DEFAULT_DEDUP_SECONDS,
                     MAX_DEDUP_SECONDS,
                 )?,
+                limits: MessageLimits {
+                    per_address: env.positive_u64(
+                        config::MESSAGE_LIMIT_PER_ADDRESS,
+                        DEFAULT_LIMIT_PER_ADDRESS,
+                        MAX_LIMIT,
+                    )?,
+                    per_day: env.positive_u64(
+                        config::MESSAGE_LIMIT_PER_DAY,
+                        DEFAULT_LIMIT_PER_DAY,
+                        MAX_LIMIT,
+                    )?,
+                },
                 time_zone: config::time_zone(env)?,
                 clock: Arc::new(SystemClock),
             },
