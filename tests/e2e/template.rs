@@ -45,6 +45,117 @@ fn permissions(function: &str) -> Vec<(String, String)> {
     permissions
 }
 
+/// Every DynamoDB action of the function's policies with the item keys its statement's
+/// `dynamodb:LeadingKeys` condition allows (a statement without one fails the test: no role may
+/// touch every item of the table).
+fn table_permissions(function: &str) -> BTreeSet<(String, String)> {
+    let template = template();
+    let mut allowed = BTreeSet::new();
+    for policy in template["Resources"][function]["Properties"]["Policies"]
+        .as_sequence()
+        .expect("Policies")
+    {
+        for statement in policy["Statement"].as_sequence().expect("Statement") {
+            let actions: Vec<String> = match &statement["Action"] {
+                Value::String(action) => vec![action.clone()],
+                Value::Sequence(actions) => actions
+                    .iter()
+                    .filter_map(|a| a.as_str().map(str::to_owned))
+                    .collect(),
+                _ => vec![],
+            };
+            if !actions.iter().any(|a| a.starts_with("dynamodb:")) {
+                continue;
+            }
+            let condition = statement["Condition"]
+                .as_mapping()
+                .unwrap_or_else(|| panic!("{function}: {actions:?} without a condition"));
+            assert_eq!(
+                condition.len(),
+                1,
+                "{function}: one condition: {condition:?}"
+            );
+            let (operator, keys) = condition.iter().next().expect("one");
+            let operator = operator.as_str().unwrap_or_default();
+            assert!(
+                matches!(
+                    operator,
+                    "ForAllValues:StringLike" | "ForAllValues:StringEquals"
+                ),
+                "{function}: {operator}"
+            );
+            let keys = keys["dynamodb:LeadingKeys"]
+                .as_sequence()
+                .unwrap_or_else(|| panic!("{function}: LeadingKeys"));
+            for key in keys {
+                let key = key.as_str().expect("a key pattern");
+                if operator.ends_with("StringEquals") {
+                    assert!(!key.contains('*'), "{function}: {key}");
+                }
+                for action in &actions {
+                    allowed.insert((action.clone(), key.to_owned()));
+                }
+            }
+        }
+    }
+    allowed
+}
+
+fn pairs(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    items
+        .iter()
+        .map(|(a, k)| ((*a).to_owned(), (*k).to_owned()))
+        .collect()
+}
+
+/// Each function may touch only the items it uses: the store's key prefixes (`intake#`,
+/// `handover#`, `message#`, `limit#`) and the warm-up key, with the operations the store calls
+/// on each (the recorded success and the intake's erasure are one transaction, whose items IAM
+/// checks one by one).
+#[test]
+fn each_function_may_touch_only_its_own_items_of_the_table() {
+    const W: &str = "warm-up";
+    assert_eq!(
+        table_permissions("IntakeFunction"),
+        pairs(&[
+            ("dynamodb:GetItem", "intake#*"),
+            ("dynamodb:UpdateItem", "intake#*"),
+            ("dynamodb:PutItem", "intake#*"),
+            ("dynamodb:DeleteItem", "intake#*"),
+            ("dynamodb:GetItem", W),
+        ])
+    );
+    assert_eq!(
+        table_permissions("HandoverFunction"),
+        pairs(&[
+            ("dynamodb:PutItem", "handover#*"),
+            ("dynamodb:UpdateItem", "handover#*"),
+            ("dynamodb:DeleteItem", "handover#*"),
+            ("dynamodb:GetItem", "intake#*"),
+            ("dynamodb:DeleteItem", "intake#*"),
+            ("dynamodb:GetItem", W),
+        ])
+    );
+    assert_eq!(
+        table_permissions("MessageFunction"),
+        pairs(&[
+            ("dynamodb:PutItem", "message#*"),
+            ("dynamodb:UpdateItem", "message#*"),
+            ("dynamodb:DeleteItem", "message#*"),
+            ("dynamodb:GetItem", "intake#*"),
+            ("dynamodb:DeleteItem", "intake#*"),
+            ("dynamodb:UpdateItem", "limit#*"),
+            ("dynamodb:GetItem", W),
+        ])
+    );
+    // and availability none
+    assert!(
+        !actions("AvailabilityFunction")
+            .iter()
+            .any(|a| a.starts_with("dynamodb:"))
+    );
+}
+
 fn actions(function: &str) -> BTreeSet<String> {
     permissions(function)
         .into_iter()
@@ -163,6 +274,7 @@ fn intake_and_handover_use_only_the_item_operations_the_store_calls() {
     expected.insert("ssm:GetParameter".to_owned());
     for function in ["IntakeFunction", "HandoverFunction"] {
         assert_eq!(actions(function), expected, "{function}");
+        // which items each may touch: each_function_may_touch_only_its_own_items_of_the_table
         for (action, resource) in permissions(function) {
             if action.starts_with("dynamodb:") {
                 assert!(
@@ -190,6 +302,26 @@ fn message_sends_only_as_the_from_identity_and_exists_only_with_a_mailbox() {
         "ssm:GetParameter",
     ]);
     assert_eq!(actions("MessageFunction"), expected);
+    // as MessageFrom only: not any other address of a domain identity
+    let template = template();
+    let ses = template["Resources"]["MessageFunction"]["Properties"]["Policies"][0]["Statement"]
+        .as_sequence()
+        .expect("statements")
+        .iter()
+        .find(|s| s["Action"].as_str() == Some("ses:SendEmail"))
+        .expect("the SendEmail statement")
+        .clone();
+    assert_eq!(
+        format!(
+            "{:?}",
+            ses["Condition"]["StringEqualsIgnoreCase"]["ses:FromAddress"]
+        ),
+        format!(
+            "{:?}",
+            serde_norway::from_str::<Value>("!Ref MessageFrom").expect("YAML")
+        ),
+        "{ses:?}"
+    );
     for (action, resource) in permissions("MessageFunction") {
         match action.as_str() {
             "ses:SendEmail" => assert!(
@@ -202,7 +334,7 @@ fn message_sends_only_as_the_from_identity_and_exists_only_with_a_mailbox() {
             _ => assert!(resource.contains("parameter${"), "{resource}"),
         }
     }
-    let template = template();
+
     for resource in ["MessageFunction", "MessageLogGroup", "MessageFailedAlarm"] {
         assert_eq!(
             template["Resources"][resource]["Condition"].as_str(),
@@ -218,6 +350,7 @@ fn message_sends_only_as_the_from_identity_and_exists_only_with_a_mailbox() {
     for parameter in [
         "MessageFromIdentity",
         "MessageFrom",
+        "MessageFromName",
         "MessageTo",
         "MessageToByWebstoreParameter",
     ] {
@@ -330,6 +463,8 @@ fn the_functions_read_only_configuration_the_code_knows() {
         MESSAGE_TO_BY_WEBSTORE_PARAM,
         MESSAGE_DEDUP_SECONDS,
         MESSAGE_BUDGET_MS,
+        MESSAGE_LIMIT_PER_ADDRESS,
+        MESSAGE_LIMIT_PER_DAY,
         BUSINESS_HOURS,
         BUSINESS_HOURS_PARAM,
         CHAT_LOG_KEY,
@@ -794,6 +929,7 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
         }
     }
     add("message", shared::metrics::MAIL_LATENCY);
+    add("message", shared::metrics::MESSAGE_LIMIT_REACHED);
     for function in ["availability", "intake", "handover", "message"] {
         for refusal in shared::metrics::REFUSALS {
             add(function, refusal);
@@ -826,9 +962,29 @@ fn check_named(
     let (namespace, name, dimensions) = metric;
     match namespace.as_str() {
         shared::metrics::DEFAULT_NAMESPACE => {
-            let [(service, stack), (function_key, function)] = dimensions.as_slice() else {
+            let (dimensions, labels) = dimensions.split_at(dimensions.len().min(2));
+            let [(service, stack), (function_key, function)] = dimensions else {
                 panic!("{metric:?}: our metrics have the dimensions Service and Function");
             };
+            // a third dimension only where the code adds one, with a value the code writes
+            match labels {
+                [] => {}
+                [(key, value)] => {
+                    use shared::store::LimitReached;
+                    assert_eq!(
+                        (name.as_str(), key.as_str()),
+                        (shared::metrics::MESSAGE_LIMIT_REACHED, "Limit"),
+                        "{metric:?}"
+                    );
+                    assert!(
+                        [LimitReached::Address, LimitReached::Day]
+                            .iter()
+                            .any(|l| l.as_str() == value),
+                        "{metric:?}"
+                    );
+                }
+                _ => panic!("{metric:?}: at most one dimension beside Service and Function"),
+            }
             assert_eq!(
                 (service.as_str(), stack.as_str()),
                 ("Service", "STACK"),
@@ -991,7 +1147,7 @@ fn the_dashboard_and_the_alarms_name_only_metrics_the_functions_emit() {
             }
         }
     }
-    assert_eq!(alarms, 4);
+    assert_eq!(alarms, 5);
 }
 
 /// The policy docs/deploy.md gives the person deploying: every kind of resource the template
