@@ -8,7 +8,7 @@ use e2e::{
     conforming, env, event, event_with_body, event_with_raw_body, request, with_header, with_route,
 };
 use serde_json::{Value, json};
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{header, method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn app(extra: &[(&str, &str)]) -> App {
@@ -318,12 +318,14 @@ async fn a_failing_source_is_answered_from_memory_and_then_not_asked_at_all() {
         );
         assert_eq!(requests().await, asked);
     }
-    // open: not asked; the stale answer for this webstore, offline for one never seen
+    // open: not asked; the stale answer for this webstore
     let started = Instant::now();
     assert_eq!(
         call(&app, &event("availability")).await,
         (200, online.clone())
     );
+    assert_eq!(requests().await, 4);
+    // the circuit is this key's: a web store never seen is still asked (and fails here)
     let unknown = event_with_body("availability", json!({"webstore": "never-seen"}));
     assert_eq!(
         call(&app, &unknown).await,
@@ -332,7 +334,7 @@ async fn a_failing_source_is_answered_from_memory_and_then_not_asked_at_all() {
             json!({"agentStatus": "offline", "agentAvailable": false, "reason": "upstream_unavailable"})
         )
     );
-    assert_eq!(requests().await, 4);
+    assert_eq!(requests().await, 5);
     assert!(
         started.elapsed() < Duration::from_millis(500),
         "took {:?}",
@@ -371,14 +373,34 @@ async fn no_caller_can_open_the_circuit_for_everyone() {
     // twelve failures the callers caused, each asked: the circuit is still closed for the others
     let asked = || async { server.received_requests().await.map_or(0, |r| r.len()) };
     assert_eq!(asked().await, 12);
-    assert_eq!(
-        call(&app, &ask("shop-nl")).await,
-        (
-            200,
-            json!({"agentStatus": "online", "agentAvailable": true, "reason": "agents_available"})
-        )
-    );
+    let online =
+        json!({"agentStatus": "online", "agentAvailable": true, "reason": "agents_available"});
+    assert_eq!(call(&app, &ask("shop-nl")).await, (200, online.clone()));
     assert_eq!(asked().await, 13);
+    // web stores a caller makes up whose presence answer is the source's own trouble (503,
+    // as a timeout or a throttle would be): each opens its own circuit, never shop-nl's
+    Mock::given(method("GET"))
+        .and(path_regex("^/presence/busy-[0-9]+$"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    for n in 0..4 {
+        for _ in 0..3 {
+            assert_eq!(
+                call(&app, &ask(&format!("busy-{n}"))).await,
+                (200, unavailable.clone()),
+                "busy-{n}"
+            );
+        }
+    }
+    let after_busy = asked().await;
+    assert!(after_busy >= 13 + 4 * 3, "{after_busy}");
+    // their circuits are open: not asked again
+    assert_eq!(call(&app, &ask("busy-0")).await, (200, unavailable.clone()));
+    assert_eq!(asked().await, after_busy);
+    // and the known web store is still asked and answered
+    assert_eq!(call(&app, &ask("shop-nl")).await, (200, online));
+    assert_eq!(asked().await, after_busy + 1);
     // and the source's request carried its own token, never CM.com's
     let sent = server.received_requests().await.unwrap_or_default();
     assert!(

@@ -262,13 +262,13 @@ impl App {
                         answer(online)
                     }
                     Err(error) => {
-                        // only the source's own trouble counts towards opening the circuit: a
-                        // 4xx answers what this caller asked, and must not close the check for
-                        // every other caller
+                        // only the source's own trouble counts towards opening this key's circuit
+                        // (a 4xx answers what this caller asked); no key's failures open
+                        // another's, so no caller can close the check for the others
                         let counted = error.is_upstream_trouble();
                         tracing::warn!(%error, stale_answer = fallback.is_some(), counted, "presence source failed");
                         if counted {
-                            presence.remember(|m| m.failed(Instant::now()));
+                            presence.remember(|m| m.failed(key, Instant::now()));
                         }
                         fallback.map(answer).unwrap_or(unavailable)
                     }

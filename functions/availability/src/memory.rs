@@ -7,14 +7,19 @@
 //!   not asked at all (the stale answer, or offline, at once). Then one request asks again: a
 //!   success closes the circuit, a failure opens it for another `open_for`.
 //!
+//! Answers and circuits are kept per key (the web store, or MSC's referrer, which may be the
+//! customer's page URL): a caller who picks a url or web store whose presence answer times out
+//! opens only that key's circuit, never another's.
+//!
 //! Plain data and decisions, with the time passed in: tested without a network or a clock.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-/// The most answers remembered at once. MSC's referrer may be the customer's page URL, so the
-/// keys are as many as the shop's pages: past this, answers too old to serve even as a fallback
-/// are dropped first, then the oldest.
+/// The most keys remembered at once. MSC's referrer may be the customer's page URL, so the keys
+/// are as many as the shop's pages: past this, keys with neither an answer young enough to serve
+/// as a fallback nor an open circuit are dropped first, then the one touched longest ago among
+/// those without such an answer, and only then one with.
 pub const MAX_REMEMBERED: usize = 1024;
 
 #[derive(Debug, Clone, Copy)]
@@ -49,68 +54,97 @@ pub enum Plan {
     DoNotAsk { fallback: Option<bool> },
 }
 
+/// What is remembered of one key.
+#[derive(Debug, Clone, Copy)]
+struct Remembered {
+    /// The last answer and when it came.
+    answer: Option<(bool, Instant)>,
+    failures_in_a_row: u32,
+    open_until: Option<Instant>,
+    touched: Instant,
+}
+
 #[derive(Debug)]
 pub struct PresenceMemory {
     settings: MemorySettings,
-    answers: HashMap<Option<String>, (bool, Instant)>,
-    failures_in_a_row: u32,
-    open_until: Option<Instant>,
+    keys: HashMap<Option<String>, Remembered>,
 }
 
 impl PresenceMemory {
     pub fn new(settings: MemorySettings) -> Self {
         Self {
             settings,
-            answers: HashMap::new(),
-            failures_in_a_row: 0,
-            open_until: None,
+            keys: HashMap::new(),
         }
     }
 
-    pub fn plan(&self, webstore: Option<&str>, now: Instant) -> Plan {
-        let remembered = self.answers.get(&webstore.map(str::to_owned));
+    pub fn plan(&self, key: Option<&str>, now: Instant) -> Plan {
+        let remembered = self.keys.get(&key.map(str::to_owned));
         let age = |at: &Instant| now.saturating_duration_since(*at);
-        if let Some((online, at)) = remembered
-            && age(at) < self.settings.fresh_for
+        let answer = remembered.and_then(|r| r.answer);
+        if let Some((online, at)) = answer
+            && age(&at) < self.settings.fresh_for
         {
-            return Plan::Remembered(*online);
+            return Plan::Remembered(online);
         }
-        let fallback = remembered
+        let fallback = answer
             .filter(|(_, at)| age(at) < self.settings.stale_for)
-            .map(|(online, _)| *online);
-        match self.open_until {
+            .map(|(online, _)| online);
+        match remembered.and_then(|r| r.open_until) {
             Some(until) if now < until => Plan::DoNotAsk { fallback },
             _ => Plan::Ask { fallback },
         }
     }
 
-    pub fn succeeded(&mut self, webstore: Option<&str>, online: bool, now: Instant) {
-        let key = webstore.map(str::to_owned);
-        if self.answers.len() >= MAX_REMEMBERED && !self.answers.contains_key(&key) {
+    pub fn succeeded(&mut self, key: Option<&str>, online: bool, now: Instant) {
+        let entry = self.entry(key, now);
+        entry.answer = Some((online, now));
+        entry.failures_in_a_row = 0;
+        entry.open_until = None;
+    }
+
+    /// Counts a failure of the source's own for `key`: its circuit alone opens.
+    pub fn failed(&mut self, key: Option<&str>, now: Instant) {
+        let settings = self.settings;
+        let entry = self.entry(key, now);
+        entry.failures_in_a_row = entry.failures_in_a_row.saturating_add(1);
+        if entry.failures_in_a_row >= settings.failures_to_open {
+            entry.open_until = Some(now + settings.open_for);
+        }
+    }
+
+    /// The key's memory, made room for within [`MAX_REMEMBERED`].
+    fn entry(&mut self, key: Option<&str>, now: Instant) -> &mut Remembered {
+        let key = key.map(str::to_owned);
+        if self.keys.len() >= MAX_REMEMBERED && !self.keys.contains_key(&key) {
             let stale_for = self.settings.stale_for;
-            self.answers
-                .retain(|_, (_, at)| now.saturating_duration_since(*at) < stale_for);
-            if self.answers.len() >= MAX_REMEMBERED {
+            let servable = |r: &Remembered| {
+                r.answer
+                    .is_some_and(|(_, at)| now.saturating_duration_since(at) < stale_for)
+            };
+            self.keys
+                .retain(|_, r| servable(r) || r.open_until.is_some_and(|until| now < until));
+            if self.keys.len() >= MAX_REMEMBERED {
+                // a key that never answered goes before one with an answer to fall back on, so
+                // that keys a caller makes up cannot push out the shop's web stores
                 let oldest = self
-                    .answers
+                    .keys
                     .iter()
-                    .min_by_key(|(_, (_, at))| *at)
+                    .min_by_key(|(_, r)| (servable(r), r.touched))
                     .map(|(k, _)| k.clone());
                 if let Some(oldest) = oldest {
-                    self.answers.remove(&oldest);
+                    self.keys.remove(&oldest);
                 }
             }
         }
-        self.answers.insert(key, (online, now));
-        self.failures_in_a_row = 0;
-        self.open_until = None;
-    }
-
-    pub fn failed(&mut self, now: Instant) {
-        self.failures_in_a_row = self.failures_in_a_row.saturating_add(1);
-        if self.failures_in_a_row >= self.settings.failures_to_open {
-            self.open_until = Some(now + self.settings.open_for);
-        }
+        let entry = self.keys.entry(key).or_insert(Remembered {
+            answer: None,
+            failures_in_a_row: 0,
+            open_until: None,
+            touched: now,
+        });
+        entry.touched = now;
+        entry
     }
 }
 
@@ -157,7 +191,7 @@ mod tests {
             );
         }
         m.succeeded(Some("new"), false, t0 + S);
-        assert_eq!(m.answers.len(), MAX_REMEMBERED);
+        assert_eq!(m.keys.len(), MAX_REMEMBERED);
         assert_eq!(
             m.plan(Some("https://shop.example/p/0"), t0 + S),
             Plan::Ask { fallback: None }
@@ -169,7 +203,7 @@ mod tests {
         assert_eq!(m.plan(Some("new"), t0 + S), Plan::Remembered(false));
         // answers past the stale limit all go at once
         m.succeeded(Some("later"), true, t0 + 400 * S);
-        assert_eq!(m.answers.len(), 1);
+        assert_eq!(m.keys.len(), 1);
     }
 
     #[test]
@@ -186,12 +220,12 @@ mod tests {
     }
 
     #[test]
-    fn three_failures_open_the_circuit_for_thirty_seconds_then_one_probe_decides() {
+    fn three_failures_open_the_keys_circuit_for_thirty_seconds_then_one_probe_decides() {
         let t0 = Instant::now();
         let mut m = memory();
         m.succeeded(Some("nl"), true, t0);
         for i in 1..=2 {
-            m.failed(t0 + i * 20 * S);
+            m.failed(Some("nl"), t0 + i * 20 * S);
             assert_eq!(
                 m.plan(Some("nl"), t0 + i * 20 * S),
                 Plan::Ask {
@@ -200,7 +234,7 @@ mod tests {
             );
         }
         let opened = t0 + 60 * S;
-        m.failed(opened);
+        m.failed(Some("nl"), opened);
         assert_eq!(
             m.plan(Some("nl"), opened),
             Plan::DoNotAsk {
@@ -208,27 +242,54 @@ mod tests {
             }
         );
         assert_eq!(
-            m.plan(Some("be"), opened + 29 * S),
-            Plan::DoNotAsk { fallback: None }
+            m.plan(Some("nl"), opened + 29 * S),
+            Plan::DoNotAsk {
+                fallback: Some(true)
+            }
         );
         // half-open: the next request asks; its failure opens the circuit again at once
         assert_eq!(
-            m.plan(Some("be"), opened + 30 * S),
-            Plan::Ask { fallback: None }
-        );
-        m.failed(opened + 30 * S);
-        assert_eq!(
-            m.plan(Some("be"), opened + 31 * S),
-            Plan::DoNotAsk { fallback: None }
-        );
-        // and a success closes it
-        m.succeeded(Some("be"), false, opened + 61 * S);
-        assert_eq!(
-            m.plan(Some("nl"), opened + 62 * S),
+            m.plan(Some("nl"), opened + 30 * S),
             Plan::Ask {
                 fallback: Some(true)
             }
         );
-        assert_eq!(m.plan(Some("be"), opened + 62 * S), Plan::Remembered(false));
+        m.failed(Some("nl"), opened + 30 * S);
+        assert_eq!(
+            m.plan(Some("nl"), opened + 31 * S),
+            Plan::DoNotAsk {
+                fallback: Some(true)
+            }
+        );
+        // and a success closes it
+        m.succeeded(Some("nl"), false, opened + 61 * S);
+        assert_eq!(m.plan(Some("nl"), opened + 62 * S), Plan::Remembered(false));
+    }
+
+    #[test]
+    fn no_key_can_open_another_keys_circuit() {
+        let t0 = Instant::now();
+        let mut m = memory();
+        m.succeeded(Some("shop-nl"), true, t0);
+        // a caller picks page urls whose presence answer times out, each one new
+        for i in 0..(MAX_REMEMBERED as u32 * 2) {
+            let url = format!("https://evil.example/{i}");
+            for _ in 0..3 {
+                m.failed(Some(&url), t0 + 11 * S);
+            }
+            assert_eq!(
+                m.plan(Some(&url), t0 + 11 * S),
+                Plan::DoNotAsk { fallback: None }
+            );
+        }
+        // the known web store is still asked, its stale answer kept as a fallback
+        assert_eq!(
+            m.plan(Some("shop-nl"), t0 + 11 * S),
+            Plan::Ask {
+                fallback: Some(true)
+            }
+        );
+        assert_eq!(m.plan(None, t0 + 11 * S), Plan::Ask { fallback: None });
+        assert!(m.keys.len() <= MAX_REMEMBERED);
     }
 }
