@@ -164,6 +164,16 @@ ensure_matplotlib() {
   "$LOCAL/venv/bin/python3" -c 'import matplotlib' 2>/dev/null \
     || ensure_venv_tool no-such-tool "matplotlib==$MATPLOTLIB_VERSION"
 }
+# checkov, the policy scanner an enterprise's cloud team runs on templates, in a venv of its own
+# (its pins differ from the SAM CLI's)
+CHECKOV_VERSION="3.3.30"
+ensure_checkov() {
+  if [ ! -x "$LOCAL/checkov-venv/bin/checkov" ]; then
+    log "installing checkov $CHECKOV_VERSION into .local/checkov-venv (pip; about a minute)"
+    python3 -m venv "$LOCAL/checkov-venv"
+    "$LOCAL/checkov-venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" >&2
+  fi
+}
 ensure_template_tools() {
   ensure_venv_tool sam "aws-sam-cli==$SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION" \
     "cfn-lint-serverless==$CFN_LINT_SERVERLESS_VERSION"

@@ -27,6 +27,10 @@ log "template.yaml: cfn-lint (with AWS's serverless rules) and sam validate --li
 ensure_template_tools
 cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
 sam validate --lint --region eu-west-1 --template template.yaml
+log "template.yaml: checkov's CloudFormation checks (each suppression in the template says why)"
+ensure_checkov
+"$LOCAL/checkov-venv/bin/checkov" --file template.yaml --framework cloudformation --compact \
+  --quiet --skip-download
 
 log "the Python scripts compile (the stand-in, the dialog, the benchmark)"
 python3 -m py_compile scripts/*.py

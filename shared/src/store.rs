@@ -339,8 +339,20 @@ impl Store {
         match settle {
             Settle::Record => {
                 if let Err(error) = self.record_done(held, now, dedup_until).await {
-                    // done upstream; the claim stays pending until its lease ends
-                    tracing::error!(%error, "{upstream} succeeded but was not recorded; intake not erased, it expires with its TTL");
+                    // a write to the intake at the same moment cancels the transaction: the two
+                    // writes one by one, side by side, so that the success is still recorded
+                    tracing::warn!(%error, "success and erasure not written together; written one by one");
+                    let (recorded, erased) = tokio::join!(
+                        self.record_success(held, now, dedup_until),
+                        self.erase_intake(held.chat),
+                    );
+                    if let Err(error) = recorded {
+                        // done upstream; the claim stays pending until its lease ends
+                        tracing::error!(%error, "{upstream} succeeded but was not recorded");
+                    }
+                    if let Err(error) = erased {
+                        tracing::error!(%error, "{upstream} succeeded; intake not erased, it expires with its TTL");
+                    }
                 }
                 Ok(())
             }
@@ -516,21 +528,14 @@ impl Store {
         now: EpochSeconds,
         dedup_until: EpochSeconds,
     ) -> Result<(), StoreError> {
-        let item = held.step.item();
+        let success = Success::new(held, now, dedup_until);
         let record = Update::builder()
             .table_name(&self.table)
-            .key(KEY_ATTRIBUTE, AttributeValue::S(item.key(held.chat)))
-            .update_expression("SET #status = :success, #exp = :exp, #at = :now REMOVE #lease")
-            .condition_expression("#claim = :claim")
-            .expression_attribute_names("#status", item.status)
-            .expression_attribute_names("#exp", EXPIRY_ATTRIBUTE)
-            .expression_attribute_names("#at", item.done_at)
-            .expression_attribute_names("#lease", LEASE_EXPIRES_AT)
-            .expression_attribute_names("#claim", CLAIM_ID)
-            .expression_attribute_values(":success", AttributeValue::S(SUCCEEDED.to_owned()))
-            .expression_attribute_values(":exp", number(dedup_until))
-            .expression_attribute_values(":now", number(now))
-            .expression_attribute_values(":claim", AttributeValue::S(held.claim_id.to_owned()))
+            .key(KEY_ATTRIBUTE, AttributeValue::S(success.key))
+            .update_expression(SUCCESS_UPDATE)
+            .condition_expression(HELD_BY_US)
+            .set_expression_attribute_names(Some(success.names))
+            .set_expression_attribute_values(Some(success.values))
             .build()
             .map_err(|e| StoreError::build("TransactWriteItems", e))?;
         let erase = Delete::builder()
@@ -545,6 +550,28 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("TransactWriteItems", e))?;
+        Ok(())
+    }
+
+    /// [`Self::record_done`] without the intake's erasure: one UpdateItem.
+    async fn record_success(
+        &self,
+        held: &HeldClaim<'_>,
+        now: EpochSeconds,
+        dedup_until: EpochSeconds,
+    ) -> Result<(), StoreError> {
+        let success = Success::new(held, now, dedup_until);
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY_ATTRIBUTE, AttributeValue::S(success.key))
+            .update_expression(SUCCESS_UPDATE)
+            .condition_expression(HELD_BY_US)
+            .set_expression_attribute_names(Some(success.names))
+            .set_expression_attribute_values(Some(success.values))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
         Ok(())
     }
 
@@ -699,6 +726,44 @@ impl Store {
                 self.mark_unconfirmed(&held, None).await
             }
             Err(e) => Err(StoreError::from_sdk("DeleteItem", e)),
+        }
+    }
+}
+
+/// The update that records a held claim's success, and its condition: the claim is ours.
+const SUCCESS_UPDATE: &str = "SET #status = :success, #exp = :exp, #at = :now REMOVE #lease";
+const HELD_BY_US: &str = "#claim = :claim";
+
+/// The key, names and values of [`SUCCESS_UPDATE`] for a held claim.
+struct Success {
+    key: String,
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl Success {
+    fn new(held: &HeldClaim<'_>, now: EpochSeconds, dedup_until: EpochSeconds) -> Self {
+        let item = held.step.item();
+        let names = [
+            ("#status", item.status),
+            ("#exp", EXPIRY_ATTRIBUTE),
+            ("#at", item.done_at),
+            ("#lease", LEASE_EXPIRES_AT),
+            ("#claim", CLAIM_ID),
+        ];
+        let values = [
+            (":success", AttributeValue::S(SUCCEEDED.to_owned())),
+            (":exp", number(dedup_until)),
+            (":now", number(now)),
+            (":claim", AttributeValue::S(held.claim_id.to_owned())),
+        ];
+        Self {
+            key: item.key(held.chat),
+            names: names
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            values: values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
         }
     }
 }

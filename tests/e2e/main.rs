@@ -8,6 +8,7 @@ mod config;
 mod faults;
 mod handover;
 mod intake;
+mod late_answer;
 mod layers;
 mod message;
 mod msc_presence;

@@ -1189,6 +1189,7 @@ fn the_deployers_policy_covers_every_kind_of_resource_the_template_creates() {
                 "dynamodb:DeleteTable",
             ],
             "AWS::Logs::LogGroup" => &["logs:CreateLogGroup", "logs:DeleteLogGroup"],
+            "AWS::IAM::Policy" => &["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
             "AWS::CloudWatch::Alarm" => &["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"],
             "AWS::CloudWatch::Dashboard" => {
                 &["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"]
@@ -1217,4 +1218,73 @@ fn the_deployers_policy_covers_every_kind_of_resource_the_template_creates() {
     }
     assert!(text.contains("stack/cm-livechat-handover/*"));
     assert!(text.contains("transform/Serverless-2016-10-31"));
+}
+
+/// A customer-managed key is optional (`KmsKeyArn`; empty keeps AWS-managed encryption): with
+/// one, the table, every log group and the functions' environment use it, and the functions'
+/// roles may use that key and no other.
+#[test]
+fn a_customer_managed_key_is_optional_and_covers_the_table_the_logs_and_the_environment() {
+    let template = template();
+    assert_eq!(
+        template["Parameters"]["KmsKeyArn"]["Default"].as_str(),
+        Some("")
+    );
+    let with_key = format!(
+        "{:?}",
+        serde_norway::from_str::<Value>("!If [HasKmsKey, !Ref KmsKeyArn, !Ref AWS::NoValue]")
+            .expect("YAML")
+    );
+    let rendered_of = |v: &Value| format!("{v:?}");
+    let sse = &template["Resources"]["HandoverTable"]["Properties"]["SSESpecification"];
+    assert_eq!(rendered_of(&sse["KMSMasterKeyId"]), with_key);
+    assert_eq!(sse["SSEEnabled"].as_bool(), Some(true));
+    assert_eq!(
+        rendered_of(&template["Globals"]["Function"]["KmsKeyArn"]),
+        with_key
+    );
+    let mut log_groups = 0;
+    for (name, resource) in template["Resources"].as_mapping().expect("Resources") {
+        if resource["Type"].as_str() == Some("AWS::Logs::LogGroup") {
+            log_groups += 1;
+            assert_eq!(
+                rendered_of(&resource["Properties"]["KmsKeyId"]),
+                with_key,
+                "{name:?}"
+            );
+        }
+    }
+    assert_eq!(log_groups, 5);
+    let policy = &template["Resources"]["KmsKeyUse"];
+    assert_eq!(policy["Condition"].as_str(), Some("HasKmsKey"));
+    let statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .expect("statements");
+    assert_eq!(statements.len(), 1);
+    assert_eq!(
+        rendered_of(&statements[0]["Resource"]),
+        format!(
+            "{:?}",
+            serde_norway::from_str::<Value>("!Ref KmsKeyArn").expect("YAML")
+        )
+    );
+    let actions: BTreeSet<&str> = statements[0]["Action"]
+        .as_sequence()
+        .expect("actions")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        actions,
+        BTreeSet::from(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"])
+    );
+    let roles = rendered_of(&policy["Properties"]["Roles"]);
+    for function in [
+        "AvailabilityFunction",
+        "IntakeFunction",
+        "HandoverFunction",
+        "MessageFunction",
+    ] {
+        assert!(roles.contains(&format!("{function}Role")), "{roles}");
+    }
 }

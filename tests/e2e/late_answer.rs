@@ -1,0 +1,180 @@
+//! A DynamoDB that answers late: the claim's write takes effect, its answer comes after the SDK's
+//! 0.8 s attempt timeout, and the SDK sends it again. The retry runs into the claim this very
+//! invocation wrote, which must read as ours: the handover is made and the message sent, once.
+//!
+//! The late answers come from a TCP proxy in front of DynamoDB Local that passes every byte
+//! through and holds the answer to the first `PutItem` (the claim) for 1.2 s.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use e2e::{conforming, env, event, fresh_table, request, sdk, sdk_at};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Longer than the SDK's attempt timeout (0.8 s), shorter than its operation timeout (2 s).
+const HOLD: Duration = Duration::from_millis(1200);
+const PUT_ITEM: &[u8] = b"DynamoDB_20120810.PutItem";
+
+/// The proxy's address (as an endpoint URL) and how many `PutItem` requests went through it.
+async fn late_first_put() -> (String, Arc<AtomicUsize>) {
+    let upstream = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .expect("DynamoDB Local's URL (make test sets it)")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    let puts = Arc::new(AtomicUsize::new(0));
+    let held_once = Arc::new(AtomicBool::new(false));
+    let counted = puts.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = TcpStream::connect(&upstream).await else {
+                continue;
+            };
+            let (mut from_client, mut to_client) = client.into_split();
+            let (mut from_server, mut to_server) = server.into_split();
+            // set when this connection carried the PutItem whose answer is held
+            let hold_answer = Arc::new(AtomicBool::new(false));
+            let hold = hold_answer.clone();
+            let (puts, held_once) = (counted.clone(), held_once.clone());
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n) = from_client.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    if buf[..n].windows(PUT_ITEM.len()).any(|w| w == PUT_ITEM) {
+                        puts.fetch_add(1, Ordering::SeqCst);
+                        if !held_once.swap(true, Ordering::SeqCst) {
+                            hold.store(true, Ordering::SeqCst);
+                        }
+                    }
+                    if to_server.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n) = from_server.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    if hold_answer.swap(false, Ordering::SeqCst) {
+                        tokio::time::sleep(HOLD).await;
+                    }
+                    if to_client.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (url, puts)
+}
+
+/// Stores the chat's intake through the intake function, straight to DynamoDB Local.
+async fn store_intake(table: &str, fields: serde_json::Value) {
+    let intake = intake::App::from_env(&env(&[("TABLE_NAME", table)]), &sdk().await)
+        .await
+        .expect("intake config");
+    let response = intake::handle(
+        &intake,
+        request(&e2e::event_with_body("intake-name", fields)),
+    )
+    .await
+    .expect("infallible");
+    assert_eq!(conforming("post", "/intake", &response).1["stored"], true);
+}
+
+#[tokio::test]
+async fn a_claim_answered_late_still_hands_the_chat_over_once() {
+    let table = fresh_table(&sdk().await).await;
+    let cm = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path_regex("/routing/mutationrequests$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&cm)
+        .await;
+    let (proxy, puts) = late_first_put().await;
+    let app = handover::App::from_env(
+        &e2e::handover_env(&table, &cm.uri(), &[]),
+        &sdk_at(&proxy).await,
+    )
+    .await
+    .expect("valid configuration");
+    let response = handover::handle(&app, request(&event("handover")))
+        .await
+        .expect("infallible");
+    assert_eq!(
+        conforming("post", "/handover", &response),
+        (200, json!({"handoverStatus": "success"}))
+    );
+    // the proxy did its part: the claim was written twice (the SDK's retry after the late answer)
+    assert_eq!(puts.load(Ordering::SeqCst), 2);
+    assert_eq!(cm.received_requests().await.map_or(0, |r| r.len()), 1);
+    // and a repeat is answered from the record, without a second routing request
+    let again = handover::handle(&app, request(&event("handover")))
+        .await
+        .expect("infallible");
+    assert_eq!(
+        conforming("post", "/handover", &again),
+        (
+            200,
+            json!({"handoverStatus": "success", "reason": "already_handed_over"})
+        )
+    );
+    assert_eq!(cm.received_requests().await.map_or(0, |r| r.len()), 1);
+}
+
+#[tokio::test]
+async fn a_claim_answered_late_still_sends_the_message_once() {
+    let table = fresh_table(&sdk().await).await;
+    let reply_to = format!("{}@example.nl", e2e::unique("late-claim"));
+    store_intake(
+        &table,
+        json!({"chatId": "chat-late", "email": reply_to, "question": "Where is my parcel?"}),
+    )
+    .await;
+    let (proxy, puts) = late_first_put().await;
+    let app = message::App::from_env(
+        &env(&[
+            ("TABLE_NAME", table.as_str()),
+            ("MESSAGE_FROM", "chat@shop.example"),
+            ("MESSAGE_TO", "support@shop.example"),
+        ]),
+        &sdk_at(&proxy).await,
+    )
+    .await
+    .expect("valid configuration")
+    // the e-mail to the local SES server, as every message test sends it
+    .with_mailer(shared::ses::Mailer::new(&sdk().await));
+    let call = || async {
+        let response = message::handle(
+            &app,
+            request(&e2e::event_with_body(
+                "message",
+                json!({"chatId": "chat-late"}),
+            )),
+        )
+        .await
+        .expect("infallible");
+        conforming("post", "/message", &response)
+    };
+    assert_eq!(call().await, (200, json!({"messageStatus": "sent"})));
+    assert_eq!(puts.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        call().await,
+        (
+            200,
+            json!({"messageStatus": "sent", "reason": "already_sent"})
+        )
+    );
+    assert_eq!(e2e::ses_emails_replying_to(&reply_to).await.len(), 1);
+}
