@@ -279,8 +279,9 @@ def offline_branch(args, step):
             text = (email.get("body") or {}).get("text") or ""
             expect("the e-mail's subject", email.get("subject"),
                    'Chat message from "Sanne \\"San\\" Bakker" via "shop-nl"')
-            expect("the e-mail begins with the message, its quotes and line break as typed",
-                   text.startswith(message + "\n\n-- \n"), True)
+            quoted = "".join(f"> {line}\n" for line in message.split("\n"))
+            expect("the e-mail begins with the message, its quotes and line break as typed, "
+                   "every line quoted", text.startswith("The customer wrote:\n\n" + quoted + "\n-- \n"), True)
             for line in [f"name: {name}", f"email: {address}", "webstore: shop-nl", f"chat: {chat_id}"]:
                 expect(f"the e-mail holds {line.split(':')[0]}", line in text.splitlines(), True)
             expect("the e-mail's summary says the customer left a message",

@@ -6,77 +6,23 @@
 //! through and holds the answer to the first `PutItem` (the claim) for 1.2 s.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use e2e::{conforming, env, event, fresh_table, request, sdk, sdk_at};
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Longer than the SDK's attempt timeout (0.8 s), shorter than its operation timeout (2 s).
 const HOLD: Duration = Duration::from_millis(1200);
-const PUT_ITEM: &[u8] = b"DynamoDB_20120810.PutItem";
 
-/// The proxy's address (as an endpoint URL) and how many `PutItem` requests went through it.
+/// A relay to DynamoDB Local that holds the answer to the first `PutItem` (the claim); its URL
+/// and how many `PutItem` requests went through it.
 async fn late_first_put() -> (String, Arc<AtomicUsize>) {
-    let upstream = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
-        .expect("DynamoDB Local's URL (make test sets it)")
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
-    let url = format!("http://{}", listener.local_addr().expect("its address"));
-    let puts = Arc::new(AtomicUsize::new(0));
-    let held_once = Arc::new(AtomicBool::new(false));
-    let counted = puts.clone();
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let Ok(server) = TcpStream::connect(&upstream).await else {
-                continue;
-            };
-            let (mut from_client, mut to_client) = client.into_split();
-            let (mut from_server, mut to_server) = server.into_split();
-            // set when this connection carried the PutItem whose answer is held
-            let hold_answer = Arc::new(AtomicBool::new(false));
-            let hold = hold_answer.clone();
-            let (puts, held_once) = (counted.clone(), held_once.clone());
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 64 * 1024];
-                while let Ok(n) = from_client.read(&mut buf).await {
-                    if n == 0 {
-                        break;
-                    }
-                    if buf[..n].windows(PUT_ITEM.len()).any(|w| w == PUT_ITEM) {
-                        puts.fetch_add(1, Ordering::SeqCst);
-                        if !held_once.swap(true, Ordering::SeqCst) {
-                            hold.store(true, Ordering::SeqCst);
-                        }
-                    }
-                    if to_server.write_all(&buf[..n]).await.is_err() {
-                        break;
-                    }
-                }
-            });
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 64 * 1024];
-                while let Ok(n) = from_server.read(&mut buf).await {
-                    if n == 0 {
-                        break;
-                    }
-                    if hold_answer.swap(false, Ordering::SeqCst) {
-                        tokio::time::sleep(HOLD).await;
-                    }
-                    if to_client.write_all(&buf[..n]).await.is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    (url, puts)
+    let dynamodb = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .expect("DynamoDB Local's URL (make test sets it)");
+    e2e::late_relay(&dynamodb, b"DynamoDB_20120810.PutItem", HOLD).await
 }
 
 /// Stores the chat's intake through the intake function, straight to DynamoDB Local.

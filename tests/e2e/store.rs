@@ -402,6 +402,17 @@ async fn a_chats_message_and_handover_are_claimed_apart_and_the_message_record_h
     );
 }
 
+/// What claiming `step` for `chat` as `claim_id` at `now` finds (`None`: a store error).
+async fn claim(
+    store: &Store,
+    step: OnceStep,
+    chat: &ChatId,
+    claim_id: &str,
+    now: u64,
+) -> Option<Claim> {
+    store.claim(step, chat, claim_id, terms(now)).await.ok()
+}
+
 #[tokio::test]
 async fn a_claim_write_that_finds_its_own_claim_holds_it() {
     // what the SDK's retry finds when the first write took effect and its answer came late
@@ -410,13 +421,13 @@ async fn a_claim_write_that_finds_its_own_claim_holds_it() {
     for step in [OnceStep::Handover, OnceStep::Message] {
         for _ in 0..2 {
             assert_eq!(
-                store.claim(step, &c, "mine", terms(NOW)).await.ok(),
+                claim(&store, step, &c, "mine", NOW).await,
                 Some(Claim::Claimed),
                 "{step:?}"
             );
         }
         assert_eq!(
-            store.claim(step, &c, "theirs", terms(NOW)).await.ok(),
+            claim(&store, step, &c, "theirs", NOW).await,
             Some(Claim::InProgress),
             "{step:?}"
         );
@@ -432,10 +443,7 @@ async fn the_recorded_success_erases_the_intake_in_the_same_transaction() {
         .await
         .expect("merge");
     assert_eq!(
-        store
-            .claim(OnceStep::Message, &c, "m", terms(NOW))
-            .await
-            .ok(),
+        claim(&store, OnceStep::Message, &c, "m", NOW).await,
         Some(Claim::Claimed)
     );
     // someone else's record is refused, and then nothing is erased either
@@ -457,10 +465,7 @@ async fn the_recorded_success_erases_the_intake_in_the_same_transaction() {
         .await
         .expect("record again");
     assert_eq!(
-        store
-            .claim(OnceStep::Message, &c, "n", terms(NOW + 2))
-            .await
-            .ok(),
+        claim(&store, OnceStep::Message, &c, "n", NOW + 2).await,
         Some(Claim::AlreadyDone)
     );
 }
@@ -470,10 +475,7 @@ async fn an_unconfirmed_message_may_be_tried_once_more_at_once_and_never_a_third
     let (store, _) = store().await;
     let c = chat("claim-unconfirmed-1");
     assert_eq!(
-        store
-            .claim(OnceStep::Message, &c, "first", terms(NOW))
-            .await
-            .ok(),
+        claim(&store, OnceStep::Message, &c, "first", NOW).await,
         Some(Claim::Claimed)
     );
     store
@@ -481,26 +483,17 @@ async fn an_unconfirmed_message_may_be_tried_once_more_at_once_and_never_a_third
         .await
         .expect("unconfirm");
     assert_eq!(
-        store
-            .claim(OnceStep::Message, &c, "second", terms(NOW + 1))
-            .await
-            .ok(),
+        claim(&store, OnceStep::Message, &c, "second", NOW + 1).await,
         Some(Claim::ClaimedAgain)
     );
     // while the second attempt runs, a duplicate waits
     assert_eq!(
-        store
-            .claim(OnceStep::Message, &c, "dup", terms(NOW + 1))
-            .await
-            .ok(),
+        claim(&store, OnceStep::Message, &c, "dup", NOW + 1).await,
         Some(Claim::InProgress)
     );
     // its own retried write is still its own
     assert_eq!(
-        store
-            .claim(OnceStep::Message, &c, "second", terms(NOW + 1))
-            .await
-            .ok(),
+        claim(&store, OnceStep::Message, &c, "second", NOW + 1).await,
         Some(Claim::ClaimedAgain)
     );
     store
@@ -508,10 +501,7 @@ async fn an_unconfirmed_message_may_be_tried_once_more_at_once_and_never_a_third
         .await
         .expect("unconfirm");
     assert_eq!(
-        store
-            .claim(OnceStep::Message, &c, "third", terms(NOW + 2))
-            .await
-            .ok(),
+        claim(&store, OnceStep::Message, &c, "third", NOW + 2).await,
         Some(Claim::OutOfAttempts)
     );
     // a refused second attempt is released without forgetting the first
@@ -525,10 +515,7 @@ async fn an_unconfirmed_message_may_be_tried_once_more_at_once_and_never_a_third
         .await
         .expect("unconfirm");
     assert_eq!(
-        store
-            .claim(OnceStep::Message, &d, "second", terms(NOW + 1))
-            .await
-            .ok(),
+        claim(&store, OnceStep::Message, &d, "second", NOW + 1).await,
         Some(Claim::ClaimedAgain)
     );
     store
@@ -536,18 +523,12 @@ async fn an_unconfirmed_message_may_be_tried_once_more_at_once_and_never_a_third
         .await
         .expect("release");
     assert_eq!(
-        store
-            .claim(OnceStep::Message, &d, "third", terms(NOW + 2))
-            .await
-            .ok(),
+        claim(&store, OnceStep::Message, &d, "third", NOW + 2).await,
         Some(Claim::OutOfAttempts)
     );
     // after the window (the first claim's), the chat starts afresh
     assert_eq!(
-        store
-            .claim(OnceStep::Message, &d, "later", terms(NOW + 901))
-            .await
-            .ok(),
+        claim(&store, OnceStep::Message, &d, "later", NOW + 901).await,
         Some(Claim::Claimed)
     );
 }
@@ -563,10 +544,7 @@ async fn a_handover_whose_lease_lapsed_is_taken_over_however_often() {
     for (i, id) in ["b", "c", "d"].into_iter().enumerate() {
         let now = NOW + 7 * (i as u64 + 1);
         assert_eq!(
-            store
-                .claim(OnceStep::Handover, &c, id, terms(now))
-                .await
-                .ok(),
+            claim(&store, OnceStep::Handover, &c, id, now).await,
             Some(Claim::ClaimedAgain),
             "{id}"
         );

@@ -26,14 +26,7 @@ fn permissions(function: &str) -> Vec<(String, String)> {
             .unwrap_or_else(|| panic!("{function}: every policy is written out as statements, not a SAM policy template: {policy:?}"));
         for statement in statements {
             assert_eq!(statement["Effect"].as_str(), Some("Allow"), "{function}");
-            let actions: Vec<String> = match &statement["Action"] {
-                Value::String(action) => vec![action.clone()],
-                Value::Sequence(actions) => actions
-                    .iter()
-                    .filter_map(|a| a.as_str().map(str::to_owned))
-                    .collect(),
-                other => panic!("{function}: unexpected Action {other:?}"),
-            };
+            let actions = statement_actions(function, statement);
             let resource = format!("{:?}", statement["Resource"]);
             assert!(
                 !resource.contains("\"*\""),
@@ -43,6 +36,18 @@ fn permissions(function: &str) -> Vec<(String, String)> {
         }
     }
     permissions
+}
+
+/// A policy statement's `Action`: one action or a list of them.
+fn statement_actions(function: &str, statement: &Value) -> Vec<String> {
+    match &statement["Action"] {
+        Value::String(action) => vec![action.clone()],
+        Value::Sequence(actions) => actions
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect(),
+        other => panic!("{function}: unexpected Action {other:?}"),
+    }
 }
 
 /// Every DynamoDB action of the function's policies with the item keys its statement's
@@ -56,14 +61,7 @@ fn table_permissions(function: &str) -> BTreeSet<(String, String)> {
         .expect("Policies")
     {
         for statement in policy["Statement"].as_sequence().expect("Statement") {
-            let actions: Vec<String> = match &statement["Action"] {
-                Value::String(action) => vec![action.clone()],
-                Value::Sequence(actions) => actions
-                    .iter()
-                    .filter_map(|a| a.as_str().map(str::to_owned))
-                    .collect(),
-                _ => vec![],
-            };
+            let actions = statement_actions(function, statement);
             if !actions.iter().any(|a| a.starts_with("dynamodb:")) {
                 continue;
             }

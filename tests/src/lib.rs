@@ -292,6 +292,74 @@ pub async fn counting_relay(
     .await
 }
 
+/// A relay to `upstream` (as [`counting_relay`]) that holds the answer to the first request whose
+/// bytes hold `marker` for `hold`, and counts the requests that hold it: an upstream that takes a
+/// request and answers it late (DynamoDB's answer to a write, past the SDK's attempt timeout).
+/// Returns its base URL and the count.
+pub async fn late_relay(
+    upstream: &str,
+    marker: &'static [u8],
+    hold: std::time::Duration,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let target = upstream
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let marked = Arc::new(AtomicUsize::new(0));
+    let held_once = Arc::new(AtomicBool::new(false));
+    let counted = Arc::clone(&marked);
+    let (url, _) = counting_server(move |inbound| {
+        let (target, marked, held_once) = (target.clone(), counted.clone(), held_once.clone());
+        async move {
+            let Ok(outbound) = tokio::net::TcpStream::connect(target).await else {
+                return;
+            };
+            let (mut from_client, mut to_client) = inbound.into_split();
+            let (mut from_server, mut to_server) = outbound.into_split();
+            // set while this connection's next answer is the one to hold
+            let hold_next = Arc::new(AtomicBool::new(false));
+            let hold_it = Arc::clone(&hold_next);
+            let requests = async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n) = from_client.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    if buf[..n].windows(marker.len()).any(|w| w == marker) {
+                        marked.fetch_add(1, Ordering::SeqCst);
+                        if !held_once.swap(true, Ordering::SeqCst) {
+                            hold_it.store(true, Ordering::SeqCst);
+                        }
+                    }
+                    if to_server.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            };
+            let answers = async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n) = from_server.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    if hold_next.swap(false, Ordering::SeqCst) {
+                        tokio::time::sleep(hold).await;
+                    }
+                    if to_client.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            };
+            tokio::join!(requests, answers);
+        }
+    })
+    .await;
+    (url, marked)
+}
+
 /// A loopback server that counts the connections it accepts and hands each to `serve`; returns
 /// its base URL and the count. It runs until the test's runtime ends.
 async fn counting_server<S, F>(serve: S) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>)
