@@ -18,7 +18,7 @@ fi
 export PATH="$LOCAL/cargo/bin:$PATH"
 
 # seed: each fixture's body, behind the selector byte for application/json
-mkdir -p fuzz/corpus/request_body fuzz/corpus/field_values
+mkdir -p fuzz/corpus/request_body fuzz/corpus/field_values fuzz/corpus/paragraphs
 python3 - <<'PY'
 import glob, json, os
 for path in glob.glob("events/*.json"):
@@ -28,6 +28,7 @@ for path in glob.glob("events/*.json"):
     for key, value in (json.loads(body) if body.startswith("{") else {}).items():
         if isinstance(value, str):
             open(f"fuzz/corpus/field_values/{name}-{key}", "wb").write(value.encode())
+            open(f"fuzz/corpus/paragraphs/{name}-{key}", "wb").write(value.encode())
 PY
 
 # the targets' build first, with cargo's own progress on the terminal: cold, on nightly with
@@ -35,7 +36,7 @@ PY
 log "building the fuzz targets (nightly, AddressSanitizer; cold: about 10 minutes)"
 cargo +nightly fuzz build
 
-for target in request_body field_values; do
+for target in request_body field_values paragraphs; do
   log "fuzzing $target for ${seconds}s"
   if ! cargo +nightly fuzz run "$target" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       >"$LOCAL/fuzz-$target.log" 2>&1; then
