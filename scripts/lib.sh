@@ -118,10 +118,13 @@ check_loopback_only() {
   local pids group exposed
   pids=$(for group in "$@"; do pgrep -g "$group" 2>/dev/null || true; done | sort -u | paste -sd'|')
   [ -n "$pids" ] || die "no process of the stack is running"
-  exposed=$(ss -ltnupH 2>/dev/null | grep -E "pid=($pids)," | awk '{print $5}' \
-    | grep -vE '^(127\.[0-9.]+|\[::1\]|\[::ffff:127\.[0-9.]+\]):[0-9]+$' || true)
+  local listening
+  listening=$(ss -ltnupH 2>/dev/null | grep -E "pid=($pids)," | awk '{print $5}' | sort -u || true)
+  # a check that saw no socket proved nothing: the stack listens, so ss must show it
+  [ -n "$listening" ] || die "ss shows no listening socket of the stack's processes: the loopback check inspected nothing"
+  exposed=$(echo "$listening" | grep -vE '^(127\.[0-9.]+|\[::1\]|\[::ffff:127\.[0-9.]+\]):[0-9]+$' || true)
   [ -z "$exposed" ] || die "the local stack listens beyond loopback: $(echo $exposed)"
-  log "the local stack listens on loopback only: $(ss -ltnupH | grep -E "pid=($pids)," | awk '{print $5}' | sort -u | paste -sd' ')"
+  log "the local stack listens on loopback only: $(echo $listening)"
 }
 
 # The SDK settings every local process uses: DynamoDB Local at port $1, a region, dummy

@@ -34,10 +34,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if ! ensure_docker; then
-  echo "sam local: skipped: no Docker engine can run on this machine (see the line above)"
-  # CI runs on machines that can run one: there, a skip is a failure, never a silent pass
-  [ -z "${CI:-}" ] || exit 1
-  exit 0
+  # a skip is never a silent pass: only an explicit SAM_LOCAL=skip turns this into one, and
+  # `make test` then names the skip in its summary line
+  if [ "${SAM_LOCAL:-}" = skip ]; then
+    echo "sam local: skipped (SAM_LOCAL=skip): no Docker engine can run on this machine (see the line above)"
+    exit 0
+  fi
+  die "sam local: no Docker engine can run on this machine (see the line above); to run the other stages without it: SAM_LOCAL=skip make test"
 fi
 ensure_arm64_emulation || die "arm64 emulation (qemu-user-static, binfmt_misc) could not be set up"
 BASE_IMAGE=$(lambda_base_image) || die "no Lambda base image could be had"

@@ -318,8 +318,7 @@ async fn a_failing_source_is_answered_from_memory_and_then_not_asked_at_all() {
         );
         assert_eq!(requests().await, asked);
     }
-    // open: not asked; the stale answer for this webstore
-    let started = Instant::now();
+    // open: not asked (the count proves it; no clock needed); the stale answer for this webstore
     assert_eq!(
         call(&app, &event("availability")).await,
         (200, online.clone())
@@ -335,11 +334,6 @@ async fn a_failing_source_is_answered_from_memory_and_then_not_asked_at_all() {
         )
     );
     assert_eq!(requests().await, 5);
-    assert!(
-        started.elapsed() < Duration::from_millis(500),
-        "took {:?}",
-        started.elapsed()
-    );
 }
 
 #[tokio::test]

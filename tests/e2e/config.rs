@@ -37,7 +37,7 @@ async fn callout_tokens_and_product_token_come_from_ssm_securestrings() {
     let ssm = MockServer::start().await;
     let tokens = "ssm-token-aaaaaaaaaaaa,ssm-token-bbbbbbbbbbbb";
     serve_parameter(&ssm, "/handover/callout-tokens", tokens, 2).await;
-    serve_parameter(&ssm, "/handover/product-token", "pt-from-ssm", 1).await;
+    serve_parameter(&ssm, "/handover/product-token", "pt-from-ssm", 2).await;
     let chat_log_key = "ssm-chat-log-key-0123456789abcdef01";
     serve_parameter(&ssm, "/handover/chat-log-key", chat_log_key, 1).await;
     let sdk = sdk_at(&ssm.uri()).await;
@@ -50,6 +50,36 @@ async fn callout_tokens_and_product_token_come_from_ssm_securestrings() {
         ("CHAT_LOG_KEY_PARAM", "/handover/chat-log-key"),
     ]);
     assert!(handover::App::from_env(&environment, &sdk).await.is_ok());
+    // the product token read from SSM is the one CM.com receives in X-Cm-Producttoken
+    let cm = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header("x-cm-producttoken", "pt-from-ssm"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&cm)
+        .await;
+    let routing = shared::cm::routing::RoutingControl::new(
+        shared::tls::http_client(std::time::Duration::from_secs(1)).expect("client"),
+        shared::config::outbound_url("test", &cm.uri()).expect("loopback url"),
+        "link".into(),
+        std::sync::Arc::new(
+            shared::cm::product_token(&environment, &sdk)
+                .await
+                .expect("read from SSM"),
+        ),
+    );
+    let chat = shared::validate::ChatId::parse("chat-1").expect("a chat id");
+    let body = shared::wire::RoutingMutationRequest {
+        chat_id: chat.as_str().to_owned(),
+        mutations: vec![],
+        context: Default::default(),
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+    assert_eq!(
+        routing.request_mutations(&chat, &body, deadline).await,
+        Ok(())
+    );
+    cm.verify().await;
     // the tokens read from SSM are the ones accepted
     let availability_env = Env::from_pairs([("CALLOUT_TOKEN_PARAM", "/handover/callout-tokens")]);
     let app = availability::App::from_env(&availability_env, &sdk)

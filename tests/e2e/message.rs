@@ -463,8 +463,9 @@ async fn every_fault_at_the_mail_service_is_a_status_within_the_budget() {
         let answer = call(&app, json!({"chatId": chat})).await;
         let took = started.elapsed();
         assert_eq!(answer, failed, "SES {status} after {delay} ms");
+        // cut at the budget, not after SES's 10 s
         assert!(
-            took < Duration::from_millis(BUDGET_MS + 500),
+            took < Duration::from_millis(BUDGET_MS) + e2e::SCHEDULING_MARGIN,
             "SES {status}: {took:?}"
         );
         // the retry sends again at once, whatever the first attempt's outcome
@@ -533,7 +534,7 @@ async fn every_fault_at_the_mail_service_is_a_status_within_the_budget() {
         call(&closed_app, json!({"chatId": "chat-fault-closed"})).await,
         unreachable
     );
-    assert!(started.elapsed() < Duration::from_millis(BUDGET_MS));
+    assert!(started.elapsed() < Duration::from_millis(BUDGET_MS) + e2e::SCHEDULING_MARGIN);
     assert_eq!(
         call(&closed_app, json!({"chatId": "chat-fault-closed"})).await,
         unreachable

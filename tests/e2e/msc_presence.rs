@@ -161,8 +161,9 @@ async fn a_hanging_presence_api_is_answered_offline_within_the_budget() {
     let answer = call(&app, &event("availability")).await;
     let took = started.elapsed();
     assert_eq!(answer, (200, verdict("offline", "upstream_unavailable")));
+    // cut at the 800 ms budget, not after the 30 s hang
     assert!(
-        took < Duration::from_millis(900),
+        took < Duration::from_millis(800) + e2e::SCHEDULING_MARGIN,
         "took {took:?} with an 800 ms budget"
     );
 }

@@ -1006,7 +1006,8 @@ fn check_named(
                 [
                     "FUNCTION:AvailabilityFunction",
                     "FUNCTION:IntakeFunction",
-                    "FUNCTION:HandoverFunction"
+                    "FUNCTION:HandoverFunction",
+                    "FUNCTION:MessageFunction"
                 ]
                 .contains(&function.as_str()),
                 "{metric:?}"
@@ -1105,7 +1106,13 @@ fn the_dashboard_and_the_alarms_name_only_metrics_the_functions_emit() {
     let unshown: Vec<_> = emitted.difference(&seen).collect();
     assert!(unshown.is_empty(), "not on the dashboard: {unshown:?}");
 
-    // the alarms
+    // the alarms, with a mailbox (so that every `!If` entry is there, and checked)
+    let mailbox = [
+        ("MessageFromIdentity", "shop.example"),
+        ("MessageFrom", "chat@shop.example"),
+        ("MessageTo", "support@shop.example"),
+    ];
+    let mut alarmed = BTreeSet::new();
     let mut alarms = 0;
     for (_, resource) in template["Resources"].as_mapping().expect("Resources") {
         if resource["Type"].as_str() != Some("AWS::CloudWatch::Alarm") {
@@ -1126,10 +1133,16 @@ fn the_dashboard_and_the_alarms_name_only_metrics_the_functions_emit() {
                 name.to_owned(),
                 dimensions(&alarm["Dimensions"]),
             );
-            check_named(&metric, &emitted, &mut BTreeSet::new());
+            check_named(&metric, &emitted, &mut alarmed);
         } else {
             for query in alarm["Metrics"].as_sequence().expect("Metrics") {
+                // an `!If` entry is checked as the stack with a mailbox has it
+                let Some(query) = evaluate(&template, &mailbox, query) else {
+                    continue;
+                };
                 let Some(stat) = query.get("MetricStat") else {
+                    // an expression over the others (checked by the sum test)
+                    assert!(query.get("Expression").is_some(), "{query:?}");
                     continue;
                 };
                 let metric = &stat["Metric"];
@@ -1140,12 +1153,24 @@ fn the_dashboard_and_the_alarms_name_only_metrics_the_functions_emit() {
                         dimensions(&metric["Dimensions"]),
                     ),
                     &emitted,
-                    &mut BTreeSet::new(),
+                    &mut alarmed,
                 );
             }
         }
     }
     assert_eq!(alarms, 5);
+    // the message function's entries among them, those behind `!If` too
+    for watched in [
+        ("message", "RefusedUnauthorized"),
+        ("message", "MessageFailed"),
+        ("message", "MessageLimitReached"),
+        ("handover", "HandoverFailed"),
+    ] {
+        assert!(
+            alarmed.contains(&(watched.0.to_owned(), watched.1.to_owned())),
+            "no alarm checked {watched:?}: {alarmed:?}"
+        );
+    }
 }
 
 /// The policy docs/deploy.md gives the person deploying: every kind of resource the template

@@ -39,7 +39,7 @@ async fn a_store_that_cannot_be_reached_costs_at_most_the_limit() {
     let warmed = warm_up("dynamodb", LIMIT, store.warm_up()).await;
     let elapsed = started.elapsed();
     assert!(!warmed);
-    assert!(elapsed < LIMIT + Duration::from_millis(200), "{elapsed:?}");
+    assert!(elapsed < LIMIT + e2e::SCHEDULING_MARGIN, "{elapsed:?}");
 }
 
 #[tokio::test]
@@ -150,8 +150,10 @@ async fn an_upstream_that_never_answers_costs_the_limit_and_no_failure() {
     let elapsed = started.elapsed();
     silent.abort();
     assert!(!warmed);
+    // the timer never fires early, so the lower bound is exact; the silent server would hold
+    // the call forever, so any upper bound shows the limit cut it
     assert!(
-        elapsed >= LIMIT && elapsed < LIMIT + Duration::from_millis(200),
+        elapsed >= LIMIT && elapsed < LIMIT + e2e::SCHEDULING_MARGIN,
         "{elapsed:?}"
     );
 }

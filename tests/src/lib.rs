@@ -382,6 +382,13 @@ where
     (url, connections)
 }
 
+/// What a loaded machine may add to a bounded wait: these tests share two cores with DynamoDB
+/// Local, the SES server and each other, and a wall-clock bound tighter than the scheduler's
+/// worst hiccup fails for the machine's sake, not the code's. A bound is the limit under test
+/// plus this margin: still far below the hang it guards against (the faults hang 10 to 60 s, the
+/// silent servers forever). What must hold exactly is asserted on counts, not on time.
+pub const SCHEDULING_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A loopback URL on which nothing listens.
 pub fn closed_port_url() -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
