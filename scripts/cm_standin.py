@@ -127,10 +127,12 @@ class Handler(BaseHTTPRequestHandler):
     def presence(self, query):
         """MSC's presence API: plain text Online/Offline for the key, channel and referrer."""
         state = self.state
-        params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+        # every parameter as sent, a repeated one twice: a check of "exactly these" must see it
+        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+        params = dict(pairs)
         apikey, channel, referrer = params.get("apikey"), params.get("Channel"), params.get("referrer")
         seen = {"Channel": channel, "referrer": referrer, "apikeyMatched": apikey == state.msc_api_key,
-                "parameters": sorted(params)}
+                "parameters": sorted(name for name, _ in pairs)}
         if not apikey or not channel:
             answer = (HTTPStatus.BAD_REQUEST, "apikey and Channel are required")
         elif channel not in MSC_CHANNELS:

@@ -538,43 +538,59 @@ async fn bad_requests_get_their_4xx_and_touch_neither_store_nor_upstream() {
 
 #[tokio::test]
 async fn duplicates_from_many_processes_make_one_upstream_call() {
+    use std::io::{BufRead, BufReader, Write};
     let s = setup(&[]).await;
+    // the winner's call takes 2 s: every other process, started at the barrier, must find its
+    // claim live (`pending`), which only an overlapping call can
     routing_answers(
         &s.cm,
-        ResponseTemplate::new(200).set_delay(Duration::from_millis(500)),
+        ResponseTemplate::new(200).set_delay(Duration::from_millis(2000)),
     )
     .await;
     let event_file =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/handover.json");
-    let start_at = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after the epoch")
-        .as_millis() as u64
-        + 2500;
     let base = s.cm.uri();
     let processes: Vec<std::process::Child> = (0..8)
         .map(|_| {
             std::process::Command::new(env!("CARGO_BIN_EXE_handover-once"))
                 .arg(&event_file)
-                .env("START_AT_MS", start_at.to_string())
                 .env("CALLOUT_TOKENS", e2e::TOKEN)
                 .env("TABLE_NAME", &s.table)
                 .env("CM_API_BASE_URL", &base)
                 .env("CM_TECHNICAL_LINK_ID", TECHNICAL_LINK_ID)
                 .env("CM_ROUTING_MUTATIONS", MUTATIONS)
                 .env("CM_PRODUCT_TOKEN", PRODUCT_TOKEN)
+                .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::piped())
                 .spawn()
                 .expect("start handover-once")
         })
         .collect();
     let answers: Vec<Value> = tokio::task::spawn_blocking(move || {
-        processes
+        // the barrier: each process says it is ready (initialised, event read) before any starts
+        let mut running = Vec::new();
+        for mut process in processes {
+            let mut stdout = BufReader::new(process.stdout.take().expect("piped"));
+            let mut line = String::new();
+            stdout.read_line(&mut line).expect("a line");
+            assert_eq!(line.trim(), "ready", "each process reached the barrier");
+            running.push((process, stdout));
+        }
+        for (process, _) in &mut running {
+            let stdin = process.stdin.as_mut().expect("piped");
+            stdin.write_all(b"go\n").expect("go");
+            stdin.flush().expect("go");
+        }
+        running
             .into_iter()
-            .map(|p| {
-                let output = p.wait_with_output().expect("handover-once ran");
-                assert!(output.status.success(), "handover-once failed");
-                serde_json::from_slice(&output.stdout).expect("a JSON answer")
+            .map(|(mut process, mut stdout)| {
+                let mut answer = String::new();
+                stdout.read_line(&mut answer).expect("an answer");
+                assert!(
+                    process.wait().expect("ran").success(),
+                    "handover-once failed"
+                );
+                serde_json::from_str(&answer).expect("a JSON answer")
             })
             .collect()
     })
@@ -584,13 +600,11 @@ async fn duplicates_from_many_processes_make_one_upstream_call() {
         .iter()
         .filter(|a| **a == json!({"handoverStatus": "success"}))
         .count();
-    let duplicates = answers
+    // overlap, proven: each duplicate found the winner's claim while its call was under way
+    let overlapping = answers
         .iter()
-        .filter(|a| {
-            **a == json!({"handoverStatus": "pending", "reason": "handover_in_progress"})
-                || **a == json!({"handoverStatus": "success", "reason": "already_handed_over"})
-        })
+        .filter(|a| **a == json!({"handoverStatus": "pending", "reason": "handover_in_progress"}))
         .count();
-    assert_eq!((handed_over, duplicates), (1, 7), "{answers:?}");
+    assert_eq!((handed_over, overlapping), (1, 7), "{answers:?}");
     assert_eq!(received(&s.cm).await, 1);
 }

@@ -575,6 +575,8 @@ async fn the_api_key_and_a_url_token_reach_no_log_line_or_response_on_any_path()
     // one bridge per process (a second init, under `cargo test`, finds it there already)
     let _ = tracing_log::LogTracer::init_with_filter(tracing_log::log::LevelFilter::Trace);
     tracing::trace!("capture works");
+    // and a `log` record reaches the capture: the bridge is there, whoever installed it
+    tracing_log::log::trace!("log bridge works");
 
     let server = MockServer::start().await;
     let answers: Vec<(&str, ResponseTemplate)> = vec![
@@ -650,6 +652,10 @@ async fn the_api_key_and_a_url_token_reach_no_log_line_or_response_on_any_path()
 
     let logs = captured.text();
     assert!(logs.contains("capture works"), "the capture works");
+    assert!(
+        logs.contains("log bridge works"),
+        "`log` records are captured"
+    );
     assert!(
         logs.contains("presence source failed"),
         "the failure paths were logged: {logs}"

@@ -1,22 +1,18 @@
 //! One handover invocation in a process of its own, for the multi-process race test: builds the
-//! handover app from the environment as the Lambda binary does, waits until `START_AT_MS`
-//! (epoch milliseconds) so that every process calls at the same moment, hands over the API
-//! Gateway event in the file named by its argument, and prints the response body.
+//! handover app from the environment as the Lambda binary does, reads the API Gateway event in
+//! the file named by its argument, then prints `ready` and waits for a line on stdin (the
+//! test's barrier: it sends that line to every process once all are ready, so none starts
+//! late), hands the event over and prints the response body.
 
+use std::io::{BufRead, Write};
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use shared::config::Env;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let (Some(event_file), Some(start_at)) = (
-        std::env::args().nth(1),
-        std::env::var("START_AT_MS")
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok()),
-    ) else {
-        eprintln!("usage: START_AT_MS=<epoch ms> handover-once <event.json>");
+    let Some(event_file) = std::env::args().nth(1) else {
+        eprintln!("usage: handover-once <event.json> (then a line on stdin starts it)");
         return ExitCode::from(2);
     };
     let sdk = match shared::aws::sdk_config().await {
@@ -44,11 +40,15 @@ async fn main() -> ExitCode {
         eprintln!("{event_file}: not an API Gateway event");
         return ExitCode::FAILURE;
     };
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default();
-    tokio::time::sleep(Duration::from_millis(start_at.saturating_sub(now_ms))).await;
+    // the barrier: ready, and wait for the word to go
+    println!("ready");
+    if std::io::stdout().flush().is_err() {
+        return ExitCode::FAILURE;
+    }
+    let mut go = String::new();
+    if std::io::stdin().lock().read_line(&mut go).is_err() {
+        return ExitCode::FAILURE;
+    }
     let Ok(response) = handover::handle(&app, request).await;
     let body: &[u8] = response.body().as_ref();
     println!("{}", String::from_utf8_lossy(body));
