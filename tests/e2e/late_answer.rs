@@ -124,3 +124,38 @@ async fn a_claim_answered_late_still_sends_the_message_once() {
     );
     assert_eq!(e2e::ses_emails_replying_to(&reply_to).await.len(), 1);
 }
+
+/// A DynamoDB that takes the connection and never answers: each attempt ends after 0.8 s, the
+/// operation after 2 s (`shared::aws::OPERATION_TIMEOUT`), and the dialog hears
+/// `store_unavailable`, with nothing sent to CM.com.
+#[tokio::test]
+async fn a_hanging_dynamodb_is_store_unavailable_within_the_operation_timeout() {
+    let (silent, connections) = e2e::silent_server().await;
+    let cm = MockServer::start().await;
+    let app = handover::App::from_env(
+        &e2e::handover_env("any-table", &cm.uri(), &[("WARM_UP_MS", "0")]),
+        &sdk_at(&silent).await,
+    )
+    .await
+    .expect("valid configuration");
+    let started = std::time::Instant::now();
+    let response = handover::handle(&app, request(&event("handover")))
+        .await
+        .expect("infallible");
+    let took = started.elapsed();
+    assert_eq!(
+        conforming("post", "/handover", &response),
+        (
+            200,
+            json!({"handoverStatus": "failed", "reason": "store_unavailable"})
+        )
+    );
+    // at least one attempt timed out and was tried again (the timer never fires early)
+    assert!(connections.load(Ordering::SeqCst) >= 3, "{connections:?}");
+    assert!(took >= Duration::from_millis(800), "{took:?}");
+    assert!(
+        took < shared::aws::OPERATION_TIMEOUT + e2e::SCHEDULING_MARGIN,
+        "{took:?}"
+    );
+    assert_eq!(cm.received_requests().await.map_or(0, |r| r.len()), 0);
+}

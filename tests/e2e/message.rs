@@ -771,3 +771,34 @@ async fn addresses_that_map_to_something_else_are_refused_at_intake() {
         Ok("eve@shop.example")
     );
 }
+
+/// A request without the callout token is refused before any I/O: neither the table nor the
+/// mail service sees a connection (both are servers that count them here).
+#[tokio::test]
+async fn a_wrong_token_is_refused_before_the_table_or_the_mail_service_is_touched() {
+    let (silent, connections) = e2e::silent_server().await;
+    let app = App::from_env(
+        &e2e::env(&[
+            ("TABLE_NAME", "any-table"),
+            ("MESSAGE_FROM", FROM),
+            ("MESSAGE_TO", TO),
+        ]),
+        &sdk_at(&silent).await,
+    )
+    .await
+    .expect("valid configuration");
+    for token in [None, Some("not-the-callout-token-0000")] {
+        let event = e2e::with_header(
+            event_with_body("message", json!({"chatId": CHAT})),
+            "x-callout-token",
+            token,
+        );
+        let response = handle(&app, request(&event)).await.expect("infallible");
+        assert_eq!(
+            conforming("post", "/message", &response).0,
+            401,
+            "{token:?}"
+        );
+    }
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0);
+}

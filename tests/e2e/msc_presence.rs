@@ -680,3 +680,50 @@ async fn the_api_key_and_a_url_token_reach_no_log_line_or_response_on_any_path()
     assert!(leaks.is_empty(), "secrets leaked: {leaks:#?}");
     assert_eq!(responses.len(), 3 * answers.len() * 4);
 }
+
+/// MSC's presence API (the production default) failing every way a server can: each answered
+/// `offline`/`upstream_unavailable` within the budget, asked again only where a retry is safe
+/// and useful (502-504, could not connect), never after a 429 or a 500.
+#[tokio::test]
+async fn every_fault_of_msc_presence_is_offline_within_the_budget() {
+    let unavailable = (200, verdict("offline", "upstream_unavailable"));
+    let budget = Duration::from_millis(800) + e2e::SCHEDULING_MARGIN;
+    for (status, asked) in [(500, 1..=1), (503, 2..=3), (429, 1..=1)] {
+        let server = presence_answers(ResponseTemplate::new(status)).await;
+        let app = msc_app(&server.uri(), &[]).await;
+        let started = Instant::now();
+        assert_eq!(
+            call(&app, &event("availability")).await,
+            unavailable,
+            "{status}"
+        );
+        assert!(
+            started.elapsed() < budget,
+            "{status}: {:?}",
+            started.elapsed()
+        );
+        let requests = queries(&server).await.len();
+        assert!(
+            asked.contains(&requests),
+            "{status}: asked {requests} times"
+        );
+    }
+    let (reset, connections) = e2e::counting_resetting_server().await;
+    let closed = e2e::closed_port_url();
+    for base in [reset, closed] {
+        let app = msc_app(&base, &[]).await;
+        let started = Instant::now();
+        assert_eq!(
+            call(&app, &event("availability")).await,
+            unavailable,
+            "{base}"
+        );
+        assert!(
+            started.elapsed() < budget,
+            "{base}: {:?}",
+            started.elapsed()
+        );
+    }
+    // the reset came after the request was sent: not asked again (it may have been taken)
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

@@ -360,6 +360,16 @@ pub async fn late_relay(
     (url, marked)
 }
 
+/// A loopback server that accepts connections, reads nothing and answers nothing, holding each
+/// open (a service that hangs); returns its base URL and how many connections it accepted.
+pub async fn silent_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    counting_server(|stream| async move {
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        drop(stream);
+    })
+    .await
+}
+
 /// A loopback server that counts the connections it accepts and hands each to `serve`; returns
 /// its base URL and the count. It runs until the test's runtime ends.
 async fn counting_server<S, F>(serve: S) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>)
