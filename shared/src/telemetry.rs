@@ -20,7 +20,7 @@ use crate::secret::Secret;
 use crate::validate::ChatId;
 
 /// The crates whose log lines we write ourselves, and so know to be free of personal data.
-const OWN_CRATES: [&str; 4] = ["availability", "intake", "handover", "shared"];
+const OWN_CRATES: [&str; 5] = ["availability", "intake", "handover", "message", "shared"];
 
 /// The filter for a configured level: ours at `configured`, the runtime at most DEBUG (its
 /// TRACE lines hold raw events), everything else at most INFO.

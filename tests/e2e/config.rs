@@ -39,7 +39,7 @@ async fn callout_tokens_and_product_token_come_from_ssm_securestrings() {
     serve_parameter(&ssm, "/handover/callout-tokens", tokens, 2).await;
     serve_parameter(&ssm, "/handover/product-token", "pt-from-ssm", 2).await;
     let chat_log_key = "ssm-chat-log-key-0123456789abcdef01";
-    serve_parameter(&ssm, "/handover/chat-log-key", chat_log_key, 1).await;
+    serve_parameter(&ssm, "/handover/chat-log-key", chat_log_key, 2).await;
     let sdk = sdk_at(&ssm.uri()).await;
     let environment = Env::from_pairs([
         ("CALLOUT_TOKEN_PARAM", "/handover/callout-tokens"),
@@ -80,6 +80,16 @@ async fn callout_tokens_and_product_token_come_from_ssm_securestrings() {
         Ok(())
     );
     cm.verify().await;
+    // and the chat-log key read from SSM is the one the tags are made with
+    let tagger = shared::telemetry::chat_tagger(&environment, &sdk)
+        .await
+        .expect("read from SSM");
+    let expected = shared::telemetry::ChatTagger::with_key(&shared::secret::Secret::new(
+        chat_log_key.to_owned(),
+    ))
+    .expect("a key");
+    assert!(tagger.tag(&chat).is_some());
+    assert_eq!(tagger.tag(&chat), expected.tag(&chat));
     // the tokens read from SSM are the ones accepted
     let availability_env = Env::from_pairs([("CALLOUT_TOKEN_PARAM", "/handover/callout-tokens")]);
     let app = availability::App::from_env(&availability_env, &sdk)

@@ -326,8 +326,11 @@ async fn twenty_concurrent_calls_for_one_chat_send_exactly_one_e_mail() {
 }
 
 #[tokio::test]
-async fn no_name_address_or_message_reaches_the_logs_at_trace() {
+async fn no_name_address_phone_message_chat_or_token_reaches_the_logs_at_trace() {
     const NAME: &str = "Sentinelname Qwertzuiop";
+    const PHONE: &str = "+31 6 1357 9246";
+    const CHAT_ID: &str = "chat-Sentinelchatid-6";
+    const CHAT_NO_EMAIL: &str = "chat-Sentinelchatid-6-no-email";
     const QUESTION: &str = "Sentinelquestion about a parcel";
     const MESSAGE: &str = "Sentinelmessage please call back";
     let (captured, _guard) = e2e::CapturedLogs::at_trace();
@@ -335,28 +338,59 @@ async fn no_name_address_or_message_reaches_the_logs_at_trace() {
     let s = setup().await;
     store_intake(
         &s,
-        "chat-msg6",
-        json!({"name": NAME, "email": email, "question": QUESTION}),
+        CHAT_ID,
+        json!({"name": NAME, "email": email, "phone": PHONE, "question": QUESTION}),
     )
     .await;
-    store_intake(&s, "chat-msg6-no-email", json!({"name": NAME})).await;
-    let sent = call(&s.app, json!({"chatId": "chat-msg6", "message": MESSAGE})).await;
+    store_intake(&s, CHAT_NO_EMAIL, json!({"name": NAME})).await;
+    let sent = call(&s.app, json!({"chatId": CHAT_ID, "message": MESSAGE})).await;
     assert_eq!(sent, (200, json!({"messageStatus": "sent"})));
-    let again = call(&s.app, json!({"chatId": "chat-msg6"})).await;
+    let again = call(&s.app, json!({"chatId": CHAT_ID})).await;
     assert_eq!(again.1["reason"], "already_sent");
-    let missing = call(
-        &s.app,
-        json!({"chatId": "chat-msg6-no-email", "message": MESSAGE}),
-    )
-    .await;
+    let missing = call(&s.app, json!({"chatId": CHAT_NO_EMAIL, "message": MESSAGE})).await;
     assert_eq!(missing.1["reason"], "missing_email");
     let refused = call(
         &s.app,
-        json!({"chatId": "chat-msg6", "message": MESSAGE, "x": email}),
+        json!({"chatId": CHAT_ID, "message": MESSAGE, "x": email}),
     )
     .await;
     assert_eq!(refused.0, 400);
     assert_eq!(received(email).await.len(), 1);
+    // and the failure paths: SES refusing, failing, hanging past the budget and resetting
+    let ses = MockServer::start().await;
+    for (n, answer) in [
+        ses_error(400),
+        ses_error(500),
+        ses_accepted().set_delay(Duration::from_secs(10)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        ses.reset().await;
+        Mock::given(method("POST"))
+            .respond_with(answer)
+            .mount(&ses)
+            .await;
+        let chat = format!("{CHAT_ID}-fault-{n}");
+        store_intake(
+            &s,
+            &chat,
+            json!({"name": NAME, "email": email, "phone": PHONE, "question": QUESTION}),
+        )
+        .await;
+        let app = sending_to(&s, &ses.uri()).await;
+        let failed = call(&app, json!({"chatId": chat, "message": MESSAGE})).await;
+        assert_eq!(failed.1["messageStatus"], "failed", "{failed:?}");
+    }
+    let (reset, _) = counting_resetting_server().await;
+    let chat = format!("{CHAT_ID}-reset");
+    store_intake(&s, &chat, json!({"email": email, "phone": PHONE})).await;
+    let failed = call(
+        &sending_to(&s, &reset).await,
+        json!({"chatId": chat, "message": MESSAGE}),
+    )
+    .await;
+    assert_eq!(failed.1["reason"], "outcome_unknown");
 
     let logs = captured.text();
     assert!(logs.contains("message answered"), "{logs}");
@@ -364,9 +398,17 @@ async fn no_name_address_or_message_reaches_the_logs_at_trace() {
         logs.contains("e-mail accepted by the mail service"),
         "{logs}"
     );
+    assert!(
+        logs.contains("outcome unknown"),
+        "the failure paths were logged: {logs}"
+    );
     for sentinel in [
         NAME,
         "Sentinelname",
+        PHONE,
+        "1357 9246",
+        "Sentinelchatid",
+        e2e::TOKEN,
         email,
         "sentinel.replyto",
         QUESTION,
