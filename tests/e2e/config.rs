@@ -325,3 +325,68 @@ async fn opening_hours_come_from_an_ssm_parameter_and_a_bad_one_is_named() {
         )
     );
 }
+
+/// SSM answering slowly during a refresh: the request that found the refresh due waits at most
+/// 500 ms and is answered with the last good tokens, and the requests after it do not ask SSM
+/// again (the next try comes after the back-off, not on every request).
+#[tokio::test]
+async fn a_slow_ssm_holds_one_request_briefly_and_is_not_asked_on_every_request() {
+    let old = "old-callout-token-cccccccc";
+    let ssm = MockServer::start().await;
+    let parameter = |value: &str| {
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/x-amz-json-1.1")
+            .set_body_json(
+                json!({"Parameter": {"Name": "/tokens", "Type": "SecureString", "Value": value}}),
+            )
+    };
+    let get_parameter =
+        || Mock::given(method("POST")).and(header("x-amz-target", "AmazonSSM.GetParameter"));
+    get_parameter()
+        .respond_with(parameter(old))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&ssm)
+        .await;
+    get_parameter()
+        .respond_with(
+            parameter("new-callout-token-dddddddd").set_delay(std::time::Duration::from_secs(10)),
+        )
+        .with_priority(2)
+        .mount(&ssm)
+        .await;
+    let environment = Env::from_pairs([
+        ("CALLOUT_TOKEN_PARAM", "/tokens"),
+        ("SECRETS_REFRESH_SECONDS", "1"),
+    ]);
+    let app = availability::App::from_env(&environment, &sdk_at(&ssm.uri()).await)
+        .await
+        .expect("config");
+    let status = |token: &'static str| {
+        let app = &app;
+        async move {
+            let event =
+                e2e::with_header(e2e::event("availability"), "x-callout-token", Some(token));
+            availability::handle(app, e2e::request(&event))
+                .await
+                .expect("infallible")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status(old).await, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let started = std::time::Instant::now();
+    assert_eq!(status(old).await, 200, "the last good list stays in use");
+    let took = started.elapsed();
+    // held by the 500 ms refresh limit, not by SSM's 10 s
+    assert!(
+        took < std::time::Duration::from_millis(500) + e2e::SCHEDULING_MARGIN,
+        "{took:?}"
+    );
+    assert!(took >= std::time::Duration::from_millis(500), "{took:?}");
+    for _ in 0..5 {
+        assert_eq!(status(old).await, 200);
+    }
+    assert_eq!(ssm.received_requests().await.map_or(0, |r| r.len()), 2);
+}
