@@ -22,6 +22,42 @@ async fn serve_parameter(ssm: &MockServer, name: &str, value: &str, times: u64) 
         .await;
 }
 
+/// SSM's answer to GetParameter for `/tokens`: the decrypted `value`.
+fn tokens_parameter(value: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "application/x-amz-json-1.1")
+        .set_body_json(
+            json!({"Parameter": {"Name": "/tokens", "Type": "SecureString", "Value": value}}),
+        )
+}
+
+/// Any SSM GetParameter request.
+fn get_parameter() -> wiremock::MockBuilder {
+    Mock::given(method("POST")).and(header("x-amz-target", "AmazonSSM.GetParameter"))
+}
+
+/// An availability app whose callout tokens come from SSM at `ssm` (`/tokens`), refreshed every
+/// second.
+async fn refreshing_app(ssm: &MockServer) -> availability::App {
+    let environment = Env::from_pairs([
+        ("CALLOUT_TOKEN_PARAM", "/tokens"),
+        ("SECRETS_REFRESH_SECONDS", "1"),
+    ]);
+    availability::App::from_env(&environment, &sdk_at(&ssm.uri()).await)
+        .await
+        .expect("config")
+}
+
+/// The status availability answers a request carrying `token`.
+async fn status(app: &availability::App, token: &str) -> u16 {
+    let event = e2e::with_header(e2e::event("availability"), "x-callout-token", Some(token));
+    availability::handle(app, e2e::request(&event))
+        .await
+        .expect("infallible")
+        .status()
+        .as_u16()
+}
+
 fn handover_env(extra: &[(&str, &str)]) -> Env {
     let mut pairs = vec![
         ("TABLE_NAME", "t"),
@@ -221,17 +257,8 @@ async fn a_rotated_token_reaches_running_functions_and_a_failed_refresh_keeps_th
     let new = "new-callout-token-bbbbbbbb";
     let ssm = MockServer::start().await;
     // first the old list; then one failed read; then the new list (priorities make the order)
-    let parameter = |value: &str| {
-        ResponseTemplate::new(200)
-            .insert_header("content-type", "application/x-amz-json-1.1")
-            .set_body_json(
-                json!({"Parameter": {"Name": "/tokens", "Type": "SecureString", "Value": value}}),
-            )
-    };
-    let get_parameter =
-        || Mock::given(method("POST")).and(header("x-amz-target", "AmazonSSM.GetParameter"));
     get_parameter()
-        .respond_with(parameter(old))
+        .respond_with(tokens_parameter(old))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&ssm)
@@ -249,36 +276,27 @@ async fn a_rotated_token_reaches_running_functions_and_a_failed_refresh_keeps_th
         .mount(&ssm)
         .await;
     get_parameter()
-        .respond_with(parameter(new))
+        .respond_with(tokens_parameter(new))
         .with_priority(3)
         .mount(&ssm)
         .await;
-    let environment = Env::from_pairs([
-        ("CALLOUT_TOKEN_PARAM", "/tokens"),
-        ("SECRETS_REFRESH_SECONDS", "1"),
-    ]);
-    let app = availability::App::from_env(&environment, &sdk_at(&ssm.uri()).await)
-        .await
-        .expect("config");
-    let status = |token: &'static str| {
-        let app = &app;
-        async move {
-            let event =
-                e2e::with_header(e2e::event("availability"), "x-callout-token", Some(token));
-            availability::handle(app, e2e::request(&event))
-                .await
-                .expect("infallible")
-                .status()
-                .as_u16()
-        }
-    };
-    assert_eq!((status(old).await, status(new).await), (200, 401));
+    let app = refreshing_app(&ssm).await;
+    assert_eq!(
+        (status(&app, old).await, status(&app, new).await),
+        (200, 401)
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     // the refresh fails: the old list stays in use
-    assert_eq!((status(old).await, status(new).await), (200, 401));
+    assert_eq!(
+        (status(&app, old).await, status(&app, new).await),
+        (200, 401)
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     // the next refresh reads the new list
-    assert_eq!((status(new).await, status(old).await), (200, 401));
+    assert_eq!(
+        (status(&app, new).await, status(&app, old).await),
+        (200, 401)
+    );
     assert_eq!(ssm.received_requests().await.map_or(0, |r| r.len()), 3);
 }
 
@@ -333,51 +351,29 @@ async fn opening_hours_come_from_an_ssm_parameter_and_a_bad_one_is_named() {
 async fn a_slow_ssm_holds_one_request_briefly_and_is_not_asked_on_every_request() {
     let old = "old-callout-token-cccccccc";
     let ssm = MockServer::start().await;
-    let parameter = |value: &str| {
-        ResponseTemplate::new(200)
-            .insert_header("content-type", "application/x-amz-json-1.1")
-            .set_body_json(
-                json!({"Parameter": {"Name": "/tokens", "Type": "SecureString", "Value": value}}),
-            )
-    };
-    let get_parameter =
-        || Mock::given(method("POST")).and(header("x-amz-target", "AmazonSSM.GetParameter"));
     get_parameter()
-        .respond_with(parameter(old))
+        .respond_with(tokens_parameter(old))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&ssm)
         .await;
     get_parameter()
         .respond_with(
-            parameter("new-callout-token-dddddddd").set_delay(std::time::Duration::from_secs(10)),
+            tokens_parameter("new-callout-token-dddddddd")
+                .set_delay(std::time::Duration::from_secs(10)),
         )
         .with_priority(2)
         .mount(&ssm)
         .await;
-    let environment = Env::from_pairs([
-        ("CALLOUT_TOKEN_PARAM", "/tokens"),
-        ("SECRETS_REFRESH_SECONDS", "1"),
-    ]);
-    let app = availability::App::from_env(&environment, &sdk_at(&ssm.uri()).await)
-        .await
-        .expect("config");
-    let status = |token: &'static str| {
-        let app = &app;
-        async move {
-            let event =
-                e2e::with_header(e2e::event("availability"), "x-callout-token", Some(token));
-            availability::handle(app, e2e::request(&event))
-                .await
-                .expect("infallible")
-                .status()
-                .as_u16()
-        }
-    };
-    assert_eq!(status(old).await, 200);
+    let app = refreshing_app(&ssm).await;
+    assert_eq!(status(&app, old).await, 200);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let started = std::time::Instant::now();
-    assert_eq!(status(old).await, 200, "the last good list stays in use");
+    assert_eq!(
+        status(&app, old).await,
+        200,
+        "the last good list stays in use"
+    );
     let took = started.elapsed();
     // held by the 500 ms refresh limit, not by SSM's 10 s
     assert!(
@@ -386,7 +382,7 @@ async fn a_slow_ssm_holds_one_request_briefly_and_is_not_asked_on_every_request(
     );
     assert!(took >= std::time::Duration::from_millis(500), "{took:?}");
     for _ in 0..5 {
-        assert_eq!(status(old).await, 200);
+        assert_eq!(status(&app, old).await, 200);
     }
     assert_eq!(ssm.received_requests().await.map_or(0, |r| r.len()), 2);
 }
