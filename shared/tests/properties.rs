@@ -374,3 +374,80 @@ fn language_tags_valid_and_near_valid_are_told_apart() {
         Some(value)
     });
 }
+
+/// Valid chat ids: CAIC's alphabet, 1 to 128 characters, not `.` or `..`.
+fn valid_chat_id() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9=+._-]{1,128}".prop_filter("not . or ..", |id| id != "." && id != "..")
+}
+
+fn broken_chat_id(valid: String, how: u8, at: usize) -> String {
+    let at = at % (valid.len() + 1);
+    let (head, tail) = valid.split_at(at);
+    match how % 5 {
+        0 => format!("{head}/{tail}"),              // a path separator
+        1 => format!("{head} x{tail}"),             // a space inside
+        2 => format!("{head}\u{e9}{tail}"),         // beyond ASCII
+        3 => format!("{valid}{}", "a".repeat(129)), // too long
+        _ => format!("{head}{{{{chatId}}}}{tail}"), // braces
+    }
+}
+
+#[test]
+fn chat_ids_valid_and_near_valid_are_told_apart() {
+    let candidates = prop_oneof![
+        valid_chat_id().prop_map(|v| (v.clone(), Some(v))),
+        (valid_chat_id(), any::<u8>(), any::<usize>())
+            .prop_map(|(v, how, at)| (broken_chat_id(v, how, at), None)),
+    ];
+    both_sides(candidates, |raw| {
+        ChatId::parse(raw).ok().map(|id| id.as_str().to_owned())
+    });
+}
+
+/// Valid paragraphs: words of letters (NFC) with single spaces, lines with at most one blank
+/// line between them, within the bound.
+fn valid_paragraphs() -> impl Strategy<Value = String> {
+    let line = prop::collection::vec("[a-z\u{e9}\u{f6}]{1,8}", 1..5).prop_map(|w| w.join(" "));
+    prop::collection::vec((line, any::<bool>()), 1..6).prop_map(|lines| {
+        lines
+            .into_iter()
+            .enumerate()
+            .map(|(i, (line, blank_before))| {
+                if i > 0 && blank_before {
+                    format!("\n{line}")
+                } else {
+                    line
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+fn broken_paragraphs(valid: String, how: u8, at: usize) -> String {
+    let cut = valid
+        .char_indices()
+        .nth(at % valid.chars().count().max(1))
+        .map_or(valid.len(), |(i, _)| i);
+    let (head, tail) = valid.split_at(cut);
+    match how % 4 {
+        0 => format!("{head}\u{7}{tail}"),    // a control character
+        1 => format!("{head}\u{202e}{tail}"), // a bidirectional override
+        2 => format!("{valid} {}", "x".repeat(2000)), // over the bound
+        _ => format!("{head}\u{200b}{tail}"), // an invisible one
+    }
+}
+
+#[test]
+fn paragraphs_valid_and_near_valid_are_told_apart() {
+    let candidates = prop_oneof![
+        valid_paragraphs().prop_map(|v| (v.clone(), Some(v))),
+        (valid_paragraphs(), any::<u8>(), any::<usize>())
+            .prop_map(|(v, how, at)| (broken_paragraphs(v, how, at), None)),
+    ];
+    both_sides(candidates, |raw| {
+        let value = paragraphs(raw, 2000).ok()?;
+        assert_eq!(paragraphs(&value, 2000).as_deref(), Ok(value.as_str()));
+        Some(value)
+    });
+}
