@@ -73,7 +73,7 @@ pub struct FoundClaim<'a> {
 
 /// What a claim write that found `FoundClaim` in its way means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Conflict {
+pub enum Conflict<'a> {
     /// The claim this invocation wrote itself: its write took effect and the answer came late,
     /// so the SDK's retry ran into it. It is ours.
     Ours { attempt: u32 },
@@ -81,8 +81,9 @@ pub enum Conflict {
     Live,
     /// The step succeeded.
     Done,
-    /// The earlier attempt is over without a known outcome: take the claim over as this attempt.
-    Retake { attempt: u32 },
+    /// The earlier attempt (claim id `from`) is over without a known outcome: take the claim
+    /// over as this attempt.
+    Retake { attempt: u32, from: &'a str },
     /// The earlier attempt was the last one the step allows.
     OutOfAttempts,
     /// Nothing we write: left alone, and logged.
@@ -91,12 +92,12 @@ pub enum Conflict {
 
 /// Reads a claim item found in the way of claim `ours` at `now`, for a step that allows
 /// `max_attempts` attempts whose outcome is unknown.
-pub fn resolve(
-    found: &FoundClaim<'_>,
+pub fn resolve<'a>(
+    found: &FoundClaim<'a>,
     ours: &str,
     now: EpochSeconds,
     max_attempts: u32,
-) -> Conflict {
+) -> Conflict<'a> {
     if found.claim_id == Some(ours) && matches!(found.state, Some(ClaimState::Pending { .. })) {
         return Conflict::Ours {
             attempt: found.attempt,
@@ -108,14 +109,13 @@ pub fn resolve(
         Some(ClaimState::Pending { lease_until }) if lease_until > now => return Conflict::Live,
         Some(ClaimState::Pending { .. } | ClaimState::Unconfirmed) => found.attempt,
     };
-    if found.claim_id.is_none() {
-        Conflict::Unexpected
-    } else if over >= max_attempts {
-        Conflict::OutOfAttempts
-    } else {
-        Conflict::Retake {
+    match found.claim_id {
+        None => Conflict::Unexpected,
+        Some(_) if over >= max_attempts => Conflict::OutOfAttempts,
+        Some(from) => Conflict::Retake {
             attempt: over.saturating_add(1),
-        }
+            from,
+        },
     }
 }
 
@@ -198,6 +198,78 @@ mod tests {
                 lease_until: u64::MAX,
                 dedup_until: u64::MAX
             }
+        );
+    }
+
+    #[test]
+    fn a_claim_in_the_way_is_read_by_who_wrote_it_and_what_became_of_it() {
+        let found = |claim_id, state, attempt| FoundClaim {
+            claim_id,
+            state,
+            attempt,
+        };
+        let pending = |lease_until| Some(ClaimState::Pending { lease_until });
+        // our own write, answered late: ours, whatever its lease says
+        assert_eq!(
+            resolve(&found(Some("me"), pending(1_010), 2), "me", 1_000, 2),
+            Conflict::Ours { attempt: 2 }
+        );
+        assert_eq!(
+            resolve(&found(Some("them"), pending(1_010), 1), "me", 1_000, 2),
+            Conflict::Live
+        );
+        assert_eq!(
+            resolve(
+                &found(Some("them"), Some(ClaimState::Succeeded), 1),
+                "me",
+                1_000,
+                2
+            ),
+            Conflict::Done
+        );
+        // a lapsed lease or an unconfirmed attempt is taken over as the next attempt
+        assert_eq!(
+            resolve(&found(Some("them"), pending(1_000), 1), "me", 1_000, 2),
+            Conflict::Retake {
+                attempt: 2,
+                from: "them"
+            }
+        );
+        assert_eq!(
+            resolve(
+                &found(Some("them"), Some(ClaimState::Unconfirmed), 1),
+                "me",
+                1_000,
+                2
+            ),
+            Conflict::Retake {
+                attempt: 2,
+                from: "them"
+            }
+        );
+        // until the attempts run out
+        assert_eq!(
+            resolve(
+                &found(Some("them"), Some(ClaimState::Unconfirmed), 2),
+                "me",
+                1_000,
+                2
+            ),
+            Conflict::OutOfAttempts
+        );
+        // nothing we write
+        assert_eq!(
+            resolve(&found(Some("them"), None, 1), "me", 1_000, 2),
+            Conflict::Unexpected
+        );
+        assert_eq!(
+            resolve(
+                &found(None, Some(ClaimState::Unconfirmed), 1),
+                "me",
+                1_000,
+                2
+            ),
+            Conflict::Unexpected
         );
     }
 

@@ -446,9 +446,8 @@ impl Store {
                     );
                     return Ok(Claim::InProgress);
                 }
-                Conflict::Retake { attempt } => {
-                    let old = str_value(&found, CLAIM_ID).unwrap_or_default().to_owned();
-                    taking_over = Some((attempt, old));
+                Conflict::Retake { attempt, from } => {
+                    taking_over = Some((attempt, from.to_owned()));
                 }
             }
         }

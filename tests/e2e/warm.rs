@@ -133,22 +133,12 @@ async fn the_presence_source_is_warmed_at_its_host_root() {
 
 #[tokio::test]
 async fn an_upstream_that_never_answers_costs_the_limit_and_no_failure() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
     // accepts and then says nothing
-    let silent = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = listener.accept().await {
-            held.push(socket);
-        }
-    });
-    let routing = routing_at(&format!("http://{address}"));
+    let (silent, _) = e2e::silent_server().await;
+    let routing = routing_at(&silent);
     let started = Instant::now();
     let warmed = warm_up("routing-control", LIMIT, routing.warm_up()).await;
     let elapsed = started.elapsed();
-    silent.abort();
     assert!(!warmed);
     // the timer never fires early, so the lower bound is exact; the silent server would hold
     // the call forever, so any upper bound shows the limit cut it
