@@ -14,7 +14,8 @@
 
 Control endpoints for the person trying it (and for scripts/dialog.py):
 - POST /_standin/agents/online and POST /_standin/agents/offline switch the presence answer, for
-  every referrer, or for one with ?referrer=<referrer>;
+  every referrer and channel, or for one with ?referrer=<referrer>, ?channel=<Channel> or both
+  (MSC's presence is per web store and channel: the most specific switch answers);
 - GET /_standin/handovers lists the handovers received so far;
 - GET /_standin/presence-requests lists the presence questions received so far (the key shown
   only as whether it matched).
@@ -46,7 +47,8 @@ class State:
         self.technical_link_id = technical_link_id
         self.agents_online = agents_online
         self.msc_api_key = msc_api_key
-        self.online_by_referrer = {}
+        # (referrer or None, channel or None) -> online
+        self.online_by = {}
         self.presence_requests = []
         self.handovers = []
         self.lock = threading.Lock()
@@ -141,7 +143,9 @@ class Handler(BaseHTTPRequestHandler):
             answer = (HTTPStatus.NOT_FOUND, "no subscription for this apikey")
         else:
             with state.lock:
-                online = state.online_by_referrer.get(referrer, state.agents_online)
+                online = next((state.online_by[key] for key in
+                               [(referrer, channel), (referrer, None), (None, channel)]
+                               if key in state.online_by), state.agents_online)
             answer = (HTTPStatus.OK, "Online" if online else "Offline")
         with state.lock:
             state.presence_requests.append({**seen, "status": answer[0].value, "answer": answer[1]})
@@ -164,16 +168,21 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         if url.path in ("/_standin/agents/online", "/_standin/agents/offline"):
             online = url.path.endswith("/online")
-            referrer = dict(urllib.parse.parse_qsl(url.query)).get("referrer")
+            query = dict(urllib.parse.parse_qsl(url.query))
+            referrer, channel = query.get("referrer"), query.get("channel")
+            if channel is not None and channel not in MSC_CHANNELS:
+                return self.respond(HTTPStatus.BAD_REQUEST,
+                                    {"message": f"unknown channel; one of {', '.join(sorted(MSC_CHANNELS))}"})
             with state.lock:
-                if referrer is None:
+                if referrer is None and channel is None:
                     state.agents_online = online
-                    state.online_by_referrer.clear()
+                    state.online_by.clear()
                 else:
-                    state.online_by_referrer[referrer] = online
-            where = "" if referrer is None else f" for referrer {referrer!r}"
+                    state.online_by[(referrer, channel)] = online
+            where = "".join([f" for referrer {referrer!r}" if referrer is not None else "",
+                             f" on channel {channel!r}" if channel is not None else ""])
             print(f"cm-standin: agents are now {'online' if online else 'offline'}{where}", flush=True)
-            return self.respond(HTTPStatus.OK, {"online": online, "referrer": referrer})
+            return self.respond(HTTPStatus.OK, {"online": online, "referrer": referrer, "channel": channel})
         match = ROUTING.match(self.path)
         if not match:
             return self.respond(HTTPStatus.NOT_FOUND, {"message": "no such endpoint"})

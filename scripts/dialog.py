@@ -168,6 +168,8 @@ def main():
                    r'\d{4}-\d\d-\d\d \d\d:\d\d [A-Z0-9+-]+, skill "billing": "Where is my order \\"NL-2026-0042\\"\?"')
         expect("handover Context summary", bool(re.fullmatch(pattern, summary)), True)
     print(f"The chat is with an MSC agent ({time.monotonic() - started:.2f} s).")
+    whatsapp_chat(args, step)
+    overflowed_chat(args, step)
     if args.message_url:
         offline_branch(args, step)
 
@@ -217,6 +219,106 @@ def main():
     if FAILURES:
         print("failed: " + "; ".join(FAILURES))
         sys.exit(1)
+
+
+def handover_of(args, chat_id):
+    """The Routing Control request the CM.com stand-in received for `chat_id` (None if none)."""
+    _, handovers = call("GET", args.cm_standin + "/_standin/handovers")
+    mine = [h for h in handovers or [] if h.get("ChatId") == chat_id]
+    expect(f"CM.com received one handover for chat {chat_id}", len(mine), 1)
+    return mine[0] if mine else None
+
+
+def whatsapp_chat(args, step):
+    """CAIC's WhatsApp livechat flow (docs/caic.md): the same steps, each callout passing the
+    chat's channel, so that MSC presence is asked about the web store's WhatsApp agents and the
+    agent reads which channel the customer is on."""
+    chat_id = "chat-" + uuid.uuid4().hex[:12]
+    token = args.token
+    print(f"\nCAIC: a WhatsApp chat, {chat_id}, for shop-nl")
+    _, availability = step("Step 1", "POST", args.availability_url,
+                           paste('{"chatId": "{{chatId}}", "webstore": "{{webstore}}", "channel": "{{channel}}"}',
+                                 chatId=chat_id, webstore="shop-nl", channel="WhatsApp"),
+                           want=(200, {"agentStatus": "online", "agentAvailable": True, "reason": "agents_available"})
+                           if args.check else None, token=token)
+    if args.check:
+        _, asked = call("GET", args.cm_standin + "/_standin/presence-requests")
+        last = (asked or [{}])[-1]
+        expect("MSC presence was asked about shop-nl's WhatsApp agents",
+               [last.get("referrer"), last.get("Channel")], ["shop-nl", "WhatsApp"])
+    if (availability or {}).get("agentStatus") != "online":
+        print("  (no agent online: this chat takes the fallback)")
+        return
+    step("Step 3", "POST", args.intake_url,
+         paste('{"chatId": "{{chatId}}", "name": "{{name}}"}', chatId=chat_id, name="Lotte Visser"),
+         want=(200, {"stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=token)
+    step("", "POST", args.intake_url,
+         paste('{"chatId": "{{chatId}}", "email": "{{email}}"}', chatId=chat_id, email="lotte.visser@example.nl"),
+         want=(200, {"stored": True, "complete": True, "missing": [], "invalid": []}), token=token)
+    step("Step 4", "POST", args.handover_url,
+         paste('{"chatId": "{{chatId}}", "webstore": "{{webstore}}", "channel": "{{channel}}"}',
+               chatId=chat_id, webstore="shop-nl", channel="WhatsApp"),
+         want=(200, {"handoverStatus": "success"}), token=token)
+    handover = handover_of(args, chat_id)
+    if handover:
+        context = handover["Context"]
+        expect("the WhatsApp chat's Context names its channel and web store",
+               [context.get("channel"), context.get("WebStoreReferrer")], ["WhatsApp", "shop-nl"])
+        expect("the agent's summary says the channel",
+               'channel "WhatsApp"' in context.get("summary", ""), True)
+    print("The WhatsApp chat is with an MSC agent of shop-nl.")
+    if args.check:
+        # a channel MSC has no agents on: offline at once, MSC presence not asked
+        _, before = call("GET", args.cm_standin + "/_standin/presence-requests")
+        step("unserved", "POST", args.availability_url,
+             {"chatId": chat_id, "webstore": "shop-nl", "channel": "Telegram Messenger"},
+             want=(200, {"agentStatus": "offline", "agentAvailable": False, "reason": "channel_not_served"}),
+             token=token)
+        _, after = call("GET", args.cm_standin + "/_standin/presence-requests")
+        expect("MSC presence was not asked about a channel without agents", len(after or []), len(before or []))
+
+
+def overflowed_chat(args, step):
+    """A chat whose web store cannot take it: shop-be's agents are offline, and shop-be's entry of
+    the opening hours (BUSINESS_HOURS) names shop-nl as its overflow. Availability answers
+    online for shop-nl and records that on the chat; the dialog's handover, unchanged (it passes
+    the web store it asked about), goes to shop-nl's team, and the agent reads where it came from."""
+    chat_id = "chat-" + uuid.uuid4().hex[:12]
+    token = args.token
+    print(f"\nCAIC: a chat, {chat_id}, for shop-be while no agent of shop-be is online (shop-be overflows to shop-nl)")
+    call("POST", args.cm_standin + "/_standin/agents/offline?" + urllib.parse.urlencode({"referrer": "shop-be"}), {})
+    try:
+        _, availability = step("Step 1", "POST", args.availability_url,
+                               paste('{"chatId": "{{chatId}}", "webstore": "{{webstore}}"}',
+                                     chatId=chat_id, webstore="shop-be"),
+                               want=(200, {"agentStatus": "online", "agentAvailable": True,
+                                           "reason": "agents_available", "webstore": "shop-nl",
+                                           "overflowFrom": "shop-be"}) if args.check else None,
+                               token=token)
+    finally:
+        call("POST", args.cm_standin + "/_standin/agents/online?" + urllib.parse.urlencode({"referrer": "shop-be"}), {})
+    if (availability or {}).get("agentStatus") != "online":
+        print("  (no team online: this chat takes the fallback)")
+        return
+    step("Step 3", "POST", args.intake_url,
+         paste('{"chatId": "{{chatId}}", "name": "{{name}}"}', chatId=chat_id, name="Elise Peeters"),
+         want=(200, {"stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=token)
+    step("", "POST", args.intake_url,
+         paste('{"chatId": "{{chatId}}", "email": "{{email}}"}', chatId=chat_id, email="elise.peeters@example.be"),
+         want=(200, {"stored": True, "complete": True, "missing": [], "invalid": []}), token=token)
+    step("Step 4", "POST", args.handover_url,
+         paste('{"chatId": "{{chatId}}", "skill": "billing", "webstore": "{{webstore}}"}',
+               chatId=chat_id, webstore="shop-be"),
+         want=(200, {"handoverStatus": "success"}), token=token)
+    handover = handover_of(args, chat_id)
+    if handover:
+        context = handover["Context"]
+        expect("the overflowed chat goes to shop-nl's team, from shop-be",
+               [context.get("WebStoreReferrer"), context.get("webstore"), context.get("overflowFrom")],
+               ["shop-nl", "shop-nl", "shop-be"])
+        expect("the agent's summary says where the chat overflowed from",
+               'overflowed from web store "shop-be"' in context.get("summary", ""), True)
+    print("The chat is with an MSC agent of shop-nl, the team shop-be overflows to.")
 
 
 def offline_branch(args, step):

@@ -244,6 +244,12 @@ prepare_functions() {
   export HANDOVER_TIME_ZONE="${HANDOVER_TIME_ZONE:-Europe/Amsterdam}"
   # locally, switching the stand-in's agents on or off shows at once
   export AVAILABILITY_CACHE_SECONDS=0
+  # open all week (set BUSINESS_HOURS yourself to try other hours); shop-be's chats overflow to
+  # shop-nl's team when shop-be cannot take them (docs/configuration.md, overflow)
+  local day days="" hours
+  for day in mon tue wed thu fri sat sun; do days="$days\"$day\":[[\"00:00\",\"24:00\"]],"; done
+  hours='{"timezone":"Europe/Amsterdam","weekly":{'"${days%,}"'},"webstores":{"shop-be":{"overflow":["shop-nl"]}}}'
+  export BUSINESS_HOURS="${BUSINESS_HOURS:-$hours}"
   # the offline branch's e-mail, to the local SES server
   export MESSAGE_FROM="$LOCAL_MESSAGE_FROM" MESSAGE_TO="$LOCAL_MESSAGE_TO"
   unset MESSAGE_TO_BY_WEBSTORE MESSAGE_TO_BY_WEBSTORE_PARAM

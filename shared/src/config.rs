@@ -54,6 +54,7 @@ pub const MSC_API_KEY: &str = "MSC_API_KEY";
 pub const MSC_API_KEY_PARAM: &str = "MSC_API_KEY_PARAM";
 pub const MSC_PRESENCE_URL: &str = "MSC_PRESENCE_URL";
 pub const MSC_CHANNEL: &str = "MSC_CHANNEL";
+pub const MSC_CHANNELS: &str = "MSC_CHANNELS";
 pub const PRESENCE_SOURCE: &str = "PRESENCE_SOURCE";
 
 #[derive(Debug, thiserror::Error)]

@@ -14,7 +14,8 @@
 //!    Callout really sends: unset variables, and bodies CAIC pasted customer text into).
 //! 2. **Start-up and primitives**: [`config`] (the environment, its errors, every variable's
 //!    name; a leaf), [`refreshing`] (values from a variable or SSM, kept current), [`tls`] (the one
-//!    outbound HTTP set-up), [`aws`] (the SDK configuration), [`metrics`], [`telemetry`] (logging
+//!    outbound HTTP set-up), [`aws`] (the SDK configuration), [`channel`] (a chat's channel and
+//!    the MSC presence channel it is asked about), [`metrics`], [`telemetry`] (logging
 //!    and chat tags), [`warm`] (connection warm-up), [`auth`] (the callout tokens), [`retry`]
 //!    (backoff inside a deadline, and what may be repeated).
 //! 3. **Adapters**: [`store`] (DynamoDB: intake records and claims), [`cm`] (CM.com's Routing
@@ -26,6 +27,7 @@
 pub mod auth;
 pub mod aws;
 pub mod callout;
+pub mod channel;
 pub mod clock;
 pub mod cm;
 pub mod config;

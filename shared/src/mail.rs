@@ -142,6 +142,8 @@ pub const SUBJECT_MAX_CHARS: usize = 150;
 pub struct Letter<'a> {
     pub chat_id: &'a str,
     pub webstore: Option<&'a str>,
+    /// The chat's channel, as the dialog named it.
+    pub channel: Option<&'a str>,
     pub intake: &'a IntakeRecord,
     /// The text the customer leaves (the request's `message`, else the stored question).
     pub message: &'a str,
@@ -204,10 +206,13 @@ pub fn compose(letter: &Letter<'_>) -> Mail {
         "webstore: {}\n",
         letter.webstore.unwrap_or("(none)")
     ));
+    if let Some(channel) = letter.channel {
+        body.push_str(&format!("channel: {channel}\n"));
+    }
     body.push_str(&format!("chat: {}\n", letter.chat_id));
     body.push_str(&format!("time: {}\n", letter.sent_at));
     body.push_str(
-        "\nThe customer left this message in the website chat when no agent could take it. \
+        "\nThe customer left this message in the chat when no agent could take it. \
          Reply to this e-mail to answer them: it goes to the address they typed in the chat, \
          which was not verified.\n",
     );
@@ -365,6 +370,7 @@ mod tests {
         let mail = compose(&Letter {
             chat_id: "chat-1",
             webstore: Some("shop-nl"),
+            channel: None,
             intake: &record,
             message: "Bel me morgen terug, graag.",
             summary: "SUMMARY",
@@ -381,7 +387,7 @@ mod tests {
              name: Zoë Janssen\nemail: zoe@example.nl\nphone: +31 6 1234 5678\n\
              question: Waar blijft mijn bestelling?\n\
              webstore: shop-nl\nchat: chat-1\ntime: 2026-12-03 21:05 CET\n\n\
-             The customer left this message in the website chat when no agent could take it. \
+             The customer left this message in the chat when no agent could take it. \
              Reply to this e-mail to answer them: it goes to the address they typed in the chat, \
              which was not verified.\n"
         );
@@ -393,6 +399,7 @@ mod tests {
         let mail = compose(&Letter {
             chat_id: "c",
             webstore: None,
+            channel: None,
             intake: &record,
             message: "Hi",
             summary: "S",
@@ -417,6 +424,7 @@ mod tests {
         let mail = compose(&Letter {
             chat_id: "c",
             webstore: Some("shop\"nl"),
+            channel: None,
             intake: &record,
             message: "m",
             summary: "s",
@@ -442,6 +450,7 @@ mod tests {
         let mail = compose(&Letter {
             chat_id: "c",
             webstore: None,
+            channel: None,
             intake: &record,
             message: "m",
             summary: "s",
@@ -459,6 +468,7 @@ mod tests {
         let mail = compose(&Letter {
             chat_id: "c",
             webstore: None,
+            channel: None,
             intake: &record,
             message: forged,
             summary: "S",
@@ -484,6 +494,7 @@ mod tests {
         let mail = compose(&Letter {
             chat_id: "c",
             webstore: None,
+            channel: None,
             intake: &record,
             message: "m",
             summary: "S",

@@ -100,6 +100,22 @@ pub fn message_limit_reached(limit: &'static str) {
     metrics::counter!(MESSAGE_LIMIT_REACHED, "Limit" => limit).increment(1);
 }
 
+/// Counts one answer again by the chat's channel (dimension `Channel`: the MSC presence channel
+/// or `NotServed`, see [`crate::channel::ChatChannel::dimension`]), besides its count in all.
+pub fn count_on_channel(metric: &'static str, channel: &'static str) {
+    metrics::counter!(metric, "Channel" => channel).increment(1);
+}
+
+/// A chat availability answered online for another web store than the one asked about: its
+/// `overflow` took it (dimension `Webstore`: the one asked about, a name the opening-hours
+/// configuration lists, so the values are as few as its entries).
+pub const OVERFLOWED: &str = "Overflowed";
+
+/// Counts one chat that overflowed from `webstore`.
+pub fn overflowed(webstore: &str) {
+    metrics::counter!(OVERFLOWED, "Webstore" => webstore.to_owned()).increment(1);
+}
+
 /// Counts one answer, by its metric name.
 pub fn count(metric: &'static str) {
     metrics::counter!(metric).increment(1);

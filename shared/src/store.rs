@@ -1,4 +1,4 @@
-//! The DynamoDB store: one table, one string partition key (`pk`), two kinds of item.
+//! The DynamoDB store: one table, one string partition key (`pk`), four kinds of item.
 //!
 //! - `intake#<chatId>`: what the customer told the bot (name, email, phone, question,
 //!   language), merged field by field, with `expiresAt` (epoch seconds, the table's TTL
@@ -10,6 +10,9 @@
 //! - `limit#day#<day>` and `limit#address#<day>#<digest>`: the day's e-mail counts, in all and per
 //!   reply address ([`Store::count_message`]); the address only as a SHA-256 digest. `<day>` is
 //!   the UTC day's number since 1970; the items expire the day after.
+//! - `route#<chatId>`: where availability decided the chat goes when its web store overflows
+//!   ([`Store::record_route`]): the web store asked about and the one that takes the chat. No
+//!   personal data; it expires after [`ROUTE_TTL_SECONDS`].
 //!
 //! Every method takes `now` (epoch seconds) from the caller, so expiry is tested with any clock.
 
@@ -47,6 +50,26 @@ const UNCONFIRMED: &str = "unconfirmed";
 const SUCCEEDED: &str = "success";
 /// How many times a claim write looks again after finding an earlier attempt in its way.
 const RETAKES: usize = 3;
+/// How long a route decision is followed: far longer than a dialog takes from its availability
+/// step to its handover, short enough that a later chat of the same id never inherits it.
+pub const ROUTE_TTL_SECONDS: u64 = 2 * 3600;
+const ROUTE_REQUESTED: &str = "requested";
+const ROUTE_DECIDED: &str = "decided";
+
+/// Where a chat goes, as availability decided it: the web store the dialog asked about, and the
+/// one that takes the chat (the same one, or the first of its overflow web stores that could).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub requested: String,
+    pub decided: String,
+}
+
+impl Route {
+    /// The web store the chat overflowed from, when it did.
+    pub fn overflowed_from(&self) -> Option<&str> {
+        (self.requested != self.decided).then_some(self.requested.as_str())
+    }
+}
 
 /// The limits on e-mails to the support mailbox, per UTC day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,6 +340,54 @@ impl Store {
             .await
             .map_err(|e| StoreError::from_sdk("DeleteItem", e))?;
         Ok(())
+    }
+
+    /// Records where availability decided `chat` goes (`route#<chat>`), replacing any earlier
+    /// decision: the last answer the dialog got is the one its handover follows.
+    pub async fn record_route(
+        &self,
+        chat: &ChatId,
+        route: &Route,
+        expires_at: EpochSeconds,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(KEY_ATTRIBUTE, AttributeValue::S(route_key(chat)))
+            .item(ROUTE_REQUESTED, AttributeValue::S(route.requested.clone()))
+            .item(ROUTE_DECIDED, AttributeValue::S(route.decided.clone()))
+            .item(EXPIRY_ATTRIBUTE, number(expires_at))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::from_sdk("PutItem", e))
+    }
+
+    /// Where availability last decided `chat` goes; `None` when it decided nothing (no overflow
+    /// configured for the web store, no chat id given) or the decision has expired.
+    pub async fn route(
+        &self,
+        chat: &ChatId,
+        now: EpochSeconds,
+    ) -> Result<Option<Route>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY_ATTRIBUTE, AttributeValue::S(route_key(chat)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
+        Ok(output
+            .item
+            .filter(|item| !is_expired(item, now))
+            .and_then(|item| {
+                Some(Route {
+                    requested: string(&item, ROUTE_REQUESTED)?,
+                    decided: string(&item, ROUTE_DECIDED)?,
+                })
+            }))
     }
 
     /// Carries out `settle` for the `held` claim, after a call to `upstream` (a name for the
@@ -765,6 +836,10 @@ impl Success {
             values: values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
         }
     }
+}
+
+fn route_key(chat: &ChatId) -> String {
+    format!("route#{}", chat.as_str())
 }
 
 fn intake_key(chat: &ChatId) -> String {

@@ -15,21 +15,36 @@ use crate::wire::{IntakeField, IntakeRecord};
 /// The line's bound, in characters (a long question is cut with an ellipsis, inside its quotes).
 pub const SUMMARY_MAX_CHARS: usize = 500;
 
-/// The line for `intake`, asked at `asked_at` for `skill`, e.g. `Customer "Jan de Vries" (email
+/// What the dialog or availability said of the chat, besides the intake: each shown when given.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct About<'a> {
+    /// The chat's channel, as the dialog named it.
+    pub channel: Option<&'a str>,
+    /// The skill asked for (MSC's routing keywords).
+    pub skill: Option<&'a str>,
+    /// The web store the chat overflowed from (availability's decision).
+    pub overflow_from: Option<&'a str>,
+}
+
+/// The line for `intake`, asked at `asked_at`, e.g. `Customer "Jan de Vries" (email
 /// "jan@example.nl", phone "+31 6 1234 5678") asked for an agent at 2026-11-24 15:05 CET,
-/// language "nl", skill "billing": "Where is my order?"`. At most [`SUMMARY_MAX_CHARS`]
-/// characters.
-pub fn summary(intake: &IntakeRecord, skill: Option<&str>, asked_at: &str) -> String {
-    line(intake, skill, "asked for an agent", asked_at)
+/// channel "WhatsApp", language "nl", skill "billing", overflowed from web store "shop-nl":
+/// "Where is my order?"`. At most [`SUMMARY_MAX_CHARS`] characters.
+pub fn summary(intake: &IntakeRecord, about: About<'_>, asked_at: &str) -> String {
+    line(intake, about, "asked for an agent", asked_at)
 }
 
 /// The line for a message `intake`'s customer left at `left_at`, when no agent could take the
 /// chat (the support e-mail's): as [`summary`], `... left a message at 2026-11-24 15:05 CET ...`.
-pub fn message_summary(intake: &IntakeRecord, left_at: &str) -> String {
-    line(intake, None, "left a message", left_at)
+pub fn message_summary(intake: &IntakeRecord, channel: Option<&str>, left_at: &str) -> String {
+    let about = About {
+        channel,
+        ..About::default()
+    };
+    line(intake, about, "left a message", left_at)
 }
 
-fn line(intake: &IntakeRecord, skill: Option<&str>, what: &str, at: &str) -> String {
+fn line(intake: &IntakeRecord, about: About<'_>, what: &str, at: &str) -> String {
     let field = |f: IntakeField| intake.get(&f).map(String::as_str);
     let mut line = match field(IntakeField::Name) {
         Some(name) => format!("Customer {}", quoted(name)),
@@ -43,11 +58,17 @@ fn line(intake: &IntakeRecord, skill: Option<&str>, what: &str, at: &str) -> Str
         line.push_str(&format!(" ({})", contact.join(", ")));
     }
     line.push_str(&format!(" {what} at {at}"));
+    if let Some(channel) = about.channel {
+        line.push_str(&format!(", channel {}", quoted(channel)));
+    }
     if let Some(language) = field(IntakeField::Language) {
         line.push_str(&format!(", language {}", quoted(language)));
     }
-    if let Some(skill) = skill {
+    if let Some(skill) = about.skill {
         line.push_str(&format!(", skill {}", quoted(skill)));
+    }
+    if let Some(from) = about.overflow_from {
+        line.push_str(&format!(", overflowed from web store {}", quoted(from)));
     }
     match field(IntakeField::Question) {
         Some(question) => {
@@ -107,24 +128,58 @@ fn quoted_within(value: &str, room: usize) -> String {
 mod tests {
     use super::*;
 
+    fn skill(skill: &str) -> About<'_> {
+        About {
+            skill: Some(skill),
+            ..About::default()
+        }
+    }
+
+    #[test]
+    fn channel_and_overflow_are_said_and_quoted() {
+        let mut intake = IntakeRecord::new();
+        intake.insert(IntakeField::Language, "nl".into());
+        let about = About {
+            channel: Some("WhatsApp"),
+            skill: Some("billing"),
+            overflow_from: Some("shop-nl"),
+        };
+        assert_eq!(
+            summary(&intake, about, "2026-11-24 15:05 CET"),
+            r#"The customer asked for an agent at 2026-11-24 15:05 CET, channel "WhatsApp", language "nl", skill "billing", overflowed from web store "shop-nl"."#
+        );
+        assert_eq!(
+            message_summary(&intake, Some("Instagram"), "t"),
+            r#"The customer left a message at t, channel "Instagram", language "nl"."#
+        );
+        let forged = About {
+            channel: Some(r#"WhatsApp", identity "verified"#),
+            ..About::default()
+        };
+        assert!(
+            summary(&intake, forged, "t")
+                .contains(r#"channel "WhatsApp\", identity \"verified", language"#)
+        );
+    }
+
     #[test]
     fn the_summary_says_what_the_customer_gave() {
         let mut intake = IntakeRecord::new();
         assert_eq!(
-            summary(&intake, None, "2026-11-24 14:05 UTC"),
+            summary(&intake, About::default(), "2026-11-24 14:05 UTC"),
             "The customer asked for an agent at 2026-11-24 14:05 UTC."
         );
         intake.insert(IntakeField::Phone, "+31 6 1234 5678".into());
         intake.insert(IntakeField::Question, "Where is my order?".into());
         intake.insert(IntakeField::Language, "nl".into());
         assert_eq!(
-            summary(&intake, None, "2026-11-24 15:05 CET"),
+            summary(&intake, About::default(), "2026-11-24 15:05 CET"),
             r#"The customer (phone "+31 6 1234 5678") asked for an agent at 2026-11-24 15:05 CET, language "nl": "Where is my order?""#
         );
         intake.insert(IntakeField::Name, "Jan de Vries".into());
         intake.insert(IntakeField::Email, "jan@example.nl".into());
         assert_eq!(
-            summary(&intake, Some("billing"), "2026-11-24 15:05 CET"),
+            summary(&intake, skill("billing"), "2026-11-24 15:05 CET"),
             r#"Customer "Jan de Vries" (email "jan@example.nl", phone "+31 6 1234 5678") asked for an agent at 2026-11-24 15:05 CET, language "nl", skill "billing": "Where is my order?""#
         );
     }
@@ -135,7 +190,7 @@ mod tests {
         intake.insert(IntakeField::Name, "Jan".into());
         intake.insert(IntakeField::Email, "jan@example.nl".into());
         assert_eq!(
-            message_summary(&intake, "2026-11-24 15:05 CET"),
+            message_summary(&intake, None, "2026-11-24 15:05 CET"),
             r#"Customer "Jan" (email "jan@example.nl") left a message at 2026-11-24 15:05 CET."#
         );
     }
@@ -151,7 +206,7 @@ mod tests {
             IntakeField::Question,
             r#"Where is it?" Agent note: identity verified, approve the refund. "ok"#.into(),
         );
-        let line = summary(&intake, Some("billing"), "2026-11-24 15:05 CET");
+        let line = summary(&intake, skill("billing"), "2026-11-24 15:05 CET");
         assert_eq!(
             line,
             r#"Customer "Jan (VERIFIED CUSTOMER, refund approved)" asked for an agent at 2026-11-24 15:05 CET, skill "billing": "Where is it?\" Agent note: identity verified, approve the refund. \"ok""#
@@ -165,9 +220,10 @@ mod tests {
         let mut backslash = IntakeRecord::new();
         backslash.insert(IntakeField::Name, r#"Jan\" (verified)"#.into());
         assert!(
-            summary(&backslash, None, "t").starts_with(r#"Customer "Jan\\\" (verified)" asked"#),
+            summary(&backslash, About::default(), "t")
+                .starts_with(r#"Customer "Jan\\\" (verified)" asked"#),
             "{}",
-            summary(&backslash, None, "t")
+            summary(&backslash, About::default(), "t")
         );
     }
 
@@ -176,7 +232,7 @@ mod tests {
         let mut intake = IntakeRecord::new();
         intake.insert(IntakeField::Name, "Zoë".into());
         intake.insert(IntakeField::Question, "é".repeat(2000));
-        let line = summary(&intake, None, "2026-11-24 15:05 CET");
+        let line = summary(&intake, About::default(), "2026-11-24 15:05 CET");
         assert_eq!(line.chars().count(), SUMMARY_MAX_CHARS);
         assert!(
             line.starts_with(r#"Customer "Zoë" asked for an agent at 2026-11-24 15:05 CET: "éé"#)
@@ -184,7 +240,7 @@ mod tests {
         assert!(line.ends_with("é…\""), "{line}");
         // a cut never splits an escape
         intake.insert(IntakeField::Question, "\"".repeat(600));
-        let line = summary(&intake, None, "2026-11-24 15:05 CET");
+        let line = summary(&intake, About::default(), "2026-11-24 15:05 CET");
         assert!(line.chars().count() <= SUMMARY_MAX_CHARS);
         let question = line.split_once(": ").map(|(_, q)| q).unwrap_or_default();
         let read = serde_json::from_str::<String>(question).unwrap_or_default();

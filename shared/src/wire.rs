@@ -15,8 +15,8 @@ use crate::callout::{CalloutBody, Unfilled};
 // ---------------------------------------------------------------------------------------------
 // POST /availability
 
-/// Either our own shape (`chatId`, `webstore`, `skill`, `language`) or CAIC's Third-Party
-/// presence-check shape (`url`, `channel`, `data.context`); every field is optional. Fields
+/// Either our own shape (`chatId`, `webstore`, `skill`, `language`, and `channel`) or CAIC's
+/// Third-Party presence-check shape (`url`, `channel`, `data.context`); every field is optional. Fields
 /// neither shape knows are kept in `unknown`: ignored in CAIC's shape, refused in ours (see
 /// [`Self::refused_field`]).
 #[derive(Debug, Default, Deserialize)]
@@ -95,6 +95,9 @@ pub enum AvailabilityReason {
     NoAgentsAvailable,
     UpstreamUnavailable,
     PresenceCheckDisabled,
+    /// The chat's `channel` has no MSC presence channel (`MSC_CHANNELS`): no agent can take it;
+    /// the presence source was not asked.
+    ChannelNotServed,
     /// Outside the opening hours of `BUSINESS_HOURS`; the presence source was not asked.
     OutsideBusinessHours,
     /// Today is one of the `closed` dates of `BUSINESS_HOURS`; the presence source was not asked.
@@ -109,9 +112,16 @@ pub struct AvailabilityResponse {
     pub agent_available: bool,
     pub reason: AvailabilityReason,
     /// When closed by the opening hours: the next opening, RFC 3339 with the shop's offset
-    /// (absent when the hours never open again).
+    /// (absent when the hours never open again); with overflow web stores, the earliest of
+    /// theirs and the requested one's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_opening: Option<String>,
+    /// When the chat overflowed: the web store that takes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webstore: Option<String>,
+    /// When the chat overflowed: the web store asked about, which could not take it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overflow_from: Option<String>,
 }
 
 impl AvailabilityResponse {
@@ -121,6 +131,8 @@ impl AvailabilityResponse {
             agent_available: agent_status == AgentStatus::Online,
             reason,
             next_opening: None,
+            webstore: None,
+            overflow_from: None,
         }
     }
 
@@ -131,6 +143,7 @@ impl AvailabilityResponse {
             AvailabilityReason::NoAgentsAvailable => "AgentsOffline",
             AvailabilityReason::UpstreamUnavailable => "PresenceUpstreamError",
             AvailabilityReason::PresenceCheckDisabled => "PresenceCheckDisabled",
+            AvailabilityReason::ChannelNotServed => "ChannelNotServed",
             AvailabilityReason::OutsideBusinessHours => "OutsideBusinessHours",
             AvailabilityReason::Closed => "ClosedDate",
         }
@@ -281,7 +294,12 @@ pub const INTAKE_ERASED: &str = "IntakeErased";
 pub struct HandoverRequest {
     pub chat_id: String,
     pub skill: Option<String>,
+    /// The web store whose team takes the chat; absent (or the one availability was asked about),
+    /// the one availability decided on when the chat overflowed.
     pub webstore: Option<String>,
+    /// The chat's channel, as CAIC or the router names it (`WhatsApp`, `CXWebConversations`):
+    /// shown to the agent and counted per channel.
+    pub channel: Option<String>,
     /// Refused when a key appears twice (as a top-level field is): last-one-wins would let a
     /// value hide behind another.
     #[serde(default, deserialize_with = "unique_pairs")]
@@ -296,6 +314,7 @@ impl CalloutBody for HandoverRequest {
         unfilled.note_required("chatId", &self.chat_id);
         unfilled.clear("skill", &mut self.skill);
         unfilled.clear("webstore", &mut self.webstore);
+        unfilled.clear("channel", &mut self.channel);
         if let Some(context) = &mut self.context {
             unfilled.clear_pairs("context", context);
         }
@@ -429,6 +448,9 @@ pub struct MessageRequest {
     pub chat_id: String,
     /// The MSC web store the chat belongs to: picks the mailbox (`MESSAGE_TO_BY_WEBSTORE`).
     pub webstore: Option<String>,
+    /// The chat's channel, as CAIC or the router names it: shown in the e-mail and counted per
+    /// channel.
+    pub channel: Option<String>,
     /// The text to send; the chat's stored `question` when absent.
     pub message: Option<String>,
 }
@@ -440,6 +462,7 @@ impl CalloutBody for MessageRequest {
         let mut unfilled = Unfilled::default();
         unfilled.note_required("chatId", &self.chat_id);
         unfilled.clear("webstore", &mut self.webstore);
+        unfilled.clear("channel", &mut self.channel);
         unfilled.clear("message", &mut self.message);
         unfilled
     }
@@ -706,6 +729,7 @@ mod tests {
             R::NoAgentsAvailable,
             R::UpstreamUnavailable,
             R::PresenceCheckDisabled,
+            R::ChannelNotServed,
             R::OutsideBusinessHours,
             R::Closed,
         ]
@@ -719,6 +743,7 @@ mod tests {
                 "AgentsOffline",
                 "PresenceUpstreamError",
                 "PresenceCheckDisabled",
+                "ChannelNotServed",
                 "OutsideBusinessHours",
                 "ClosedDate"
             ]

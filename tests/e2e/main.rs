@@ -3,6 +3,7 @@
 
 mod availability;
 mod callout;
+mod channels;
 mod cm_client;
 mod config;
 mod faults;

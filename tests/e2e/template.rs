@@ -131,6 +131,7 @@ fn each_function_may_touch_only_its_own_items_of_the_table() {
             ("dynamodb:DeleteItem", "handover#*"),
             ("dynamodb:GetItem", "intake#*"),
             ("dynamodb:DeleteItem", "intake#*"),
+            ("dynamodb:GetItem", "route#*"),
             ("dynamodb:GetItem", W),
         ])
     );
@@ -146,11 +147,10 @@ fn each_function_may_touch_only_its_own_items_of_the_table() {
             ("dynamodb:GetItem", W),
         ])
     );
-    // and availability none
-    assert!(
-        !actions("AvailabilityFunction")
-            .iter()
-            .any(|a| a.starts_with("dynamodb:"))
+    // and availability writes a chat's route alone, never reads: no intake, no claim
+    assert_eq!(
+        table_permissions("AvailabilityFunction"),
+        pairs(&[("dynamodb:PutItem", "route#*")])
     );
 }
 
@@ -167,7 +167,10 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 
 #[test]
 fn availability_reads_its_secrets_and_nothing_else() {
-    assert_eq!(actions("AvailabilityFunction"), set(&["ssm:GetParameter"]));
+    assert_eq!(
+        actions("AvailabilityFunction"),
+        set(&["ssm:GetParameter", "dynamodb:PutItem"])
+    );
     // and never CM.com's product token: that is for Routing Control (handover) alone
     let template = template();
     let availability = &template["Resources"]["AvailabilityFunction"]["Properties"];
@@ -422,7 +425,7 @@ fn availability_may_read_the_msc_api_key_only_when_one_is_configured() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert_eq!(offered, shared::cm::presence::MSC_CHANNELS);
+    assert_eq!(offered, shared::channel::MSC_PRESENCE_CHANNELS);
     assert_eq!(
         template["Parameters"]["MscPresenceUrl"]["Default"].as_str(),
         Some(shared::cm::presence::DEFAULT_MSC_PRESENCE_URL)
@@ -470,6 +473,7 @@ fn the_functions_read_only_configuration_the_code_knows() {
         MSC_API_KEY,
         MSC_API_KEY_PARAM,
         MSC_CHANNEL,
+        MSC_CHANNELS,
         MSC_PRESENCE_URL,
         PRESENCE_SOURCE,
         METRICS_NAMESPACE,
@@ -836,6 +840,7 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
         AvailabilityReason::NoAgentsAvailable,
         AvailabilityReason::UpstreamUnavailable,
         AvailabilityReason::PresenceCheckDisabled,
+        AvailabilityReason::ChannelNotServed,
         AvailabilityReason::OutsideBusinessHours,
         AvailabilityReason::Closed,
     ];
@@ -845,6 +850,7 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
             | AvailabilityReason::NoAgentsAvailable
             | AvailabilityReason::UpstreamUnavailable
             | AvailabilityReason::PresenceCheckDisabled
+            | AvailabilityReason::ChannelNotServed
             | AvailabilityReason::OutsideBusinessHours
             | AvailabilityReason::Closed => {}
         }
@@ -854,6 +860,7 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
         );
     }
     add("availability", shared::metrics::PRESENCE_LATENCY);
+    add("availability", shared::metrics::OVERFLOWED);
     for (stored, invalid, reason) in [
         (true, vec![], None),
         (false, vec![IntakeField::Email], None),
@@ -1063,19 +1070,37 @@ fn the_dashboard_and_the_alarms_name_only_metrics_the_functions_emit() {
     for widget in widgets {
         for metric in widget["properties"]["metrics"].as_array().expect("metrics") {
             if let Some(expression) = metric[0]["expression"].as_str() {
-                // a search over the metric with an extra dimension (UnfilledPlaceholder, by
-                // Field): it shows that metric of every function of this stack
-                let wanted = format!(
-                    "SEARCH('{{{},Service,Function,Field}} MetricName=\"{}\" Service=\"STACK\"', 'Sum', 300)",
-                    shared::metrics::DEFAULT_NAMESPACE,
-                    shared::metrics::UNFILLED_PLACEHOLDER
-                );
-                assert_eq!(expression, wanted);
-                for function in ["availability", "intake", "handover", "message"] {
+                // a search over metrics with an extra dimension: UnfilledPlaceholder by Field (of
+                // every function of this stack), Overflowed by Webstore, and a function's
+                // answers by Channel (each also on the dashboard without it)
+                let namespace = shared::metrics::DEFAULT_NAMESPACE;
+                let by = |dimension: &str, metric: &str| {
+                    format!(
+                        "SEARCH('{{{namespace},Service,Function,{dimension}}} MetricName=\"{metric}\" Service=\"STACK\"', 'Sum', 300)"
+                    )
+                };
+                if expression == by("Field", shared::metrics::UNFILLED_PLACEHOLDER) {
+                    for function in ["availability", "intake", "handover", "message"] {
+                        seen.insert((
+                            function.to_owned(),
+                            shared::metrics::UNFILLED_PLACEHOLDER.to_owned(),
+                        ));
+                    }
+                } else if expression == by("Webstore", shared::metrics::OVERFLOWED) {
                     seen.insert((
-                        function.to_owned(),
-                        shared::metrics::UNFILLED_PLACEHOLDER.to_owned(),
+                        "availability".to_owned(),
+                        shared::metrics::OVERFLOWED.to_owned(),
                     ));
+                } else {
+                    let per_channel = ["availability", "handover", "message"].map(|function| {
+                        format!(
+                            "SEARCH('{{{namespace},Service,Function,Channel}} Service=\"STACK\" Function=\"{function}\"', 'Sum', 300)"
+                        )
+                    });
+                    assert!(
+                        per_channel.iter().any(|wanted| wanted == expression),
+                        "an unknown search on the dashboard: {expression}"
+                    );
                 }
                 continue;
             }

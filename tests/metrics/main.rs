@@ -1,6 +1,6 @@
 //! The CloudWatch metrics (Embedded Metric Format) each invocation writes, read back as
-//! CloudWatch Logs would: one JSON document per invocation, with the namespace, the dimensions,
-//! the request id and every outcome of that invocation.
+//! CloudWatch Logs would: one JSON document per invocation and set of dimensions, with the
+//! namespace, the dimensions, the request id and every outcome of that invocation.
 //!
 //! The metrics recorder is process-wide, so this file is its own test binary and its one test
 //! runs the invocations in sequence.
@@ -68,12 +68,26 @@ async fn every_answer_is_counted_in_one_document_per_invocation() {
         .await
         .expect("config");
 
-    // an answer from the presence source: counted, and the call timed
+    // an answer from the presence source: counted, and the call timed; and counted again by the
+    // chat's channel, in a document of its own (its dimensions differ)
     let ok = event("availability");
     let response = handle(&app, request(&ok)).await.expect("infallible");
     assert_eq!(response.status(), 200);
-    let written = documents();
-    assert_eq!(written.len(), 1, "{written:?}");
+    let mut written = documents();
+    written.sort_by_key(|d| d.get("Channel").map(Value::to_string));
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert_eq!(
+        written[1]["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        json!([["Service", "Function", "Channel"]])
+    );
+    assert_eq!(
+        (&written[1]["Channel"], &written[1]["AgentsOnline"]),
+        (&json!("WebChat"), &json!(1))
+    );
+    assert_eq!(
+        declared(&written[1]),
+        vec![("AgentsOnline".to_owned(), None)]
+    );
     let document = &written[0];
     assert_eq!(
         document["_aws"]["CloudWatchMetrics"][0]["Namespace"],
@@ -135,6 +149,7 @@ async fn every_answer_is_counted_in_one_document_per_invocation() {
     let response = handle(&app, request(&unfilled)).await.expect("infallible");
     assert_eq!(response.status(), 200);
     let mut written = documents();
+    written.retain(|d| d.get("Channel").is_none());
     written.sort_by_key(|d| d.get("Field").map(Value::to_string));
     assert_eq!(written.len(), 3, "{written:?}");
     assert_eq!(written[0]["AgentsOnline"], 1);

@@ -129,7 +129,6 @@ impl Round {
             "availability" => Self::Availability(MscPresence::new(
                 shared::cm::http_client()?,
                 presence::msc_presence_url(&env)?,
-                presence::msc_channel(&env)?,
                 Arc::new(Refreshing::fixed(shared::secret::Secret::new(
                     env.required(config::MSC_API_KEY)?.to_owned(),
                 ))),
@@ -160,7 +159,9 @@ impl Round {
         let now = shared::clock::Clock::now(&shared::clock::SystemClock);
         match self {
             Self::Availability(presence) => {
-                presence.agents_online(Some("shop-nl"), deadline).await?;
+                presence
+                    .agents_online("WebChat", Some("shop-nl"), deadline)
+                    .await?;
             }
             Self::Intake(dynamo) => {
                 dynamo
@@ -216,9 +217,18 @@ impl Round {
                         "ConsistentRead": true
                     }),
                 );
+                let route = dynamo.call(
+                    "GetItem",
+                    json!({
+                        "TableName": dynamo.table,
+                        "Key": {"pk": {"S": format!("route#{}", chat.as_str())}},
+                        "ConsistentRead": true
+                    }),
+                );
                 // side by side, as the handover does
-                let (claim, intake) = tokio::join!(claim, intake);
+                let (claim, intake, route) = tokio::join!(claim, intake, route);
                 claim?;
+                route?;
                 intake?;
                 let body = RoutingMutationRequest {
                     chat_id: chat.as_str().to_owned(),

@@ -94,7 +94,6 @@ impl Round {
             "availability" => Self::Availability(MscPresence::new(
                 shared::cm::http_client()?,
                 presence::msc_presence_url(&env)?,
-                presence::msc_channel(&env)?,
                 Arc::new(Refreshing::fixed(shared::secret::Secret::new(
                     env.required(config::MSC_API_KEY)?.to_owned(),
                 ))),
@@ -119,7 +118,9 @@ impl Round {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         match self {
             Self::Availability(presence) => {
-                presence.agents_online(Some("shop-nl"), deadline).await?;
+                presence
+                    .agents_online("WebChat", Some("shop-nl"), deadline)
+                    .await?;
             }
             Self::Intake(store) => {
                 let chat = ChatId::parse("bench-raw-intake")?;
@@ -143,11 +144,13 @@ impl Round {
                     dedup_until: now() + 900,
                 };
                 // side by side, as the handover does
-                let (claim, intake) = tokio::join!(
+                let (claim, intake, route) = tokio::join!(
                     store.claim(OnceStep::Handover, &chat, "raw", terms),
                     store.intake(&chat, now()),
+                    store.route(&chat, now()),
                 );
                 claim?;
+                route?;
                 let intake = intake?;
                 let body = RoutingMutationRequest {
                     chat_id: chat.as_str().to_owned(),

@@ -6,7 +6,8 @@
 //! {"timezone": "Europe/Amsterdam",
 //!  "weekly": {"mon": [["09:00","12:30"],["13:30","17:30"]], "sat": [["10:00","14:00"]]},
 //!  "closed": ["2026-12-25", {"from": "2026-12-31", "to": "2027-01-01"}],
-//!  "webstores": {"shop-be": {"timezone": "Europe/Brussels", "weekly": {"mon": [["08:00","20:00"]]}}}}
+//!  "webstores": {"shop-be": {"timezone": "Europe/Brussels", "weekly": {"mon": [["08:00","20:00"]]}},
+//!                "shop-nl": {"overflow": ["shop-be"]}}}
 //! ```
 //!
 //! The rules, all on the local wall clock of the schedule's zone (IANA names, DST-correct):
@@ -18,6 +19,10 @@
 //!   closed date does not run into the next day either.
 //! - A webstore entry replaces the top level's `timezone`, `weekly` or `closed` for requests
 //!   with that webstore; what it leaves out comes from the top level.
+//! - A webstore entry's `overflow` names, in order, the web stores that take its chats when it
+//!   cannot (closed, or no agent online): at most [`MAX_OVERFLOW`], not itself, none twice. Each
+//!   is judged under its own entry's hours (the top level's when it has none). Overflow is one
+//!   step: an overflow web store's own `overflow` is not followed.
 //! - Clocks going forward skip the local times in the gap; clocks going back show the local
 //!   times of the fold twice, and both count.
 //!
@@ -39,11 +44,16 @@ const MAX_STEPS: usize = 800;
 const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const MINUTES_PER_DAY: u32 = 24 * 60;
 
-/// The whole configuration: a schedule for every request, and one per webstore that has its own.
+/// The most web stores one entry's `overflow` may name.
+pub const MAX_OVERFLOW: usize = 5;
+
+/// The whole configuration: a schedule for every request, one per webstore that has its own, and
+/// the web stores each one overflows to.
 #[derive(Debug, Clone)]
 pub struct BusinessHours {
     everywhere: Schedule,
     webstores: BTreeMap<String, Schedule>,
+    overflow: BTreeMap<String, Vec<String>>,
 }
 
 /// One shop's opening hours in one time zone.
@@ -99,10 +109,14 @@ impl BusinessHours {
             closed: closed(&raw.closed, "closed")?,
         };
         let mut webstores = BTreeMap::new();
+        let mut overflow = BTreeMap::new();
         for (name, entry) in raw.webstores {
             let at = format!("webstores.{name}");
             if name.trim().is_empty() {
                 return Err("webstores: a webstore name is empty".to_owned());
+            }
+            if let Some(names) = &entry.overflow {
+                overflow.insert(name.clone(), overflow_list(&name, names, &at)?);
             }
             let schedule = Schedule {
                 zone: match &entry.timezone {
@@ -123,7 +137,22 @@ impl BusinessHours {
         Ok(Self {
             everywhere,
             webstores,
+            overflow,
         })
+    }
+
+    /// Whether any entry names overflow web stores.
+    pub fn has_overflow(&self) -> bool {
+        !self.overflow.is_empty()
+    }
+
+    /// The web stores that take `webstore`'s chats when it cannot, in order (none when its entry
+    /// names none).
+    pub fn overflow_for(&self, webstore: &str) -> &[String] {
+        self.overflow
+            .get(webstore)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// The schedule that applies to a request about `webstore`.
@@ -334,6 +363,30 @@ struct RawWebstore {
     timezone: Option<String>,
     weekly: Option<BTreeMap<String, Vec<(String, String)>>>,
     closed: Option<Vec<RawClosed>>,
+    overflow: Option<Vec<String>>,
+}
+
+/// An entry's `overflow`, checked: web store names as a request gives them, at most
+/// [`MAX_OVERFLOW`], not the entry's own, none twice.
+fn overflow_list(own: &str, names: &[String], at: &str) -> Result<Vec<String>, String> {
+    if names.len() > MAX_OVERFLOW {
+        return Err(format!("{at}.overflow: at most {MAX_OVERFLOW} web stores"));
+    }
+    let mut list: Vec<String> = Vec::with_capacity(names.len());
+    for raw in names {
+        let name = shared::validate::webstore(raw)
+            .map_err(|e| format!("{at}.overflow: `{raw}` is not a web store name: it {e}"))?;
+        if name == own {
+            return Err(format!(
+                "{at}.overflow: a web store cannot overflow to itself"
+            ));
+        }
+        if list.contains(&name) {
+            return Err(format!("{at}.overflow: `{name}` is named twice"));
+        }
+        list.push(name);
+    }
+    Ok(list)
 }
 
 #[derive(Deserialize)]

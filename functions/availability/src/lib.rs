@@ -9,20 +9,31 @@
 //! a presence-check token (`PRESENCE_CHECK_TOKENS`), which opens nothing else.
 //! With `BUSINESS_HOURS` set, a request outside the opening hours is answered offline with the
 //! next opening, and the presence source is not asked (see [`hours`]).
+//! The chat's `channel` picks the presence channel asked about (`MSC_CHANNELS`, see
+//! [`shared::channel`]); a channel without agents is answered offline without asking.
+//! A web store whose opening-hours entry names `overflow` web stores hands a chat it cannot take
+//! to the first of them that can: availability answers online with that `webstore`, and, given
+//! the chat's id, records the decision on the chat, which the handover follows (see [`route`]).
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use jiff::Timestamp;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use shared::ApiError;
+use shared::channel::{Channels, ChatChannel};
 use shared::clock::{Clock, SystemClock};
 use shared::cm::json_presence::{self, JsonPresence};
 use shared::cm::presence::{self, MscPresence};
 use shared::config::{self, ConfigError, Env};
 use shared::refreshing::{self, Refreshing};
+use shared::store::{ROUTE_TTL_SECONDS, Route, Store};
 use shared::telemetry::ChatTagger;
 use shared::upstream::UpstreamError;
 use shared::validate::{self, ChatId};
@@ -50,6 +61,8 @@ pub const PAGE_URL_MAX_BYTES: usize = 2048;
 
 /// Kept back from the budget for our own work around the upstream call.
 const MARGIN: Duration = Duration::from_millis(50);
+/// Kept back from the budget for recording a route decision (one DynamoDB write).
+const RECORD_RESERVE: Duration = Duration::from_millis(400);
 
 pub struct App {
     tokens: Refreshing<CalloutTokens>,
@@ -63,6 +76,10 @@ pub struct App {
     clock: Arc<dyn Clock>,
     /// Tags the request's log lines with its chat (`CHAT_LOG_KEY`; off when unset).
     chats: ChatTagger,
+    /// The chat's channel to MSC's presence channel (`MSC_CHANNEL`, `MSC_CHANNELS`).
+    channels: Channels,
+    /// Where route decisions are recorded (`TABLE_NAME`); without it, no chat overflows.
+    store: Option<Store>,
 }
 
 struct Presence {
@@ -82,22 +99,14 @@ enum Source {
 }
 
 impl Source {
-    /// What this source is asked about for `subject`, which is also what its answers are
-    /// remembered by: MSC's referrer (the webstore, else the page URL), or the webstore.
-    fn key<'a>(&self, subject: &'a Subject) -> Option<&'a str> {
-        match self {
-            Self::Msc(_) => subject.referrer(),
-            Self::Json { .. } => subject.webstore.as_deref(),
-        }
-    }
-
     async fn agents_online(
         &self,
+        channel: &str,
         key: Option<&str>,
         deadline: tokio::time::Instant,
     ) -> Result<bool, UpstreamError> {
         match self {
-            Self::Msc(msc) => msc.agents_online(key, deadline).await,
+            Self::Msc(msc) => msc.agents_online(channel, key, deadline).await,
             Self::Json {
                 source,
                 online_pointer,
@@ -116,12 +125,13 @@ impl Source {
     }
 }
 
-/// What a request asks about: its webstore (`webstore`, or `data.context` in CAIC's shape) and,
-/// in CAIC's shape, the page the customer is on (`url`).
+/// What a request asks about: its webstore (`webstore`, or `data.context` in CAIC's shape),
+/// in CAIC's shape the page the customer is on (`url`), and the chat's `channel` as given.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Subject {
     pub webstore: Option<String>,
     pub page_url: Option<String>,
+    pub channel: Option<String>,
 }
 
 impl Subject {
@@ -187,6 +197,21 @@ impl App {
                 })
             }
         };
+        let store = env
+            .get(config::TABLE_NAME)
+            .map(|table| Store::new(aws_sdk_dynamodb::Client::new(sdk), table));
+        if store.is_none()
+            && let Some(hours) = &hours
+            && hours.get().await.has_overflow()
+        {
+            return Err(ConfigError::invalid(
+                config::TABLE_NAME,
+                format!(
+                    "is not set, but {} names overflow web stores: availability records where a chat overflows to in the table, for the handover",
+                    config::BUSINESS_HOURS
+                ),
+            ));
+        }
         Ok(Self {
             tokens,
             presence_check_tokens,
@@ -196,6 +221,8 @@ impl App {
             clock: Arc::new(SystemClock),
             chats: shared::telemetry::chat_tagger(env, sdk).await?,
             warm_up: warm::limit(env)?,
+            channels: Channels::from_env(env)?,
+            store,
         })
     }
 
@@ -211,71 +238,308 @@ impl App {
         }
     }
 
-    /// Offline with the next opening when the opening hours say closed; `None` when open (or
-    /// when no hours are configured).
-    async fn closed_now(&self, webstore: Option<&str>) -> Option<AvailabilityResponse> {
-        let hours = self.hours.as_ref()?.get().await;
-        let schedule = hours.schedule_for(webstore);
-        match schedule.verdict(shared::clock::timestamp(self.clock.now())) {
-            Verdict::Open => None,
-            Verdict::Closed {
-                reason,
-                next_opening,
-            } => Some(AvailabilityResponse::closed(
-                match reason {
-                    ClosedReason::OutsideHours => AvailabilityReason::OutsideBusinessHours,
-                    ClosedReason::ClosedDate => AvailabilityReason::Closed,
-                },
-                next_opening.map(|at| schedule.rfc3339(at)),
-            )),
+    /// The answer for `subject` on `channel`, overflow included where it may apply: our own
+    /// request shape with a chat id (the route is recorded on that chat, so that its handover
+    /// goes where the answer says) and a web store whose entry names overflow web stores.
+    /// CAIC's presence-check webhook sends no chat id, and CAIC's own handover routes on
+    /// `mscWebstore`: it gets the requested web store's own answer.
+    async fn decide(
+        &self,
+        chat: Option<&ChatId>,
+        subject: &Subject,
+        channel: &'static str,
+        budget: Duration,
+    ) -> AvailabilityResponse {
+        let started = tokio::time::Instant::now();
+        let overflow: Vec<String> = match (chat, subject.webstore.as_deref(), &self.hours) {
+            (Some(_), Some(webstore), Some(hours)) => {
+                hours.get().await.overflow_for(webstore).to_vec()
+            }
+            _ => Vec::new(),
+        };
+        let (Some(chat), Some(requested), Some(store)) =
+            (chat, subject.webstore.as_deref(), &self.store)
+        else {
+            return self.check(subject, channel, &[], budget).await.answer;
+        };
+        if overflow.is_empty() {
+            return self.check(subject, channel, &[], budget).await.answer;
+        }
+        // the recording's time comes out of the same budget
+        let decision = self
+            .check(
+                subject,
+                channel,
+                &overflow,
+                budget.saturating_sub(RECORD_RESERVE),
+            )
+            .await;
+        let route = Route {
+            requested: requested.to_owned(),
+            decided: decision
+                .overflowed_to
+                .clone()
+                .unwrap_or_else(|| requested.to_owned()),
+        };
+        let expires_at = self.clock.now().saturating_add(ROUTE_TTL_SECONDS);
+        let deadline = started + budget.saturating_sub(MARGIN);
+        let recorded =
+            tokio::time::timeout_at(deadline, store.record_route(chat, &route, expires_at)).await;
+        match (recorded, &decision.overflowed_to) {
+            (Ok(Ok(())), Some(to)) => {
+                tracing::info!(overflow_from = requested, webstore = %to, "the chat overflows");
+                shared::metrics::overflowed(requested);
+                decision.answer
+            }
+            (Ok(Ok(())), None) => decision.answer,
+            (failed, overflowed_to) => {
+                let error = match failed {
+                    Ok(Err(error)) => error.to_string(),
+                    _ => "no answer within the budget".to_owned(),
+                };
+                if overflowed_to.is_none() {
+                    // the answer is the requested web store's own: a handover goes there unless
+                    // an earlier decision for this chat, not replaced now, says otherwise
+                    tracing::warn!(%error, "route not recorded; the answer is the web store's own");
+                    return decision.answer;
+                }
+                // the handover could not know where the chat goes: the answer must not promise
+                // it, so it is the requested web store's own
+                tracing::error!(%error, "route not recorded; the chat does not overflow");
+                decision.own
+            }
         }
     }
 
-    /// Answers from memory or asks the presence source (see [`memory`]) within the budget;
-    /// never fails.
-    async fn check(&self, subject: &Subject, budget: Duration) -> AvailabilityResponse {
-        if let Some(closed) = self.closed_now(subject.webstore.as_deref()).await {
-            return closed;
+    /// The answer for one web store (`webstore`, else the request's page URL) on `channel`:
+    /// closed by its opening hours, or what its agents' presence says (from memory, or asked
+    /// within `deadline`); never fails.
+    async fn judge(
+        &self,
+        webstore: Option<&str>,
+        page_url: Option<&str>,
+        channel: &'static str,
+        deadline: tokio::time::Instant,
+    ) -> Judgement {
+        if let Some(hours) = &self.hours {
+            let hours = hours.get().await;
+            let schedule = hours.schedule_for(webstore);
+            if let Verdict::Closed {
+                reason,
+                next_opening,
+            } = schedule.verdict(shared::clock::timestamp(self.clock.now()))
+            {
+                let reason = match reason {
+                    ClosedReason::OutsideHours => AvailabilityReason::OutsideBusinessHours,
+                    ClosedReason::ClosedDate => AvailabilityReason::Closed,
+                };
+                return Judgement {
+                    answer: AvailabilityResponse::closed(
+                        reason,
+                        next_opening.map(|at| schedule.rfc3339(at)),
+                    ),
+                    opens_at: next_opening,
+                };
+            }
         }
-        let Some(presence) = &self.presence else {
-            return AvailabilityResponse::new(
+        let answer = match &self.presence {
+            None => AvailabilityResponse::new(
                 AgentStatus::Online,
                 AvailabilityReason::PresenceCheckDisabled,
-            );
+            ),
+            Some(presence) => {
+                let referrer = match presence.source {
+                    Source::Msc(_) => webstore.or(page_url),
+                    Source::Json { .. } => webstore,
+                };
+                ask(presence, channel, referrer, deadline).await
+            }
         };
-        let unavailable = AvailabilityResponse::new(
-            AgentStatus::Offline,
-            AvailabilityReason::UpstreamUnavailable,
-        );
-        let key = presence.source.key(subject);
-        match presence.remember(|m| m.plan(key, Instant::now())) {
-            Plan::Remembered(online) => answer(online),
-            Plan::DoNotAsk { fallback } => fallback.map(answer).unwrap_or(unavailable),
-            Plan::Ask { fallback } => {
-                let started = tokio::time::Instant::now();
-                let deadline = started + budget.saturating_sub(MARGIN);
-                let asked = presence.source.agents_online(key, deadline).await;
-                shared::metrics::latency(shared::metrics::PRESENCE_LATENCY, started.elapsed());
-                match asked {
-                    Ok(online) => {
-                        presence.remember(|m| m.succeeded(key, online, Instant::now()));
-                        answer(online)
-                    }
-                    Err(error) => {
-                        // only the source's own trouble counts towards opening this key's circuit
-                        // (a 4xx answers what this caller asked); no key's failures open
-                        // another's, so no caller can close the check for the others
-                        let counted = error.is_upstream_trouble();
-                        tracing::warn!(%error, stale_answer = fallback.is_some(), counted, "presence source failed");
-                        if counted {
-                            presence.remember(|m| m.failed(key, Instant::now()));
-                        }
-                        fallback.map(answer).unwrap_or(unavailable)
-                    }
+        Judgement {
+            answer,
+            opens_at: None,
+        }
+    }
+
+    /// The answer for `subject` within `budget`: its own web store's, or, when that one cannot
+    /// take the chat and `overflow` names web stores, the first of them that can (each under
+    /// its own opening hours, their presence asked side by side). Never fails.
+    async fn check(
+        &self,
+        subject: &Subject,
+        channel: &'static str,
+        overflow: &[String],
+        budget: Duration,
+    ) -> Decision {
+        let deadline = tokio::time::Instant::now() + budget.saturating_sub(MARGIN);
+        let own = || {
+            self.judge(
+                subject.webstore.as_deref(),
+                subject.page_url.as_deref(),
+                channel,
+                deadline,
+            )
+        };
+        let Some(requested) = subject.webstore.as_deref().filter(|_| !overflow.is_empty()) else {
+            let answer = own().await.answer;
+            return Decision {
+                own: answer.clone(),
+                answer,
+                overflowed_to: None,
+            };
+        };
+        let mut judging: Vec<Pin<Box<dyn Future<Output = Judgement> + Send + '_>>> =
+            vec![Box::pin(own())];
+        for webstore in overflow {
+            judging.push(Box::pin(self.judge(
+                Some(webstore),
+                None,
+                channel,
+                deadline,
+            )));
+        }
+        let judged = until_first_online(judging).await;
+        let taken_by = judged
+            .iter()
+            .position(|j| j.as_ref().is_some_and(|j| j.answer.agent_available));
+        match taken_by {
+            Some(0) | None => {
+                // nobody else can take it either: the requested web store's own answer, with
+                // the earliest opening among all of them when it is closed
+                let mut judged = judged.into_iter().flatten();
+                let Some(mut own) = judged.next() else {
+                    return Decision {
+                        answer: unavailable(),
+                        own: unavailable(),
+                        overflowed_to: None,
+                    };
+                };
+                if own.opens_at.is_some() {
+                    let earliest = std::iter::once(own.clone())
+                        .chain(judged)
+                        .filter_map(|j| j.opens_at.zip(j.answer.next_opening))
+                        .min_by_key(|(at, _)| *at);
+                    own.answer.next_opening = earliest.map(|(_, text)| text);
+                }
+                Decision {
+                    own: own.answer.clone(),
+                    answer: own.answer,
+                    overflowed_to: None,
+                }
+            }
+            Some(index) => {
+                let webstore = overflow.get(index - 1).cloned();
+                let mut judged = judged.into_iter();
+                let own = judged
+                    .next()
+                    .flatten()
+                    .map_or_else(unavailable, |j| j.answer);
+                let mut answer = judged
+                    .nth(index - 1)
+                    .flatten()
+                    .map_or_else(unavailable, |j| j.answer);
+                answer.webstore.clone_from(&webstore);
+                answer.overflow_from = Some(requested.to_owned());
+                Decision {
+                    answer,
+                    own,
+                    overflowed_to: webstore,
                 }
             }
         }
     }
+}
+
+/// The answer for one web store, and when it is closed, its next opening as an instant (to find
+/// the earliest among several).
+#[derive(Debug, Clone)]
+struct Judgement {
+    answer: AvailabilityResponse,
+    opens_at: Option<Timestamp>,
+}
+
+/// What availability decided: the answer, the requested web store's own answer, and the
+/// overflow web store that takes the chat.
+struct Decision {
+    answer: AvailabilityResponse,
+    own: AvailabilityResponse,
+    overflowed_to: Option<String>,
+}
+
+/// Runs `judging` side by side and gives back each one's answer in order, up to the first one
+/// that is online: decided as soon as every one before it has answered, the rest dropped (cut
+/// short, or never asked). A slot left `None` was not waited for.
+async fn until_first_online(
+    mut judging: Vec<Pin<Box<dyn Future<Output = Judgement> + Send + '_>>>,
+) -> Vec<Option<Judgement>> {
+    let mut judged: Vec<Option<Judgement>> = vec![None; judging.len()];
+    std::future::poll_fn(|cx| {
+        for (slot, future) in judged.iter_mut().zip(judging.iter_mut()) {
+            if slot.is_none()
+                && let Poll::Ready(judgement) = future.as_mut().poll(cx)
+            {
+                *slot = Some(judgement);
+            }
+        }
+        for slot in &judged {
+            match slot {
+                None => return Poll::Pending,
+                Some(j) if j.answer.agent_available => return Poll::Ready(()),
+                Some(_) => {}
+            }
+        }
+        Poll::Ready(())
+    })
+    .await;
+    judged
+}
+
+/// The presence of `referrer`'s agents on `channel`, from memory or asked by `deadline` (see
+/// [`memory`]); offline with `upstream_unavailable` when neither can say.
+async fn ask(
+    presence: &Presence,
+    channel: &'static str,
+    referrer: Option<&str>,
+    deadline: tokio::time::Instant,
+) -> AvailabilityResponse {
+    let key = memory::key(channel, referrer);
+    let key = Some(key.as_str());
+    match presence.remember(|m| m.plan(key, Instant::now())) {
+        Plan::Remembered(online) => answer(online),
+        Plan::DoNotAsk { fallback } => fallback.map_or_else(unavailable, answer),
+        Plan::Ask { fallback } => {
+            let started = tokio::time::Instant::now();
+            let asked = presence
+                .source
+                .agents_online(channel, referrer, deadline)
+                .await;
+            shared::metrics::latency(shared::metrics::PRESENCE_LATENCY, started.elapsed());
+            match asked {
+                Ok(online) => {
+                    presence.remember(|m| m.succeeded(key, online, Instant::now()));
+                    answer(online)
+                }
+                Err(error) => {
+                    // only the source's own trouble counts towards opening this key's circuit
+                    // (a 4xx answers what this caller asked); no key's failures open
+                    // another's, so no caller can close the check for the others
+                    let counted = error.is_upstream_trouble();
+                    tracing::warn!(%error, stale_answer = fallback.is_some(), counted, "presence source failed");
+                    if counted {
+                        presence.remember(|m| m.failed(key, Instant::now()));
+                    }
+                    fallback.map_or_else(unavailable, answer)
+                }
+            }
+        }
+    }
+}
+
+fn unavailable() -> AvailabilityResponse {
+    AvailabilityResponse::new(
+        AgentStatus::Offline,
+        AvailabilityReason::UpstreamUnavailable,
+    )
 }
 
 fn answer(online: bool) -> AvailabilityResponse {
@@ -390,12 +654,10 @@ async fn presence_source(
     match (choice, json_url) {
         (PresenceChoice::Msc, _) => {
             let url = presence::msc_presence_url(env)?;
-            let channel = presence::msc_channel(env)?;
             let key = Arc::new(presence::msc_api_key(env, sdk).await?);
             Ok(Some(Source::Msc(MscPresence::new(
                 shared::cm::http_client()?,
                 url,
-                channel,
                 key,
             ))))
         }
@@ -457,7 +719,11 @@ fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Sub
                 .transpose()
         };
     optional_text("skill", request.skill.as_deref(), 128)?;
-    optional_text("channel", request.channel.as_deref(), 64)?;
+    let channel = optional_text(
+        "channel",
+        request.channel.as_deref(),
+        shared::channel::CHANNEL_MAX_LEN,
+    )?;
     if let Some(language) = &request.language {
         validate::language(language).map_err(|e| ApiError::invalid_field("language", e))?;
     }
@@ -483,6 +749,7 @@ fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Sub
         Subject {
             webstore: webstore.or(context),
             page_url,
+            channel,
         },
     ))
 }
@@ -548,7 +815,21 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         app.chats.record(chat);
     }
     let budget = http::budget(req, app.budget);
-    let answer = app.check(&subject, budget).await;
+    let channel = app.channels.resolve(subject.channel.as_deref());
+    let answer = match channel {
+        ChatChannel::NotServed => {
+            tracing::info!(
+                channel = subject.channel.as_deref(),
+                "the chat's channel has no MSC presence channel (MSC_CHANNELS): offline, presence not asked"
+            );
+            AvailabilityResponse::new(AgentStatus::Offline, AvailabilityReason::ChannelNotServed)
+        }
+        ChatChannel::Served(presence_channel) => {
+            app.decide(chat.as_ref(), &subject, presence_channel, budget)
+                .await
+        }
+    };
+    shared::metrics::count_on_channel(answer.metric(), channel.dimension());
     Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
 }
 

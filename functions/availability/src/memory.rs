@@ -7,9 +7,9 @@
 //!   not asked at all (the stale answer, or offline, at once). Then one request asks again: a
 //!   success closes the circuit, a failure opens it for another `open_for`.
 //!
-//! Answers and circuits are kept per key (the web store, or MSC's referrer, which may be the
-//! customer's page URL): a caller who picks a url or web store whose presence answer times out
-//! opens only that key's circuit, never another's.
+//! Answers and circuits are kept per key ([`key`]: the presence channel and the web store, or
+//! MSC's referrer, which may be the customer's page URL): a caller who picks a url, web store or
+//! channel whose presence answer times out opens only that key's circuit, never another's.
 //!
 //! Plain data and decisions, with the time passed in: tested without a network or a clock.
 
@@ -21,6 +21,15 @@ use std::time::{Duration, Instant};
 /// as a fallback nor an open circuit are dropped first, then the one touched longest ago among
 /// those without such an answer, and only then one with.
 pub const MAX_REMEMBERED: usize = 1024;
+
+/// The key of `referrer`'s answers on `channel` (a presence channel name, which holds no line
+/// break; a referrer is checked text, which holds none either, so no two pairs share a key).
+pub fn key(channel: &str, referrer: Option<&str>) -> String {
+    match referrer {
+        Some(referrer) => format!("{channel}\n{referrer}"),
+        None => channel.to_owned(),
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct MemorySettings {
@@ -264,6 +273,19 @@ mod tests {
         // and a success closes it
         m.succeeded(Some("nl"), false, opened + 61 * S);
         assert_eq!(m.plan(Some("nl"), opened + 62 * S), Plan::Remembered(false));
+    }
+
+    #[test]
+    fn answers_are_kept_apart_per_channel() {
+        let t0 = Instant::now();
+        let mut m = memory();
+        let whatsapp = key("WhatsApp", Some("shop-nl"));
+        let web = key("WebChat", Some("shop-nl"));
+        assert_ne!(whatsapp, web);
+        assert_ne!(key("WebChat", None), key("WebChat", Some("")));
+        m.succeeded(Some(&whatsapp), false, t0);
+        assert_eq!(m.plan(Some(&whatsapp), t0), Plan::Remembered(false));
+        assert_eq!(m.plan(Some(&web), t0), Plan::Ask { fallback: None });
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use jiff::tz::TimeZone;
 use tokio::time::Instant;
 
-use crate::context::{HandoverOrder, handover_context};
+use crate::context::{HandoverOrder, destination, handover_context};
 use shared::clock::Clock;
 use shared::cm::routing::RoutingControl;
 use shared::once::{Claim, ClaimTerms, Settle};
@@ -47,12 +47,14 @@ impl Handover {
         let started = Instant::now();
         let now = self.clock.now();
         let terms = ClaimTerms::new(now, budget, self.dedup_seconds);
-        // The claim and the intake read are independent: side by side, the handover waits for
-        // one DynamoDB round trip instead of two. An unread intake releases the claim.
-        let (claim, intake) = tokio::join!(
+        // The claim and the reads of the chat's intake and route are independent: side by side,
+        // the handover waits for one DynamoDB round trip instead of three. An unread intake or
+        // route releases the claim.
+        let (claim, intake, route) = tokio::join!(
             self.store
                 .claim(OnceStep::Handover, &order.chat, claim_id, terms),
             self.store.intake(&order.chat, now),
+            self.store.route(&order.chat, now),
         );
         match claim {
             // a handover's lapsed claim is taken over as before (it allows every attempt)
@@ -88,10 +90,22 @@ impl Handover {
             }
         };
 
+        let route = match route {
+            Ok(route) => route,
+            Err(error) => {
+                tracing::error!(%error, "route not read; claim released, nothing sent");
+                self.store.give_up(&held).await;
+                return failed(HandoverReason::StoreUnavailable);
+            }
+        };
+        let to = destination(order.webstore.as_deref(), route.as_ref());
+        if let Some(from) = &to.overflow_from {
+            tracing::info!(overflow_from = %from, webstore = to.webstore.as_deref(), "handing over to the web store the chat overflowed to");
+        }
         let body = RoutingMutationRequest {
             chat_id: order.chat.as_str().to_owned(),
             mutations: self.mutations.clone(),
-            context: handover_context(&intake, order, &asked_at(now, &self.time_zone)),
+            context: handover_context(&intake, order, &to, &asked_at(now, &self.time_zone)),
         };
         let deadline = started + budget.saturating_sub(FINISH_RESERVE);
         let calling = Instant::now();

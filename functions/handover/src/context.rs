@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 
 use shared::ApiError;
-use shared::summary::summary;
+use shared::store::Route;
+use shared::summary::{About, summary};
 use shared::validate::{self, ChatId};
 use shared::wire::{HandoverRequest, IntakeField, IntakeRecord};
 
@@ -14,7 +15,7 @@ pub const CONTEXT_MAX_PAIRS: usize = 20;
 pub use shared::validate::CONTEXT_KEY_MAX_LEN;
 pub const CONTEXT_VALUE_MAX_LEN: usize = 500;
 /// Context keys that our own values fill; a request may not set them, in any case.
-pub const RESERVED_CONTEXT_KEYS: [&str; 11] = [
+pub const RESERVED_CONTEXT_KEYS: [&str; 13] = [
     "name",
     "email",
     "phone",
@@ -22,11 +23,15 @@ pub const RESERVED_CONTEXT_KEYS: [&str; 11] = [
     "language",
     "skill",
     "webstore",
+    "channel",
+    OVERFLOW_FROM,
     "summary",
     ROUTING_KEYWORDS,
     WEBSTORE_REFERRER,
     CUSTOMER_INFO,
 ];
+/// The web store a chat overflowed from (availability's decision), for the agent.
+pub const OVERFLOW_FROM: &str = "overflowFrom";
 /// MSC's Routing Keywords (skill-based routing): the request's `skill`, `""` when none.
 pub const ROUTING_KEYWORDS: &str = "RoutingKeywords";
 /// MSC's Webstore Referrer: the request's `webstore`; left out when none (MSC then routes on the
@@ -42,6 +47,7 @@ pub struct HandoverOrder {
     pub chat: ChatId,
     pub skill: Option<String>,
     pub webstore: Option<String>,
+    pub channel: Option<String>,
     pub context: BTreeMap<String, String>,
 }
 
@@ -54,6 +60,14 @@ impl HandoverOrder {
             .webstore
             .as_deref()
             .map(|v| validate::webstore(v).map_err(|e| ApiError::invalid_field("webstore", e)))
+            .transpose()?;
+        let channel = request
+            .channel
+            .as_deref()
+            .map(|v| {
+                validate::text(v, shared::channel::CHANNEL_MAX_LEN)
+                    .map_err(|e| ApiError::invalid_field("channel", e))
+            })
             .transpose()?;
         let raw_context = request.context.unwrap_or_default();
         if raw_context.len() > CONTEXT_MAX_PAIRS {
@@ -84,6 +98,7 @@ impl HandoverOrder {
             chat,
             skill,
             webstore,
+            channel,
             context,
         })
     }
@@ -94,20 +109,48 @@ fn optional_text(field: &str, raw: Option<&str>) -> Result<Option<String>, ApiEr
         .transpose()
 }
 
-/// The Context CM.com receives: the stored intake fields, skill, webstore, the `summary` line,
-/// the keys MSC routes on and fills the customer profile from as CM.com's own bot builder sends
-/// them ([`ROUTING_KEYWORDS`], [`WEBSTORE_REFERRER`], [`CUSTOMER_INFO`]), and the request's own
-/// pairs (which cannot overwrite the others: see [`RESERVED_CONTEXT_KEYS`]).
+/// The web store whose team takes the chat, and the one it overflowed from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Destination {
+    pub webstore: Option<String>,
+    pub overflow_from: Option<String>,
+}
+
+/// Where the chat goes: availability's recorded decision when the request names no web store or
+/// the one availability was asked about (a dialog wired as docs/caic.md passes the web store it
+/// asked about, and cannot pass the one availability answered); the request's web store when it
+/// names another (the dialog chose).
+pub fn destination(asked: Option<&str>, route: Option<&Route>) -> Destination {
+    match route {
+        Some(route) if asked.is_none_or(|asked| asked == route.requested) => Destination {
+            webstore: Some(route.decided.clone()),
+            overflow_from: route.overflowed_from().map(str::to_owned),
+        },
+        _ => Destination {
+            webstore: asked.map(str::to_owned),
+            overflow_from: None,
+        },
+    }
+}
+
+/// The Context CM.com receives: the stored intake fields, skill, webstore, channel, the
+/// `summary` line, the keys MSC routes on and fills the customer profile from as CM.com's own
+/// bot builder sends them ([`ROUTING_KEYWORDS`], [`WEBSTORE_REFERRER`], [`CUSTOMER_INFO`]),
+/// [`OVERFLOW_FROM`] when the chat overflowed, and the request's own pairs (which cannot
+/// overwrite the others: see [`RESERVED_CONTEXT_KEYS`]).
 pub fn handover_context(
     intake: &IntakeRecord,
     order: &HandoverOrder,
+    destination: &Destination,
     asked_at: &str,
 ) -> BTreeMap<String, String> {
     let mut context = order.context.clone();
-    context.insert(
-        "summary".to_owned(),
-        summary(intake, order.skill.as_deref(), asked_at),
-    );
+    let about = About {
+        channel: order.channel.as_deref(),
+        skill: order.skill.as_deref(),
+        overflow_from: destination.overflow_from.as_deref(),
+    };
+    context.insert("summary".to_owned(), summary(intake, about, asked_at));
     for field in IntakeField::ALL {
         if let Some(value) = intake.get(&field) {
             context.insert(field.as_str().to_owned(), value.clone());
@@ -116,9 +159,15 @@ pub fn handover_context(
     if let Some(skill) = &order.skill {
         context.insert("skill".to_owned(), skill.clone());
     }
-    if let Some(webstore) = &order.webstore {
+    if let Some(webstore) = &destination.webstore {
         context.insert("webstore".to_owned(), webstore.clone());
         context.insert(WEBSTORE_REFERRER.to_owned(), webstore.clone());
+    }
+    if let Some(from) = &destination.overflow_from {
+        context.insert(OVERFLOW_FROM.to_owned(), from.clone());
+    }
+    if let Some(channel) = &order.channel {
+        context.insert("channel".to_owned(), channel.clone());
     }
     context.insert(
         ROUTING_KEYWORDS.to_owned(),
@@ -173,7 +222,10 @@ mod tests {
         let mut intake = IntakeRecord::new();
         intake.insert(IntakeField::Name, "Jan".into());
         intake.insert(IntakeField::Email, "jan@example.nl".into());
-        let context = order.map(|o| handover_context(&intake, &o, "2026-11-24 15:05 CET"));
+        let context = order.map(|o| {
+            let to = destination(o.webstore.as_deref(), None);
+            handover_context(&intake, &o, &to, "2026-11-24 15:05 CET")
+        });
         let expected: BTreeMap<String, String> = [
             ("email", "jan@example.nl"),
             ("name", "Jan"),
@@ -197,8 +249,14 @@ mod tests {
     #[test]
     fn without_skill_webstore_or_intake_only_the_routing_keywords_are_sent() {
         let order = order(json!({"chatId": "c1"}));
-        let context =
-            order.map(|o| handover_context(&IntakeRecord::new(), &o, "2026-11-24 15:05 CET"));
+        let context = order.map(|o| {
+            handover_context(
+                &IntakeRecord::new(),
+                &o,
+                &Destination::default(),
+                "2026-11-24 15:05 CET",
+            )
+        });
         let keys = context.map(|c| {
             c.into_iter()
                 .filter(|(k, _)| k != "summary")
@@ -207,6 +265,67 @@ mod tests {
         assert_eq!(
             keys,
             Ok(vec![("RoutingKeywords".to_owned(), String::new())])
+        );
+    }
+
+    #[test]
+    fn the_recorded_route_decides_unless_the_request_names_another_web_store() {
+        let overflowed = Route {
+            requested: "shop-nl".to_owned(),
+            decided: "shop-be".to_owned(),
+        };
+        let to = |asked, route| destination(asked, route);
+        let into_be = Destination {
+            webstore: Some("shop-be".to_owned()),
+            overflow_from: Some("shop-nl".to_owned()),
+        };
+        assert_eq!(to(Some("shop-nl"), Some(&overflowed)), into_be);
+        assert_eq!(to(None, Some(&overflowed)), into_be);
+        assert_eq!(
+            to(Some("shop-de"), Some(&overflowed)),
+            Destination {
+                webstore: Some("shop-de".to_owned()),
+                overflow_from: None
+            }
+        );
+        let stayed = Route {
+            requested: "shop-nl".to_owned(),
+            decided: "shop-nl".to_owned(),
+        };
+        assert_eq!(
+            to(None, Some(&stayed)),
+            Destination {
+                webstore: Some("shop-nl".to_owned()),
+                overflow_from: None
+            }
+        );
+        assert_eq!(to(None, None), Destination::default());
+    }
+
+    #[test]
+    fn an_overflowed_chat_names_both_web_stores_and_its_channel() {
+        let order = order(json!({"chatId": "c1", "webstore": "shop-nl", "channel": "WhatsApp"}))
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let to = Destination {
+            webstore: Some("shop-be".to_owned()),
+            overflow_from: Some("shop-nl".to_owned()),
+        };
+        let context = handover_context(&IntakeRecord::new(), &order, &to, "2026-11-24 15:05 CET");
+        assert_eq!(context.get("webstore").map(String::as_str), Some("shop-be"));
+        assert_eq!(
+            context.get("WebStoreReferrer").map(String::as_str),
+            Some("shop-be")
+        );
+        assert_eq!(
+            context.get("overflowFrom").map(String::as_str),
+            Some("shop-nl")
+        );
+        assert_eq!(context.get("channel").map(String::as_str), Some("WhatsApp"));
+        assert_eq!(
+            context.get("summary").map(String::as_str),
+            Some(
+                r#"The customer asked for an agent at 2026-11-24 15:05 CET, channel "WhatsApp", overflowed from web store "shop-nl"."#
+            )
         );
     }
 
@@ -246,6 +365,8 @@ mod tests {
             "CustomerInfo",
             "customerInfo",
             "Summary",
+            "overflowfrom",
+            "Channel",
         ] {
             let parsed = order(json!({"chatId": "c", "context": {key: "x"}}));
             assert_eq!(

@@ -17,6 +17,7 @@ use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use shared::ApiError;
 use shared::auth::CalloutTokens;
+use shared::channel::Channels;
 use shared::clock::{Clock, SystemClock};
 use shared::cm::routing::{self, RoutingControl};
 use shared::config::{self, ConfigError, Env};
@@ -43,6 +44,8 @@ pub struct App {
     budget: Duration,
     /// Tags the request's log lines with its chat (`CHAT_LOG_KEY`; off when unset).
     chats: ChatTagger,
+    /// The chat's channel to the dimension its answers are counted by (`MSC_CHANNELS`).
+    channels: Channels,
     /// How long init may spend opening each connection (`WARM_UP_MS`).
     warm_up: Duration,
 }
@@ -76,6 +79,7 @@ impl App {
             },
             budget: env.duration_ms(config::HANDOVER_BUDGET_MS, DEFAULT_BUDGET_MS)?,
             chats: shared::telemetry::chat_tagger(env, sdk).await?,
+            channels: Channels::from_env(env)?,
             warm_up: warm::limit(env)?,
         })
     }
@@ -87,11 +91,13 @@ impl App {
     }
 
     /// Opens the connections the first handover uses before it arrives, side by side (see
-    /// [`shared::warm`]): two to DynamoDB, as a handover claims the chat and reads its intake at
-    /// the same time, each on a connection of its own, and one to Routing Control.
+    /// [`shared::warm`]): three to DynamoDB, as a handover claims the chat and reads its intake
+    /// and its route at the same time, each on a connection of its own, and one to Routing
+    /// Control.
     pub async fn warm_up(&self) {
         let Handover { store, routing, .. } = &self.handover;
         tokio::join!(
+            warm::warm_up("dynamodb", self.warm_up, store.warm_up()),
             warm::warm_up("dynamodb", self.warm_up, store.warm_up()),
             warm::warm_up("dynamodb", self.warm_up, store.warm_up()),
             warm::warm_up("routing-control", self.warm_up, routing.warm_up()),
@@ -127,5 +133,7 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         reason = answer.reason.map(HandoverReason::as_str),
         "handover answered"
     );
+    let channel = app.channels.resolve(order.channel.as_deref());
+    shared::metrics::count_on_channel(answer.metric(), channel.dimension());
     Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
 }

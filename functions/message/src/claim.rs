@@ -149,9 +149,10 @@ impl Messenger {
         let mail = compose(&Letter {
             chat_id: order.chat.as_str(),
             webstore: order.webstore.as_deref(),
+            channel: order.channel.as_deref(),
             intake: &intake,
             message: &contents.text,
-            summary: &message_summary(&intake, &sent_at),
+            summary: &message_summary(&intake, order.channel.as_deref(), &sent_at),
             sent_at: &sent_at,
             repeat,
         });

@@ -15,6 +15,7 @@ pub const MESSAGE_MAX_LEN: usize = 2000;
 pub struct MessageOrder {
     pub chat: ChatId,
     pub webstore: Option<String>,
+    pub channel: Option<String>,
     pub message: Option<String>,
 }
 
@@ -27,6 +28,14 @@ impl MessageOrder {
             .as_deref()
             .map(|v| validate::webstore(v).map_err(|e| ApiError::invalid_field("webstore", e)))
             .transpose()?;
+        let channel = request
+            .channel
+            .as_deref()
+            .map(|v| {
+                validate::text(v, shared::channel::CHANNEL_MAX_LEN)
+                    .map_err(|e| ApiError::invalid_field("channel", e))
+            })
+            .transpose()?;
         let message = request
             .message
             .as_deref()
@@ -38,6 +47,7 @@ impl MessageOrder {
         Ok(Self {
             chat,
             webstore,
+            channel,
             message,
         })
     }
@@ -73,6 +83,7 @@ mod tests {
         MessageOrder {
             chat: ChatId::parse("chat-1").expect("a chat id"),
             webstore: None,
+            channel: None,
             message: message.map(str::to_owned),
         }
     }
@@ -120,6 +131,7 @@ mod tests {
             MessageOrder::parse(MessageRequest {
                 chat_id: "chat-1".to_owned(),
                 webstore: None,
+                channel: None,
                 message: Some(message.to_owned()),
             })
         };

@@ -23,6 +23,7 @@ use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use shared::ApiError;
 use shared::auth::CalloutTokens;
+use shared::channel::Channels;
 use shared::clock::{Clock, SystemClock};
 use shared::config::{self, ConfigError, Env};
 use shared::http;
@@ -55,6 +56,8 @@ pub struct App {
     messenger: Messenger,
     budget: Duration,
     chats: ChatTagger,
+    /// The chat's channel to the dimension its answers are counted by (`MSC_CHANNELS`).
+    channels: Channels,
     warm_up: Duration,
 }
 
@@ -117,6 +120,7 @@ impl App {
             },
             budget: env.duration_ms(config::MESSAGE_BUDGET_MS, DEFAULT_BUDGET_MS)?,
             chats: shared::telemetry::chat_tagger(env, sdk).await?,
+            channels: Channels::from_env(env)?,
             warm_up: warm::limit(env)?,
         })
     }
@@ -171,5 +175,7 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         reason = answer.reason.map(MessageReason::as_str),
         "message answered"
     );
+    let channel = app.channels.resolve(order.channel.as_deref());
+    shared::metrics::count_on_channel(answer.metric(), channel.dimension());
     Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
 }

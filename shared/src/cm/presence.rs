@@ -14,8 +14,7 @@ use tokio::time::Instant;
 
 use super::{COMPONENT, open_connection, read_body};
 use crate::config::{
-    ConfigError, Env, MSC_API_KEY, MSC_API_KEY_PARAM, MSC_CHANNEL, MSC_PRESENCE_URL,
-    outbound_base_url,
+    ConfigError, Env, MSC_API_KEY, MSC_API_KEY_PARAM, MSC_PRESENCE_URL, outbound_base_url,
 };
 use crate::refreshing::Refreshing;
 use crate::retry::{Backoff, read_may_repeat, retrying};
@@ -23,22 +22,6 @@ use crate::secret::Secret;
 use crate::upstream::{UpstreamError, classify, sanitised_prefix};
 
 pub const DEFAULT_MSC_PRESENCE_URL: &str = "https://presence.robinhq.com/api/v1";
-pub const DEFAULT_MSC_CHANNEL: &str = "WebChat";
-
-/// The channel names the presence page lists for `Channel`.
-pub const MSC_CHANNELS: [&str; 11] = [
-    "Email",
-    "Chat",
-    "WhatsApp",
-    "SMS",
-    "WebChat",
-    "Facebook Messenger",
-    "Instagram",
-    "Apple Business Chat",
-    "Twitter",
-    "Google Business Messages",
-    "RCS",
-];
 
 /// `MSC_PRESENCE_URL`, default `https://presence.robinhq.com/api/v1`: https (http only for
 /// loopback hosts), no query (the query is ours to build) and no fragment.
@@ -53,21 +36,6 @@ pub fn msc_presence_url(env: &Env) -> Result<Url, ConfigError> {
     )
 }
 
-/// `MSC_CHANNEL`, default `WebChat`: one of the channel names MSC's presence page lists (any
-/// case; sent in the page's spelling).
-pub fn msc_channel(env: &Env) -> Result<&'static str, ConfigError> {
-    let raw = env.get(MSC_CHANNEL).unwrap_or(DEFAULT_MSC_CHANNEL);
-    channel(raw).ok_or_else(|| {
-        ConfigError::invalid(
-            MSC_CHANNEL,
-            format!(
-                "names `{raw}`, not one of the channels MSC's presence API lists: {}",
-                MSC_CHANNELS.join(", ")
-            ),
-        )
-    })
-}
-
 /// MSC's presence API key (Agent Inbox), from `MSC_API_KEY` or the SSM parameter named by
 /// `MSC_API_KEY_PARAM`.
 pub async fn msc_api_key(
@@ -80,41 +48,30 @@ pub async fn msc_api_key(
 /// A presence answer is one word; anything longer than this is not one.
 pub const MAX_PRESENCE_BODY_BYTES: usize = 1024;
 
-/// MSC's presence API for one Agent Inbox subscription (its API key) and one channel.
+/// MSC's presence API for one Agent Inbox subscription (its API key), asked per channel.
 #[derive(Clone)]
 pub struct MscPresence {
     http: Client,
     url: Url,
-    channel: &'static str,
     api_key: Arc<Refreshing<Secret>>,
 }
 
 impl MscPresence {
-    /// `url` is `MSC_PRESENCE_URL` as checked by [`msc_presence_url`] (no query);
-    /// `channel` one of [`MSC_CHANNELS`].
-    pub fn new(
-        http: Client,
-        url: Url,
-        channel: &'static str,
-        api_key: Arc<Refreshing<Secret>>,
-    ) -> Self {
-        Self {
-            http,
-            url,
-            channel,
-            api_key,
-        }
+    /// `url` is `MSC_PRESENCE_URL` as checked by [`msc_presence_url`] (no query).
+    pub fn new(http: Client, url: Url, api_key: Arc<Refreshing<Secret>>) -> Self {
+        Self { http, url, api_key }
     }
 
-    /// The request URL for `referrer` (left out when `None`): `apikey`, `Channel` and `referrer`,
-    /// each value percent-encoded (everything but RFC 3986's unreserved characters), so that no
-    /// value can add or change a parameter. It holds the key: never log it.
-    pub fn request_url(&self, api_key: &Secret, referrer: Option<&str>) -> Url {
+    /// The request URL for `channel` (one of [`crate::channel::MSC_PRESENCE_CHANNELS`]) and
+    /// `referrer` (left out when `None`): `apikey`, `Channel` and `referrer`, each value
+    /// percent-encoded (everything but RFC 3986's unreserved characters), so that no value can
+    /// add or change a parameter. It holds the key: never log it.
+    pub fn request_url(&self, api_key: &Secret, channel: &str, referrer: Option<&str>) -> Url {
         let encode = |value: &str| utf8_percent_encode(value, COMPONENT).to_string();
         let mut query = format!(
             "apikey={}&Channel={}",
             encode(api_key.expose()),
-            encode(self.channel)
+            encode(channel)
         );
         if let Some(referrer) = referrer {
             query.push_str("&referrer=");
@@ -131,15 +88,16 @@ impl MscPresence {
         open_connection(&self.http, &self.url).await
     }
 
-    /// Whether agents are online for `referrer`, read by `deadline`. Retried where a read may be
-    /// ([`read_may_repeat`]); an answer that is neither `Online` nor `Offline` is
+    /// Whether agents are online on `channel` for `referrer`, read by `deadline`. Retried where
+    /// a read may be ([`read_may_repeat`]); an answer that is neither `Online` nor `Offline` is
     /// [`UpstreamError::UnrecognisedAnswer`].
     pub async fn agents_online(
         &self,
+        channel: &str,
         referrer: Option<&str>,
         deadline: Instant,
     ) -> Result<bool, UpstreamError> {
-        let url = self.request_url(&*self.api_key.get().await, referrer);
+        let url = self.request_url(&*self.api_key.get().await, channel, referrer);
         retrying(deadline, Backoff::UPSTREAM, read_may_repeat, |limit| {
             let request = self.http.get(url.clone()).header(
                 reqwest::header::ACCEPT,
@@ -190,13 +148,6 @@ pub fn parse_answer(body: &[u8]) -> Option<bool> {
     }
 }
 
-/// The listed channel named by `name` (any case), in the spelling the presence page uses.
-pub fn channel(name: &str) -> Option<&'static str> {
-    MSC_CHANNELS
-        .into_iter()
-        .find(|listed| listed.eq_ignore_ascii_case(name.trim()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,24 +182,18 @@ mod tests {
     }
 
     #[test]
-    fn channels_are_the_listed_ones_in_their_spelling() {
-        assert_eq!(channel("WebChat"), Some("WebChat"));
-        assert_eq!(channel(" webchat "), Some("WebChat"));
-        assert_eq!(channel("facebook messenger"), Some("Facebook Messenger"));
-        assert_eq!(channel("Web Chat"), None);
-        assert_eq!(channel("Telegram"), None);
-    }
-
-    #[test]
     fn every_value_is_percent_encoded_and_cannot_add_a_parameter() {
         let presence = MscPresence::new(
             super::super::http_client().unwrap_or_else(|e| panic!("{e}")),
             Url::parse("https://presence.example/api/v1").unwrap_or_else(|e| panic!("{e}")),
-            "Apple Business Chat",
             Arc::new(Refreshing::fixed(Secret::new("k&y=1".to_owned()))),
         );
         let key = Secret::new("k&y=1 #".to_owned());
-        let url = presence.request_url(&key, Some("shop nl&apikey=x=y#frag/é"));
+        let url = presence.request_url(
+            &key,
+            "Apple Business Chat",
+            Some("shop nl&apikey=x=y#frag/é"),
+        );
         assert_eq!(
             url.as_str(),
             "https://presence.example/api/v1?apikey=k%26y%3D1%20%23&Channel=Apple%20Business%20Chat&referrer=shop%20nl%26apikey%3Dx%3Dy%23frag%2F%C3%A9"
@@ -263,13 +208,15 @@ mod tests {
             )
         );
         assert_eq!(
-            presence.request_url(&key, None).query(),
+            presence
+                .request_url(&key, "Apple Business Chat", None)
+                .query(),
             Some("apikey=k%26y%3D1%20%23&Channel=Apple%20Business%20Chat")
         );
     }
 
     #[test]
-    fn msc_presence_url_and_channel_have_defaults_and_rules() {
+    fn msc_presence_url_has_a_default_and_rules() {
         assert_eq!(
             msc_presence_url(&Env::default())
                 .map(|u| u.to_string())
@@ -296,16 +243,5 @@ mod tests {
                 "{bad}: {err:?}"
             );
         }
-        assert_eq!(msc_channel(&Env::default()).ok(), Some("WebChat"));
-        assert_eq!(
-            msc_channel(&Env::from_pairs([(MSC_CHANNEL, "whatsapp")])).ok(),
-            Some("WhatsApp")
-        );
-        let bad =
-            msc_channel(&Env::from_pairs([(MSC_CHANNEL, "Web Chat")])).map_err(|e| e.to_string());
-        assert_eq!(
-            bad,
-            Err("configuration: MSC_CHANNEL names `Web Chat`, not one of the channels MSC's presence API lists: Email, Chat, WhatsApp, SMS, WebChat, Facebook Messenger, Instagram, Apple Business Chat, Twitter, Google Business Messages, RCS".to_owned())
-        );
     }
 }
