@@ -535,3 +535,35 @@ async fn overflow_needs_the_table_and_sane_entries() {
         assert!(got.ends_with(problem), "{got}");
     }
 }
+
+#[tokio::test]
+async fn a_route_that_cannot_be_recorded_is_not_promised() {
+    // the table cannot be reached: the handover could not know where the chat goes, so the
+    // answer is the requested web store's own, within the budget
+    let sdk = e2e::sdk_at(&e2e::closed_port_url()).await;
+    let presence = presence(&["shop-fr"], &["shop-nl"]).await;
+    let app = availability_app(
+        &sdk,
+        &presence,
+        &[
+            ("BUSINESS_HOURS", HOURS),
+            ("TABLE_NAME", "unreachable"),
+            ("AVAILABILITY_BUDGET_MS", "1000"),
+        ],
+    )
+    .await;
+    let started = Instant::now();
+    assert_eq!(
+        ask(
+            &app,
+            json!({"chatId": "chat-unrecorded", "webstore": "shop-nl"})
+        )
+        .await,
+        (200, verdict("offline", "no_agents_available"))
+    );
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(1) + SCHEDULING_MARGIN,
+        "answered in {took:?}"
+    );
+}

@@ -251,20 +251,24 @@ impl App {
         budget: Duration,
     ) -> AvailabilityResponse {
         let started = tokio::time::Instant::now();
-        let overflow: Vec<String> = match (chat, subject.webstore.as_deref(), &self.hours) {
-            (Some(_), Some(webstore), Some(hours)) => {
-                hours.get().await.overflow_for(webstore).to_vec()
-            }
-            _ => Vec::new(),
+        let alone = || async { self.check(subject, channel, &[], budget).await.answer };
+        let Some((chat, requested)) = chat.zip(subject.webstore.as_deref()) else {
+            return alone().await;
         };
-        let (Some(chat), Some(requested), Some(store)) =
-            (chat, subject.webstore.as_deref(), &self.store)
-        else {
-            return self.check(subject, channel, &[], budget).await.answer;
+        let overflow = match &self.hours {
+            Some(hours) => hours.get().await.overflow_for(requested).to_vec(),
+            None => Vec::new(),
         };
         if overflow.is_empty() {
-            return self.check(subject, channel, &[], budget).await.answer;
+            return alone().await;
         }
+        let Some(store) = &self.store else {
+            // refused at start-up; reachable when the hours' SSM parameter gained overflow since
+            tracing::warn!(
+                "the web store names overflow web stores, but TABLE_NAME is not set: the chat does not overflow"
+            );
+            return alone().await;
+        };
         // the recording's time comes out of the same budget
         let decision = self
             .check(
