@@ -16,6 +16,8 @@ Control endpoints for the person trying it (and for scripts/dialog.py):
 - POST /_standin/agents/online and POST /_standin/agents/offline switch the presence answer, for
   every referrer and channel, or for one with ?referrer=<referrer>, ?channel=<Channel> or both
   (MSC's presence is per web store and channel: the most specific switch answers);
+- POST /_standin/agents/slow?referrer=<referrer>&seconds=<n> makes the presence answers for
+  that referrer come n seconds late (0: on time again), as a slow MSC would;
 - GET /_standin/handovers lists the handovers received so far;
 - GET /_standin/presence-requests lists the presence questions received so far (the key shown
   only as whether it matched).
@@ -29,6 +31,7 @@ import re
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,6 +52,8 @@ class State:
         self.msc_api_key = msc_api_key
         # (referrer or None, channel or None) -> online
         self.online_by = {}
+        # referrer -> seconds each presence answer for it waits
+        self.delay_by = {}
         self.presence_requests = []
         self.handovers = []
         self.lock = threading.Lock()
@@ -143,6 +148,10 @@ class Handler(BaseHTTPRequestHandler):
             answer = (HTTPStatus.NOT_FOUND, "no subscription for this apikey")
         else:
             with state.lock:
+                delay = state.delay_by.get(referrer, 0)
+            if delay:
+                time.sleep(delay)
+            with state.lock:
                 online = next((state.online_by[key] for key in
                                [(referrer, channel), (referrer, None), (None, channel)]
                                if key in state.online_by), state.agents_online)
@@ -166,6 +175,19 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         state = self.state
         url = urllib.parse.urlsplit(self.path)
+        if url.path == "/_standin/agents/slow":
+            query = dict(urllib.parse.parse_qsl(url.query))
+            referrer = query.get("referrer")
+            try:
+                seconds = float(query.get("seconds", ""))
+            except ValueError:
+                seconds = -1
+            if referrer is None or not 0 <= seconds <= 60:
+                return self.respond(HTTPStatus.BAD_REQUEST, {"message": "referrer and seconds (0-60) are required"})
+            with state.lock:
+                state.delay_by[referrer] = seconds
+            print(f"cm-standin: presence answers for referrer {referrer!r} now come {seconds:g} s late", flush=True)
+            return self.respond(HTTPStatus.OK, {"referrer": referrer, "seconds": seconds})
         if url.path in ("/_standin/agents/online", "/_standin/agents/offline"):
             online = url.path.endswith("/online")
             query = dict(urllib.parse.parse_qsl(url.query))

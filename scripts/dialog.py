@@ -319,6 +319,50 @@ def overflowed_chat(args, step):
         expect("the agent's summary says where the chat overflowed from",
                'overflowed from web store "shop-be"' in context.get("summary", ""), True)
     print("The chat is with an MSC agent of shop-nl, the team shop-be overflows to.")
+    if args.check:
+        overflow_failure_paths(args, step)
+
+
+def overflow_failure_paths(args, step):
+    """Overflow's other cases against the running functions: a handover naming another web store
+    goes there; with no team online the answer is the requested web store's own; a slow
+    overflow presence answer is waited for only within availability's budget."""
+    token = args.token
+    switch = lambda state, **where: call(  # noqa: E731
+        "POST", args.cm_standin + f"/_standin/agents/{state}?" + urllib.parse.urlencode(where), {})
+    try:
+        switch("offline", referrer="shop-be")
+        chosen = "chat-" + uuid.uuid4().hex[:12]
+        step("overflow", "POST", args.availability_url, {"chatId": chosen, "webstore": "shop-be"},
+             want=(200, {"agentStatus": "online", "agentAvailable": True, "reason": "agents_available",
+                         "webstore": "shop-nl", "overflowFrom": "shop-be"}), token=token)
+        step("chosen", "POST", args.handover_url, {"chatId": chosen, "webstore": "shop-de"},
+             want=(200, {"handoverStatus": "success"}), token=token)
+        handover = handover_of(args, chosen)
+        if handover:
+            expect("a handover naming another web store goes there",
+                   [handover["Context"].get("WebStoreReferrer"), handover["Context"].get("overflowFrom")],
+                   ["shop-de", None])
+        switch("offline", referrer="shop-nl")
+        step("nobody", "POST", args.availability_url,
+             {"chatId": "chat-" + uuid.uuid4().hex[:12], "webstore": "shop-be"},
+             want=(200, {"agentStatus": "offline", "agentAvailable": False, "reason": "no_agents_available"}),
+             token=token)
+        switch("online", referrer="shop-nl")
+        call("POST", args.cm_standin + "/_standin/agents/slow?"
+             + urllib.parse.urlencode({"referrer": "shop-nl", "seconds": 6}), {})
+        started = time.monotonic()
+        step("slow", "POST", args.availability_url,
+             {"chatId": "chat-" + uuid.uuid4().hex[:12], "webstore": "shop-be"},
+             want=(200, {"agentStatus": "offline", "agentAvailable": False, "reason": "no_agents_available"}),
+             token=token)
+        took = time.monotonic() - started
+        # the budget (AVAILABILITY_BUDGET_MS, 3 s) and the scheduling margin the Rust tests allow
+        expect("a slow overflow answer is waited for only within the budget", took < 3 + 2, True)
+    finally:
+        call("POST", args.cm_standin + "/_standin/agents/slow?"
+             + urllib.parse.urlencode({"referrer": "shop-nl", "seconds": 0}), {})
+        switch("online")
 
 
 def offline_branch(args, step):

@@ -62,6 +62,12 @@ Try it:
   curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","question":"Where is my order "A-17"?"}' $FUNCTIONS_URL/intake/intake
   curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-chat","skill":"billing","webstore":"shop-nl"}' $FUNCTIONS_URL/handover/handover
   curl -s -w '\n' $CM_STANDIN_URL/_standin/handovers                   # what CM.com received
+  # a WhatsApp chat's step 1 (MSC presence asked on its WhatsApp channel); a chat for shop-be
+  # while its agents are offline: shop-nl's team takes it (BUSINESS_HOURS' overflow)
+  curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-whatsapp-chat","webstore":"shop-nl","channel":"WhatsApp"}' $FUNCTIONS_URL/availability/availability
+  curl -s -w '\n' -X POST '$CM_STANDIN_URL/_standin/agents/offline?referrer=shop-be'
+  curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-be-chat","webstore":"shop-be"}' $FUNCTIONS_URL/availability/availability
+  curl -s -w '\n' -X POST '$CM_STANDIN_URL/_standin/agents/online'   # every team online again
   # the offline branch, for another chat (no agent could take it): its intake, then its message
   curl -s -w '\n' -X POST '$CM_STANDIN_URL/_standin/agents/offline?referrer=shop-nl'   # .../online switches back
   curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-other-chat","webstore":"shop-nl"}' $FUNCTIONS_URL/availability/availability
