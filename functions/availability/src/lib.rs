@@ -16,13 +16,9 @@
 //! the chat's id, records the decision on the chat, which the handover follows (see [`route`]).
 
 use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use jiff::Timestamp;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
@@ -47,9 +43,11 @@ pub const URL_TOKEN_PARAMETER: &str = "calloutToken";
 
 pub mod hours;
 pub mod memory;
+pub mod overflow;
 
 use hours::{BusinessHours, ClosedReason, Verdict};
 use memory::{MemorySettings, Plan, PresenceMemory};
+use overflow::{Decision, Judgement, Judging, until_first_online};
 
 pub const DEFAULT_BUDGET_MS: u64 = 3000;
 pub const DEFAULT_CACHE_SECONDS: u64 = 10;
@@ -385,15 +383,9 @@ impl App {
             )
         };
         let Some(requested) = subject.webstore.as_deref().filter(|_| !overflow.is_empty()) else {
-            let answer = own().await.answer;
-            return Decision {
-                own: answer.clone(),
-                answer,
-                overflowed_to: None,
-            };
+            return Decision::alone(own().await.answer);
         };
-        let mut judging: Vec<Pin<Box<dyn Future<Output = Judgement> + Send + '_>>> =
-            vec![Box::pin(own())];
+        let mut judging: Vec<Judging<'_>> = vec![Box::pin(own())];
         for webstore in overflow {
             judging.push(Box::pin(self.judge(
                 Some(webstore),
@@ -402,100 +394,8 @@ impl App {
                 deadline,
             )));
         }
-        let judged = until_first_online(judging).await;
-        let taken_by = judged
-            .iter()
-            .position(|j| j.as_ref().is_some_and(|j| j.answer.agent_available));
-        match taken_by {
-            Some(0) | None => {
-                // nobody else can take it either: the requested web store's own answer, with
-                // the earliest opening among all of them when it is closed
-                let mut judged = judged.into_iter().flatten();
-                let Some(mut own) = judged.next() else {
-                    return Decision {
-                        answer: unavailable(),
-                        own: unavailable(),
-                        overflowed_to: None,
-                    };
-                };
-                if own.opens_at.is_some() {
-                    let earliest = std::iter::once(own.clone())
-                        .chain(judged)
-                        .filter_map(|j| j.opens_at.zip(j.answer.next_opening))
-                        .min_by_key(|(at, _)| *at);
-                    own.answer.next_opening = earliest.map(|(_, text)| text);
-                }
-                Decision {
-                    own: own.answer.clone(),
-                    answer: own.answer,
-                    overflowed_to: None,
-                }
-            }
-            Some(index) => {
-                let webstore = overflow.get(index - 1).cloned();
-                let mut judged = judged.into_iter();
-                let own = judged
-                    .next()
-                    .flatten()
-                    .map_or_else(unavailable, |j| j.answer);
-                let mut answer = judged
-                    .nth(index - 1)
-                    .flatten()
-                    .map_or_else(unavailable, |j| j.answer);
-                answer.webstore.clone_from(&webstore);
-                answer.overflow_from = Some(requested.to_owned());
-                Decision {
-                    answer,
-                    own,
-                    overflowed_to: webstore,
-                }
-            }
-        }
+        overflow::pick(requested, overflow, until_first_online(judging).await)
     }
-}
-
-/// The answer for one web store, and when it is closed, its next opening as an instant (to find
-/// the earliest among several).
-#[derive(Debug, Clone)]
-struct Judgement {
-    answer: AvailabilityResponse,
-    opens_at: Option<Timestamp>,
-}
-
-/// What availability decided: the answer, the requested web store's own answer, and the
-/// overflow web store that takes the chat.
-struct Decision {
-    answer: AvailabilityResponse,
-    own: AvailabilityResponse,
-    overflowed_to: Option<String>,
-}
-
-/// Runs `judging` side by side and gives back each one's answer in order, up to the first one
-/// that is online: decided as soon as every one before it has answered, the rest dropped (cut
-/// short, or never asked). A slot left `None` was not waited for.
-async fn until_first_online(
-    mut judging: Vec<Pin<Box<dyn Future<Output = Judgement> + Send + '_>>>,
-) -> Vec<Option<Judgement>> {
-    let mut judged: Vec<Option<Judgement>> = vec![None; judging.len()];
-    std::future::poll_fn(|cx| {
-        for (slot, future) in judged.iter_mut().zip(judging.iter_mut()) {
-            if slot.is_none()
-                && let Poll::Ready(judgement) = future.as_mut().poll(cx)
-            {
-                *slot = Some(judgement);
-            }
-        }
-        for slot in &judged {
-            match slot {
-                None => return Poll::Pending,
-                Some(j) if j.answer.agent_available => return Poll::Ready(()),
-                Some(_) => {}
-            }
-        }
-        Poll::Ready(())
-    })
-    .await;
-    judged
 }
 
 /// The presence of `referrer`'s agents on `channel`, from memory or asked by `deadline` (see
@@ -539,7 +439,7 @@ async fn ask(
     }
 }
 
-fn unavailable() -> AvailabilityResponse {
+pub(crate) fn unavailable() -> AvailabilityResponse {
     AvailabilityResponse::new(
         AgentStatus::Offline,
         AvailabilityReason::UpstreamUnavailable,
