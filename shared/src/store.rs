@@ -23,8 +23,8 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    Update,
+    AttributeValue, Delete, KeysAndAttributes, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
 };
 
 use sha2::{Digest, Sha256};
@@ -363,31 +363,69 @@ impl Store {
             .map_err(|e| StoreError::from_sdk("PutItem", e))
     }
 
-    /// Where availability last decided `chat` goes; `None` when it decided nothing (no overflow
-    /// configured for the web store, no chat id given) or the decision has expired.
-    pub async fn route(
+    /// The chat's intake record and its route (where availability last decided it goes), in one
+    /// `BatchGetItem` with consistent reads: one round trip for both, what a handover reads
+    /// beside its claim. Either is `None` when there is none or it has expired (a route also
+    /// when availability decided nothing: no overflow configured, no chat id given). Keys
+    /// DynamoDB leaves unprocessed (throttling) are asked once more after a short wait; still
+    /// unread, an error.
+    pub async fn intake_and_route(
         &self,
         chat: &ChatId,
         now: EpochSeconds,
-    ) -> Result<Option<Route>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(KEY_ATTRIBUTE, AttributeValue::S(route_key(chat)))
+    ) -> Result<(Option<IntakeRecord>, Option<Route>), StoreError> {
+        const OPERATION: &str = "BatchGetItem";
+        let key = |pk: String| HashMap::from([(KEY_ATTRIBUTE.to_owned(), AttributeValue::S(pk))]);
+        let mut wanted = KeysAndAttributes::builder()
+            .keys(key(intake_key(chat)))
+            .keys(key(route_key(chat)))
             .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
-        Ok(output
-            .item
-            .filter(|item| !is_expired(item, now))
-            .and_then(|item| {
-                Some(Route {
-                    requested: string(&item, ROUTE_REQUESTED)?,
-                    decided: string(&item, ROUTE_DECIDED)?,
-                })
-            }))
+            .build()
+            .map_err(|e| StoreError::build(OPERATION, e))?;
+        let (mut intake, mut route) = (None, None);
+        for attempt in 0..2 {
+            if attempt > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, wanted)
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk(OPERATION, e))?;
+            let items = output
+                .responses
+                .and_then(|mut tables| tables.remove(&self.table))
+                .unwrap_or_default();
+            for item in items.into_iter().filter(|item| !is_expired(item, now)) {
+                match str_value(&item, KEY_ATTRIBUTE) {
+                    Some(pk) if pk.starts_with("intake#") => {
+                        intake = Some(intake_record(Some(&item)));
+                    }
+                    Some(pk) if pk.starts_with("route#") => {
+                        route = Some(Route {
+                            requested: string(&item, ROUTE_REQUESTED).unwrap_or_default(),
+                            decided: string(&item, ROUTE_DECIDED).unwrap_or_default(),
+                        })
+                        .filter(|r| !r.requested.is_empty() && !r.decided.is_empty());
+                    }
+                    _ => {}
+                }
+            }
+            match output
+                .unprocessed_keys
+                .and_then(|mut tables| tables.remove(&self.table))
+                .filter(|left| !left.keys().is_empty())
+            {
+                None => return Ok((intake, route)),
+                Some(left) => wanted = left,
+            }
+        }
+        Err(StoreError::build(
+            OPERATION,
+            "keys left unprocessed twice (throttled)",
+        ))
     }
 
     /// Carries out `settle` for the `held` claim, after a call to `upstream` (a name for the

@@ -149,6 +149,14 @@ impl AvailabilityResponse {
         }
     }
 
+    /// Offline because the presence source could not say (failed, too slow, unreadable).
+    pub fn unavailable() -> Self {
+        Self::new(
+            AgentStatus::Offline,
+            AvailabilityReason::UpstreamUnavailable,
+        )
+    }
+
     /// Offline because the opening hours say so.
     pub fn closed(reason: AvailabilityReason, next_opening: Option<String>) -> Self {
         Self {

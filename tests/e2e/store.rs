@@ -550,3 +550,54 @@ async fn a_handover_whose_lease_lapsed_is_taken_over_however_often() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_chats_intake_and_route_are_read_together_and_a_later_route_replaces_an_earlier() {
+    use shared::store::Route;
+    let (store, _) = store().await;
+    let c = chat("route-1");
+    let read = |now| {
+        let store = store.clone();
+        let c = c.clone();
+        async move {
+            store
+                .intake_and_route(&c, now)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    };
+    assert_eq!(read(NOW).await, Ok((None, None)));
+    let overflowed = Route {
+        requested: "shop-nl".to_owned(),
+        decided: "shop-be".to_owned(),
+    };
+    store
+        .record_route(&c, &overflowed, NOW + 100)
+        .await
+        .expect("recorded");
+    assert_eq!(read(NOW).await, Ok((None, Some(overflowed.clone()))));
+    assert_eq!(overflowed.overflowed_from(), Some("shop-nl"));
+    store
+        .merge_intake(&c, &[(Name, "Jan".into())], NOW, NOW + 50)
+        .await
+        .expect("stored");
+    let stayed = Route {
+        requested: "shop-nl".to_owned(),
+        decided: "shop-nl".to_owned(),
+    };
+    store
+        .record_route(&c, &stayed, NOW + 100)
+        .await
+        .expect("recorded");
+    assert_eq!(stayed.overflowed_from(), None);
+    assert_eq!(
+        read(NOW).await,
+        Ok((Some(record(&[(Name, "Jan")])), Some(stayed)))
+    );
+    // each expires on its own: past the intake's expiry, the route alone; past both, nothing
+    assert_eq!(
+        read(NOW + 50).await.map(|(i, r)| (i, r.is_some())),
+        Ok((None, true))
+    );
+    assert_eq!(read(NOW + 100).await, Ok((None, None)));
+}

@@ -43,7 +43,7 @@ async fn a_store_that_cannot_be_reached_costs_at_most_the_limit() {
 }
 
 #[tokio::test]
-async fn the_handover_warm_up_opens_the_three_store_connections_its_first_handover_uses() {
+async fn the_handover_warm_up_opens_both_store_connections_its_first_handover_uses() {
     let direct = sdk().await;
     let table = fresh_table(&direct).await;
     let dynamodb = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("set by make test");
@@ -60,8 +60,8 @@ async fn the_handover_warm_up_opens_the_three_store_connections_its_first_handov
     .await
     .expect("config");
     app.warm_up().await;
-    // the claim, the intake read and the route read run side by side: one connection each
-    assert_eq!(connections.load(Ordering::SeqCst), 3);
+    // the claim and the read of the intake and route run side by side: one connection each
+    assert_eq!(connections.load(Ordering::SeqCst), 2);
     let response = handover::handle(&app, request(&event("handover")))
         .await
         .expect("infallible");
@@ -70,7 +70,7 @@ async fn the_handover_warm_up_opens_the_three_store_connections_its_first_handov
         (200, json!({"handoverStatus": "success"}))
     );
     // so the customer's first handover opens none (on Lambda: no TLS handshake while they wait)
-    assert_eq!(connections.load(Ordering::SeqCst), 3);
+    assert_eq!(connections.load(Ordering::SeqCst), 2);
 }
 
 fn routing_at(base: &str) -> RoutingControl {

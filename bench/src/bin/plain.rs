@@ -210,25 +210,20 @@ impl Round {
                     }),
                 );
                 let intake = dynamo.call(
-                    "GetItem",
+                    "BatchGetItem",
                     json!({
-                        "TableName": dynamo.table,
-                        "Key": {"pk": {"S": format!("intake#{}", chat.as_str())}},
-                        "ConsistentRead": true
-                    }),
-                );
-                let route = dynamo.call(
-                    "GetItem",
-                    json!({
-                        "TableName": dynamo.table,
-                        "Key": {"pk": {"S": format!("route#{}", chat.as_str())}},
-                        "ConsistentRead": true
+                        "RequestItems": {dynamo.table.as_str(): {
+                            "Keys": [
+                                {"pk": {"S": format!("intake#{}", chat.as_str())}},
+                                {"pk": {"S": format!("route#{}", chat.as_str())}}
+                            ],
+                            "ConsistentRead": true
+                        }}
                     }),
                 );
                 // side by side, as the handover does
-                let (claim, intake, route) = tokio::join!(claim, intake, route);
+                let (claim, intake) = tokio::join!(claim, intake);
                 claim?;
-                route?;
                 intake?;
                 let body = RoutingMutationRequest {
                     chat_id: chat.as_str().to_owned(),

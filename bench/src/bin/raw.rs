@@ -144,14 +144,12 @@ impl Round {
                     dedup_until: now() + 900,
                 };
                 // side by side, as the handover does
-                let (claim, intake, route) = tokio::join!(
+                let (claim, read) = tokio::join!(
                     store.claim(OnceStep::Handover, &chat, "raw", terms),
-                    store.intake(&chat, now()),
-                    store.route(&chat, now()),
+                    store.intake_and_route(&chat, now()),
                 );
                 claim?;
-                route?;
-                let intake = intake?;
+                let (intake, _route) = read?;
                 let body = RoutingMutationRequest {
                     chat_id: chat.as_str().to_owned(),
                     mutations: mutations.clone(),

@@ -410,7 +410,9 @@ async fn ask(
     let key = Some(key.as_str());
     match presence.remember(|m| m.plan(key, Instant::now())) {
         Plan::Remembered(online) => answer(online),
-        Plan::DoNotAsk { fallback } => fallback.map_or_else(unavailable, answer),
+        Plan::DoNotAsk { fallback } => {
+            fallback.map_or_else(AvailabilityResponse::unavailable, answer)
+        }
         Plan::Ask { fallback } => {
             let started = tokio::time::Instant::now();
             let asked = presence
@@ -432,18 +434,11 @@ async fn ask(
                     if counted {
                         presence.remember(|m| m.failed(key, Instant::now()));
                     }
-                    fallback.map_or_else(unavailable, answer)
+                    fallback.map_or_else(AvailabilityResponse::unavailable, answer)
                 }
             }
         }
     }
-}
-
-pub(crate) fn unavailable() -> AvailabilityResponse {
-    AvailabilityResponse::new(
-        AgentStatus::Offline,
-        AvailabilityReason::UpstreamUnavailable,
-    )
 }
 
 fn answer(online: bool) -> AvailabilityResponse {

@@ -51,7 +51,7 @@ pub fn pick(requested: &str, overflow: &[String], judged: Vec<Option<Judgement>>
         .position(|j| j.as_ref().is_some_and(|j| j.answer.agent_available));
     let mut judged = judged.into_iter();
     let Some(mut own) = judged.next().flatten() else {
-        return Decision::alone(crate::unavailable());
+        return Decision::alone(AvailabilityResponse::unavailable());
     };
     match taken_by {
         Some(index) if index > 0 => {
@@ -59,7 +59,7 @@ pub fn pick(requested: &str, overflow: &[String], judged: Vec<Option<Judgement>>
             let mut answer = judged
                 .nth(index - 1)
                 .flatten()
-                .map_or_else(crate::unavailable, |j| j.answer);
+                .map_or_else(AvailabilityResponse::unavailable, |j| j.answer);
             answer.webstore.clone_from(&webstore);
             answer.overflow_from = Some(requested.to_owned());
             Decision {

@@ -1,4 +1,4 @@
-//! The handover, at most once per chat: claim it, read the chat's intake meanwhile, send the one
+//! The handover, at most once per chat: claim it, read the chat's intake and route meanwhile, send the one
 //! routing mutation request, settle the claim by its outcome (the protocol is
 //! [`shared::once`]), erase the intake once CM.com has it, and answer in the dialog's terms.
 
@@ -47,14 +47,13 @@ impl Handover {
         let started = Instant::now();
         let now = self.clock.now();
         let terms = ClaimTerms::new(now, budget, self.dedup_seconds);
-        // The claim and the reads of the chat's intake and route are independent: side by side,
-        // the handover waits for one DynamoDB round trip instead of three. An unread intake or
-        // route releases the claim.
-        let (claim, intake, route) = tokio::join!(
+        // The claim and the read of the chat's intake and route (one BatchGetItem) are
+        // independent: side by side, the handover waits for one DynamoDB round trip instead of
+        // two. An unread chat releases the claim.
+        let (claim, read) = tokio::join!(
             self.store
                 .claim(OnceStep::Handover, &order.chat, claim_id, terms),
-            self.store.intake(&order.chat, now),
-            self.store.route(&order.chat, now),
+            self.store.intake_and_route(&order.chat, now),
         );
         match claim {
             // a handover's lapsed claim is taken over as before (it allows every attempt)
@@ -81,23 +80,15 @@ impl Handover {
             chat: &order.chat,
             claim_id,
         };
-        let intake = match intake {
-            Ok(record) => record.unwrap_or_default(),
+        let (intake, route) = match read {
+            Ok((intake, route)) => (intake.unwrap_or_default(), route),
             Err(error) => {
-                tracing::error!(%error, "intake not read; claim released, nothing sent");
+                tracing::error!(%error, "intake and route not read; claim released, nothing sent");
                 self.store.give_up(&held).await;
                 return failed(HandoverReason::StoreUnavailable);
             }
         };
 
-        let route = match route {
-            Ok(route) => route,
-            Err(error) => {
-                tracing::error!(%error, "route not read; claim released, nothing sent");
-                self.store.give_up(&held).await;
-                return failed(HandoverReason::StoreUnavailable);
-            }
-        };
         let to = destination(order.webstore.as_deref(), route.as_ref());
         if let Some(from) = &to.overflow_from {
             tracing::info!(overflow_from = %from, webstore = to.webstore.as_deref(), "handing over to the web store the chat overflowed to");

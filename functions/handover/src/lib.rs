@@ -91,13 +91,11 @@ impl App {
     }
 
     /// Opens the connections the first handover uses before it arrives, side by side (see
-    /// [`shared::warm`]): three to DynamoDB, as a handover claims the chat and reads its intake
-    /// and its route at the same time, each on a connection of its own, and one to Routing
-    /// Control.
+    /// [`shared::warm`]): two to DynamoDB, as a handover claims the chat and reads its intake
+    /// and route at the same time, each on a connection of its own, and one to Routing Control.
     pub async fn warm_up(&self) {
         let Handover { store, routing, .. } = &self.handover;
         tokio::join!(
-            warm::warm_up("dynamodb", self.warm_up, store.warm_up()),
             warm::warm_up("dynamodb", self.warm_up, store.warm_up()),
             warm::warm_up("dynamodb", self.warm_up, store.warm_up()),
             warm::warm_up("routing-control", self.warm_up, routing.warm_up()),
