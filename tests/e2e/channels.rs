@@ -567,3 +567,26 @@ async fn a_route_that_cannot_be_recorded_is_not_promised() {
         "answered in {took:?}"
     );
 }
+
+#[tokio::test]
+async fn a_json_presence_source_is_told_the_channel_where_its_url_asks_for_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/presence/shop-nl"))
+        .and(query_param("channel", "Apple Business Chat"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"available": true})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let url = format!("{}/presence/{{webstore}}?channel={{channel}}", server.uri());
+    let app = availability::App::from_env(
+        &env(&[("AVAILABILITY_URL", url.as_str())]),
+        &e2e::sdk_at("http://127.0.0.1:9").await,
+    )
+    .await
+    .expect("valid configuration");
+    assert_eq!(
+        ask(&app, json!({"webstore": "shop-nl", "channel": "iMessage"})).await,
+        (200, verdict("online", "agents_available"))
+    );
+}

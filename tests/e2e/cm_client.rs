@@ -180,16 +180,20 @@ async fn presence_substitutes_the_encoded_webstore_and_sends_its_own_token_only(
         Some("presence-token-9"),
     );
     assert_eq!(
-        source.url_for(Some("shop nl/ü")),
+        source.url_for(Some("shop nl/ü"), "WebChat"),
         format!("{}/presence/shop%20nl%2F%C3%BC", server.uri())
     );
     assert_eq!(
-        source.fetch(Some("shop nl/ü"), within(LIMIT)).await,
+        source
+            .fetch(Some("shop nl/ü"), "WebChat", within(LIMIT))
+            .await,
         Ok(json!({"available": true}))
     );
     let without = presence(&server.uri(), "/presence/{webstore}", None);
     assert_eq!(
-        without.fetch(Some("shop nl/ü"), within(LIMIT)).await,
+        without
+            .fetch(Some("shop nl/ü"), "WebChat", within(LIMIT))
+            .await,
         Ok(json!({"available": true}))
     );
     let sent = server.received_requests().await.unwrap_or_default();
@@ -239,7 +243,11 @@ async fn presence_errors_are_classified() {
         .await;
     let fetch = |template: &'static str| {
         let source = presence(&server.uri(), template, None);
-        async move { source.fetch(None, within(Duration::from_millis(400))).await }
+        async move {
+            source
+                .fetch(None, "WebChat", within(Duration::from_millis(400)))
+                .await
+        }
     };
     assert_eq!(fetch("/500").await, Err(UpstreamError::Status(500)));
     assert_eq!(fetch("/html").await, Err(UpstreamError::UnreadableBody));
@@ -266,6 +274,9 @@ fn presence_templates_must_be_https_or_loopback() {
         "https://presence.example.com:{webstore}/p",
         "https://u{webstore}@presence.example.com/p",
         "https://presence.example.com/p#{webstore}",
+        // nor may a channel
+        "https://{channel}.presence.example.com/p",
+        "https://presence.example.com/p#{channel}",
     ] {
         let result = JsonPresence::new(client.clone(), "AVAILABILITY_URL", bad, None).map(|_| ());
         assert!(
@@ -276,13 +287,13 @@ fn presence_templates_must_be_https_or_loopback() {
     let ok = JsonPresence::new(
         client,
         "AVAILABILITY_URL",
-        "https://p.example.com/s/{webstore}?x=1",
+        "https://p.example.com/s/{webstore}?x=1&channel={channel}",
         None,
     )
-    .map(|s| s.url_for(Some("a&b")));
+    .map(|s| s.url_for(Some("a&b"), "Apple Business Chat"));
     assert_eq!(
         ok.ok().as_deref(),
-        Some("https://p.example.com/s/a%26b?x=1")
+        Some("https://p.example.com/s/a%26b?x=1&channel=Apple%20Business%20Chat")
     );
 }
 
@@ -352,7 +363,7 @@ async fn a_connection_reset_after_sending_is_not_repeated() {
 async fn presence_reads_are_repeated_after_502_503_504_but_not_429() {
     let limited = flaky(ResponseTemplate::new(429), 2, ResponseTemplate::new(200)).await;
     let result = presence(&limited.uri(), "/p/{webstore}", None)
-        .fetch(Some("s"), within(LIMIT))
+        .fetch(Some("s"), "WebChat", within(LIMIT))
         .await;
     assert_eq!(
         (result, requests(&limited).await),
@@ -367,7 +378,7 @@ async fn presence_reads_are_repeated_after_502_503_504_but_not_429() {
         )
         .await;
         let source = presence(&server.uri(), "/p/{webstore}", None);
-        let result = source.fetch(Some("s"), within(LIMIT)).await;
+        let result = source.fetch(Some("s"), "WebChat", within(LIMIT)).await;
         assert_eq!(
             (result, requests(&server).await),
             (Ok(json!({"available": true})), 3),
@@ -376,7 +387,7 @@ async fn presence_reads_are_repeated_after_502_503_504_but_not_429() {
     }
     let broken = flaky(ResponseTemplate::new(500), 1, ResponseTemplate::new(200)).await;
     let result = presence(&broken.uri(), "/p/{webstore}", None)
-        .fetch(None, within(LIMIT))
+        .fetch(None, "WebChat", within(LIMIT))
         .await;
     assert_eq!(
         (result, requests(&broken).await),
@@ -394,7 +405,7 @@ async fn retries_never_outlast_the_deadline() {
     .await;
     let started = Instant::now();
     let result = presence(&slow_503.uri(), "/p/{webstore}", None)
-        .fetch(None, within(Duration::from_millis(400)))
+        .fetch(None, "WebChat", within(Duration::from_millis(400)))
         .await;
     assert!(
         matches!(

@@ -109,7 +109,7 @@ impl Source {
                 source,
                 online_pointer,
             } => source
-                .fetch(key, deadline)
+                .fetch(key, channel, deadline)
                 .await
                 .map(|document| is_online(&document, online_pointer)),
         }

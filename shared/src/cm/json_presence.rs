@@ -1,5 +1,6 @@
 //! A presence source for third-party presence systems that answer JSON (`AVAILABILITY_URL`):
-//! a GET where `{webstore}` is replaced by the request's webstore, with a credential of its own
+//! a GET where `{webstore}` is replaced by the request's webstore and `{channel}` by the MSC
+//! presence channel its chat is on, with a credential of its own
 //! (`AVAILABILITY_TOKEN`) as `Authorization: Bearer <token>` when one is configured. CM.com's
 //! product token is never sent here: it is for CM.com's API alone. MSC's own presence API is
 //! [`super::presence`].
@@ -28,19 +29,30 @@ pub struct JsonPresence {
 }
 
 pub const WEBSTORE_PLACEHOLDER: &str = "{webstore}";
+/// Replaced by the presence channel (`WebChat`, `WhatsApp`, ...; see [`crate::channel`]).
+pub const CHANNEL_PLACEHOLDER: &str = "{channel}";
 
 impl JsonPresence {
-    /// Checks the template once at start-up (as it will be with a webstore filled in):
-    /// `{webstore}` may stand only in the path or the query, where a filled-in value cannot
-    /// change which host is asked.
+    /// Checks the template once at start-up (as it will be with a webstore and a channel filled
+    /// in): `{webstore}` and `{channel}` may stand only in the path or the query, where a
+    /// filled-in value cannot change which host is asked.
     pub fn new(
         http: Client,
         var: &'static str,
         url_template: &str,
         bearer_token: Option<Arc<Refreshing<Secret>>>,
     ) -> Result<Self, ConfigError> {
-        let url = outbound_url(var, &url_template.replace(WEBSTORE_PLACEHOLDER, "webstore"))?;
-        if let Some(at) = url_template.find(WEBSTORE_PLACEHOLDER) {
+        let url = outbound_url(
+            var,
+            &url_template
+                .replace(WEBSTORE_PLACEHOLDER, "webstore")
+                .replace(CHANNEL_PLACEHOLDER, "channel"),
+        )?;
+        for at in [WEBSTORE_PLACEHOLDER, CHANNEL_PLACEHOLDER]
+            .into_iter()
+            .flat_map(|placeholder| url_template.match_indices(placeholder))
+            .map(|(at, _)| at)
+        {
             let authority_ends = url_template
                 .find("://")
                 .map(|scheme| scheme + 3)
@@ -54,7 +66,7 @@ impl JsonPresence {
             if at < authority_ends || at > fragment {
                 return Err(ConfigError::invalid(
                     var,
-                    "may hold {webstore} only in its path or query",
+                    "may hold {webstore} and {channel} only in its path or query",
                 ));
             }
         }
@@ -68,15 +80,18 @@ impl JsonPresence {
         })
     }
 
-    pub fn url_for(&self, webstore: Option<&str>) -> String {
-        let encoded = utf8_percent_encode(webstore.unwrap_or_default(), COMPONENT).to_string();
-        self.url_template.replace(WEBSTORE_PLACEHOLDER, &encoded)
+    /// The URL asked for `webstore` (empty when none) on `channel`, each percent-encoded.
+    pub fn url_for(&self, webstore: Option<&str>, channel: &str) -> String {
+        let encode = |value: &str| utf8_percent_encode(value, COMPONENT).to_string();
+        self.url_template
+            .replace(WEBSTORE_PLACEHOLDER, &encode(webstore.unwrap_or_default()))
+            .replace(CHANNEL_PLACEHOLDER, &encode(channel))
     }
 
     /// Opens the connection to the presence source's host (see [`open_connection`]).
     pub async fn warm_up(&self) -> Result<(), UpstreamError> {
-        let url =
-            Url::parse(&self.url_for(Some("warm-up"))).map_err(|_| UpstreamError::NotConnected)?;
+        let url = Url::parse(&self.url_for(Some("warm-up"), "WebChat"))
+            .map_err(|_| UpstreamError::NotConnected)?;
         open_connection(&self.http, &url).await
     }
 
@@ -85,9 +100,10 @@ impl JsonPresence {
     pub async fn fetch(
         &self,
         webstore: Option<&str>,
+        channel: &str,
         deadline: Instant,
     ) -> Result<serde_json::Value, UpstreamError> {
-        let url = self.url_for(webstore);
+        let url = self.url_for(webstore, channel);
         let token = match &self.bearer_token {
             Some(token) => Some(bearer(&*token.get().await)?),
             None => None,
