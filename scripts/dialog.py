@@ -132,12 +132,7 @@ def main():
         print("failed: " + "; ".join(FAILURES) if FAILURES else "")
         sys.exit(1 if FAILURES else 0)
     # the bodies docs/caic.md gives the dialog author, filled in as CAIC fills them
-    step("Step 3", "POST", args.intake_url,
-         paste('{"chatId": "{{chatId}}", "name": "{{name}}"}', chatId=chat_id, name="Jan de Vries"),
-         want=(200, {"stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=token)
-    step("", "POST", args.intake_url,
-         paste('{"chatId": "{{chatId}}", "email": "{{email}}"}', chatId=chat_id, email="jan.devries@example.nl"),
-         want=(200, {"stored": True, "complete": True, "missing": [], "invalid": []}), token=token)
+    name_and_email(args, step, chat_id, "Jan de Vries", "jan.devries@example.nl")
     question = 'Where is my order "NL-2026-0042"?'
     step("", "POST", args.intake_url,
          paste('{"chatId": "{{chatId}}", "question": "{{question}}"}', chatId=chat_id, question=question),
@@ -229,6 +224,16 @@ def handover_of(args, chat_id):
     return mine[0] if mine else None
 
 
+def name_and_email(args, step, chat_id, name, email):
+    """Step 3's two intake callouts, as docs/caic.md wires them: the name, then the e-mail."""
+    step("Step 3", "POST", args.intake_url,
+         paste('{"chatId": "{{chatId}}", "name": "{{name}}"}', chatId=chat_id, name=name),
+         want=(200, {"stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=args.token)
+    step("", "POST", args.intake_url,
+         paste('{"chatId": "{{chatId}}", "email": "{{email}}"}', chatId=chat_id, email=email),
+         want=(200, {"stored": True, "complete": True, "missing": [], "invalid": []}), token=args.token)
+
+
 def whatsapp_chat(args, step):
     """CAIC's WhatsApp livechat flow (docs/caic.md): the same steps, each callout passing the
     chat's channel, so that MSC presence is asked about the web store's WhatsApp agents and the
@@ -249,12 +254,7 @@ def whatsapp_chat(args, step):
     if (availability or {}).get("agentStatus") != "online":
         print("  (no agent online: this chat takes the fallback)")
         return
-    step("Step 3", "POST", args.intake_url,
-         paste('{"chatId": "{{chatId}}", "name": "{{name}}"}', chatId=chat_id, name="Lotte Visser"),
-         want=(200, {"stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=token)
-    step("", "POST", args.intake_url,
-         paste('{"chatId": "{{chatId}}", "email": "{{email}}"}', chatId=chat_id, email="lotte.visser@example.nl"),
-         want=(200, {"stored": True, "complete": True, "missing": [], "invalid": []}), token=token)
+    name_and_email(args, step, chat_id, "Lotte Visser", "lotte.visser@example.nl")
     step("Step 4", "POST", args.handover_url,
          paste('{"chatId": "{{chatId}}", "webstore": "{{webstore}}", "channel": "{{channel}}"}',
                chatId=chat_id, webstore="shop-nl", channel="WhatsApp"),
@@ -300,12 +300,7 @@ def overflowed_chat(args, step):
     if (availability or {}).get("agentStatus") != "online":
         print("  (no team online: this chat takes the fallback)")
         return
-    step("Step 3", "POST", args.intake_url,
-         paste('{"chatId": "{{chatId}}", "name": "{{name}}"}', chatId=chat_id, name="Elise Peeters"),
-         want=(200, {"stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=token)
-    step("", "POST", args.intake_url,
-         paste('{"chatId": "{{chatId}}", "email": "{{email}}"}', chatId=chat_id, email="elise.peeters@example.be"),
-         want=(200, {"stored": True, "complete": True, "missing": [], "invalid": []}), token=token)
+    name_and_email(args, step, chat_id, "Elise Peeters", "elise.peeters@example.be")
     step("Step 4", "POST", args.handover_url,
          paste('{"chatId": "{{chatId}}", "skill": "billing", "webstore": "{{webstore}}"}',
                chatId=chat_id, webstore="shop-be"),

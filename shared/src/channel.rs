@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::{ConfigError, Env, MSC_CHANNEL, MSC_CHANNELS};
+use crate::validate::CHANNEL_MAX_LEN;
 
 /// The channel names MSC's presence page lists for `Channel`, in its spelling
 /// (developers.cm.com/mobile-service-cloud/docs/presence).
@@ -50,9 +51,6 @@ const OTHER_NAMES: [(&str, Option<&str>); 10] = [
     ("Slack", None),
     ("Microsoft Teams", None),
 ];
-
-/// The longest channel name a request may give, in characters.
-pub const CHANNEL_MAX_LEN: usize = 64;
 
 /// The most names `MSC_CHANNELS` may hold.
 const MAX_MAPPED: usize = 64;

@@ -212,6 +212,16 @@ pub fn webstore(raw: &str) -> Result<String, FieldError> {
     Ok(value)
 }
 
+/// The longest channel name a request may give, in characters.
+pub const CHANNEL_MAX_LEN: usize = 64;
+
+/// A chat's channel as CAIC or the router names it (`WhatsApp`, `CXWebConversations`): free
+/// text of at most [`CHANNEL_MAX_LEN`] characters. What it means for presence is the `channel`
+/// module's.
+pub fn channel(raw: &str) -> Result<String, FieldError> {
+    text(raw, CHANNEL_MAX_LEN)
+}
+
 pub const EMAIL_MAX_LEN: usize = 254;
 
 /// An e-mail address as we store and show it: `local@domain`, the domain as UTS 46 maps it

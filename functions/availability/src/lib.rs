@@ -618,11 +618,11 @@ fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Sub
                 .transpose()
         };
     optional_text("skill", request.skill.as_deref(), 128)?;
-    let channel = optional_text(
-        "channel",
-        request.channel.as_deref(),
-        shared::channel::CHANNEL_MAX_LEN,
-    )?;
+    let channel = request
+        .channel
+        .as_deref()
+        .map(|v| validate::channel(v).map_err(|e| ApiError::invalid_field("channel", e)))
+        .transpose()?;
     if let Some(language) = &request.language {
         validate::language(language).map_err(|e| ApiError::invalid_field("language", e))?;
     }

@@ -64,10 +64,7 @@ impl HandoverOrder {
         let channel = request
             .channel
             .as_deref()
-            .map(|v| {
-                validate::text(v, shared::channel::CHANNEL_MAX_LEN)
-                    .map_err(|e| ApiError::invalid_field("channel", e))
-            })
+            .map(|v| validate::channel(v).map_err(|e| ApiError::invalid_field("channel", e)))
             .transpose()?;
         let raw_context = request.context.unwrap_or_default();
         if raw_context.len() > CONTEXT_MAX_PAIRS {

@@ -31,10 +31,7 @@ impl MessageOrder {
         let channel = request
             .channel
             .as_deref()
-            .map(|v| {
-                validate::text(v, shared::channel::CHANNEL_MAX_LEN)
-                    .map_err(|e| ApiError::invalid_field("channel", e))
-            })
+            .map(|v| validate::channel(v).map_err(|e| ApiError::invalid_field("channel", e)))
             .transpose()?;
         let message = request
             .message
