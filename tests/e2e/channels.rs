@@ -234,6 +234,15 @@ async fn teams(online: &[&str], offline: &[&str]) -> Teams {
     }
 }
 
+/// Availability's answer for `chat` asking about `webstore`, as the dialog's step 1 sends it.
+async fn ask_about(t: &Teams, chat: &str, webstore: &str) -> (u16, Value) {
+    ask(
+        &t.availability,
+        json!({"chatId": chat, "webstore": webstore}),
+    )
+    .await
+}
+
 /// Hands `chat` over with `body`'s fields through a handover app on the teams' table; returns
 /// the answer and the Context CM.com received.
 async fn hand_over(t: &Teams, body: Value) -> (Value, Value) {
@@ -321,11 +330,7 @@ async fn a_web_store_closed_by_its_hours_overflows_to_one_that_is_open() {
     let t = teams(&["shop-de", "shop-at", "shop-ch"], &[]).await;
     let chat = e2e::unique("chat-closed");
     assert_eq!(
-        ask(
-            &t.availability,
-            json!({"chatId": chat, "webstore": "shop-de"})
-        )
-        .await,
+        ask_about(&t, &chat, "shop-de").await,
         (
             200,
             json!({"agentStatus": "online", "agentAvailable": true, "reason": "agents_available",
@@ -348,11 +353,7 @@ async fn when_no_team_can_take_it_the_answer_is_offline_with_the_earliest_openin
     let t = teams(&[], &["shop-nl", "shop-be", "shop-fr"]).await;
     let chat = e2e::unique("chat-nobody");
     assert_eq!(
-        ask(
-            &t.availability,
-            json!({"chatId": chat, "webstore": "shop-nl"})
-        )
-        .await,
+        ask_about(&t, &chat, "shop-nl").await,
         (200, verdict("offline", "no_agents_available"))
     );
     // closed itself (until 11:00): the earliest opening among it and its overflow web stores,
@@ -360,11 +361,7 @@ async fn when_no_team_can_take_it_the_answer_is_offline_with_the_earliest_openin
     let t = teams(&[], &["shop-ch"]).await;
     let chat = e2e::unique("chat-nobody-closed");
     assert_eq!(
-        ask(
-            &t.availability,
-            json!({"chatId": chat, "webstore": "shop-de"})
-        )
-        .await,
+        ask_about(&t, &chat, "shop-de").await,
         (
             200,
             json!({"agentStatus": "offline", "agentAvailable": false, "reason": "outside_business_hours",
