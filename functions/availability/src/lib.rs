@@ -132,14 +132,6 @@ pub struct Subject {
     pub channel: Option<String>,
 }
 
-impl Subject {
-    /// MSC's `referrer`: the webstore, else the page URL (URL-based routing, as CAIC does when
-    /// `mscWebstore` is empty), else none.
-    pub fn referrer(&self) -> Option<&str> {
-        self.webstore.as_deref().or(self.page_url.as_deref())
-    }
-}
-
 impl Presence {
     fn remember<T>(&self, f: impl FnOnce(&mut PresenceMemory) -> T) -> T {
         // a panic elsewhere cannot leave the memory half-written: it is plain data
@@ -350,6 +342,9 @@ impl App {
                 AvailabilityReason::PresenceCheckDisabled,
             ),
             Some(presence) => {
+                // what the source is asked about, and its answers remembered by: MSC's referrer
+                // is the web store, else the page URL (URL-based routing, as CAIC does when
+                // `mscWebstore` is empty); a JSON source's is the web store
                 let referrer = match presence.source {
                     Source::Msc(_) => webstore.or(page_url),
                     Source::Json { .. } => webstore,
