@@ -38,7 +38,7 @@ impl CalloutBody for AvailabilityRequest {
 
     fn clear_unset(&mut self) -> Unfilled {
         let mut unfilled = Unfilled::default();
-        // optional here: the chat id only tags the log lines
+        // optional here: the chat id tags the log lines, and an overflow's route is recorded on it
         unfilled.clear("chatId", &mut self.chat_id);
         unfilled.clear("webstore", &mut self.webstore);
         unfilled.clear("skill", &mut self.skill);
@@ -62,14 +62,15 @@ impl AvailabilityRequest {
         self.unknown.keys().next().map(String::as_str)
     }
 
-    /// Whether this is CAIC's presence-check shape: some of `url`, `channel`, `data`, and none of
-    /// our own fields.
+    /// Whether this is CAIC's presence-check shape: `url` or `data` (CAIC sends both, with
+    /// `channel`), and none of our own fields. `channel` alone is ours too: a body of ours with
+    /// a channel and a typo'd field is refused, never read leniently as CAIC's.
     pub fn is_presence_check(&self) -> bool {
         let ours = self.chat_id.is_some()
             || self.webstore.is_some()
             || self.skill.is_some()
             || self.language.is_some();
-        let caics = self.url.is_some() || self.channel.is_some() || self.data.is_some();
+        let caics = self.url.is_some() || self.data.is_some();
         caics && !ours
     }
 }
@@ -134,6 +135,14 @@ impl AvailabilityResponse {
             webstore: None,
             overflow_from: None,
         }
+    }
+
+    /// Whether the opening hours closed it (outside the hours, or a closed date).
+    pub fn is_closed(&self) -> bool {
+        matches!(
+            self.reason,
+            AvailabilityReason::OutsideBusinessHours | AvailabilityReason::Closed
+        )
     }
 
     /// The metric that counts this answer.
@@ -682,6 +691,15 @@ mod tests {
         let ours = parse(r#"{"chatId":"c","webstor":"s"}"#);
         assert_eq!(
             ours.as_ref().ok().and_then(|r| r.refused_field()),
+            Some("webstor")
+        );
+        // a channel is ours too: with a typo'd field, never mistaken for CAIC's lenient shape
+        let channel_and_typo = parse(r#"{"channel":"WhatsApp","webstor":"s"}"#);
+        assert_eq!(
+            channel_and_typo
+                .as_ref()
+                .ok()
+                .and_then(|r| r.refused_field()),
             Some("webstor")
         );
         // a field given twice is refused in either shape

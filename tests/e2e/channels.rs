@@ -587,3 +587,20 @@ async fn a_json_presence_source_is_told_the_channel_where_its_url_asks_for_it() 
         (200, verdict("online", "agents_available"))
     );
 }
+
+#[tokio::test]
+async fn caics_presence_check_is_asked_on_msc_channel_as_before() {
+    // CAIC's webhook always says WebChat; a deployment whose MSC counts web chat agents under
+    // Chat set MSC_CHANNEL=Chat, and that still decides
+    let server = presence(&["shop-nl"], &[]).await;
+    let app = availability_app(&sdk().await, &server, &[("MSC_CHANNEL", "Chat")]).await;
+    let caic = json!({"url": "https://shop.example/help", "channel": "WebChat", "data": {"context": "shop-nl"}});
+    assert_eq!(
+        ask(&app, caic).await,
+        (200, verdict("online", "agents_available"))
+    );
+    assert_eq!(
+        asked(&server).await,
+        [("Chat".to_owned(), "shop-nl".to_owned())]
+    );
+}

@@ -59,7 +59,8 @@ pub const PAGE_URL_MAX_BYTES: usize = 2048;
 
 /// Kept back from the budget for our own work around the upstream call.
 const MARGIN: Duration = Duration::from_millis(50);
-/// Kept back from the budget for recording a route decision (one DynamoDB write).
+/// Kept back from the budget for recording a route decision (one DynamoDB write): a fifth of it,
+/// at most this, so that a small budget still leaves the presence questions most of it.
 const RECORD_RESERVE: Duration = Duration::from_millis(400);
 
 pub struct App {
@@ -265,7 +266,7 @@ impl App {
                 subject,
                 channel,
                 &overflow,
-                budget.saturating_sub(RECORD_RESERVE),
+                budget.saturating_sub(RECORD_RESERVE.min(budget / 5)),
             )
             .await;
         let route = Route {
@@ -601,6 +602,7 @@ pub fn is_online(document: &Value, pointer: &str) -> bool {
 /// otherwise). An unset value is already absent (`http::json_body`): CAIC sends `data.context`
 /// empty when `mscWebstore` is unset.
 fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Subject), ApiError> {
+    let presence_check = request.is_presence_check();
     let chat = request
         .chat_id
         .as_deref()
@@ -617,7 +619,10 @@ fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Sub
         .channel
         .as_deref()
         .map(|v| validate::channel(v).map_err(|e| ApiError::invalid_field("channel", e)))
-        .transpose()?;
+        .transpose()?
+        // CAIC's presence check always says WebChat: MSC_CHANNEL decides there, as it always did
+        // (a deployment whose MSC counts web chat agents under `Chat` keeps working)
+        .filter(|_| !presence_check);
     if let Some(language) = &request.language {
         validate::language(language).map_err(|e| ApiError::invalid_field("language", e))?;
     }

@@ -43,8 +43,9 @@ impl Decision {
 /// - The requested web store online: its answer.
 /// - Else the first overflow web store online: that answer, naming it (`webstore`) and the
 ///   requested one (`overflowFrom`).
-/// - Else the requested web store's own answer; when it is closed, its `nextOpening` is the
-///   earliest among it and the closed overflow web stores.
+/// - Else the requested web store's own answer; when it is closed by its hours, its
+///   `nextOpening` is the earliest among it and the closed overflow web stores (also when it
+///   never opens again itself).
 pub fn pick(requested: &str, overflow: &[String], judged: Vec<Option<Judgement>>) -> Decision {
     let taken_by = judged
         .iter()
@@ -69,7 +70,7 @@ pub fn pick(requested: &str, overflow: &[String], judged: Vec<Option<Judgement>>
             }
         }
         _ => {
-            if own.opens_at.is_some() {
+            if own.answer.is_closed() {
                 let earliest = std::iter::once(own.clone())
                     .chain(judged.flatten())
                     .filter_map(|j| j.opens_at.zip(j.answer.next_opening))
@@ -206,6 +207,26 @@ mod tests {
             ],
         );
         assert_eq!(decision, Decision::alone(offline().answer));
+    }
+
+    #[test]
+    fn a_web_store_that_never_opens_gives_its_overflows_next_opening() {
+        let never = Judgement {
+            answer: AvailabilityResponse::closed(AvailabilityReason::OutsideBusinessHours, None),
+            opens_at: None,
+        };
+        let decision = pick(
+            "shop-nl",
+            &overflow(),
+            vec![
+                Some(never.clone()),
+                Some(closed("2026-12-07T12:00:00+01:00")),
+                Some(offline()),
+            ],
+        );
+        let mut answer = never.answer;
+        answer.next_opening = Some("2026-12-07T12:00:00+01:00".to_owned());
+        assert_eq!(decision, Decision::alone(answer));
     }
 
     #[tokio::test(start_paused = true)]
