@@ -242,14 +242,21 @@ impl App {
         budget: Duration,
     ) -> AvailabilityResponse {
         let started = tokio::time::Instant::now();
-        let alone = || async { self.check(subject, channel, &[], budget).await.answer };
+        // one reading of the hours for the whole request: every web store judged by the same
+        let hours = match &self.hours {
+            Some(hours) => Some(hours.get().await),
+            None => None,
+        };
+        let hours = hours.as_deref();
+        let alone = || async {
+            self.check(subject, channel, hours, &[], budget)
+                .await
+                .answer
+        };
         let Some((chat, requested)) = chat.zip(subject.webstore.as_deref()) else {
             return alone().await;
         };
-        let overflow = match &self.hours {
-            Some(hours) => hours.get().await.overflow_for(requested).to_vec(),
-            None => Vec::new(),
-        };
+        let overflow = hours.map_or(&[][..], |hours| hours.overflow_for(requested));
         if overflow.is_empty() {
             return alone().await;
         }
@@ -265,7 +272,8 @@ impl App {
             .check(
                 subject,
                 channel,
-                &overflow,
+                hours,
+                overflow,
                 budget.saturating_sub(RECORD_RESERVE.min(budget / 5)),
             )
             .await;
@@ -311,13 +319,13 @@ impl App {
     /// within `deadline`); never fails.
     async fn judge(
         &self,
+        hours: Option<&BusinessHours>,
         webstore: Option<&str>,
         page_url: Option<&str>,
         channel: &'static str,
         deadline: tokio::time::Instant,
     ) -> Judgement {
-        if let Some(hours) = &self.hours {
-            let hours = hours.get().await;
+        if let Some(hours) = hours {
             let schedule = hours.schedule_for(webstore);
             if let Verdict::Closed {
                 reason,
@@ -366,12 +374,14 @@ impl App {
         &self,
         subject: &Subject,
         channel: &'static str,
+        hours: Option<&BusinessHours>,
         overflow: &[String],
         budget: Duration,
     ) -> Decision {
         let deadline = tokio::time::Instant::now() + budget.saturating_sub(MARGIN);
         let own = || {
             self.judge(
+                hours,
                 subject.webstore.as_deref(),
                 subject.page_url.as_deref(),
                 channel,
@@ -384,6 +394,7 @@ impl App {
         let mut judging: Vec<Judging<'_>> = vec![Box::pin(own())];
         for webstore in overflow {
             judging.push(Box::pin(self.judge(
+                hours,
                 Some(webstore),
                 None,
                 channel,
