@@ -604,3 +604,43 @@ async fn caics_presence_check_is_asked_on_msc_channel_as_before() {
         [("Chat".to_owned(), "shop-nl".to_owned())]
     );
 }
+
+#[tokio::test]
+async fn an_unset_channel_variable_is_not_given() {
+    // CAIC pastes an unset {{channel}} as it is: availability asks on MSC_CHANNEL, the handover
+    // names no channel
+    let t = teams(&["shop-nl"], &[]).await;
+    let chat = e2e::unique("chat-unset-channel");
+    assert_eq!(
+        ask(
+            &t.availability,
+            json!({"chatId": chat, "webstore": "shop-nl", "channel": "{{channel}}"})
+        )
+        .await,
+        (200, verdict("online", "agents_available"))
+    );
+    // shop-nl and its open overflow shop-fr, side by side, both on the default channel
+    let mut presence = asked(&t.presence).await;
+    presence.sort();
+    assert_eq!(
+        presence,
+        [
+            ("WebChat".to_owned(), "shop-fr".to_owned()),
+            ("WebChat".to_owned(), "shop-nl".to_owned())
+        ]
+    );
+    let (answer, context) = hand_over(
+        &t,
+        json!({"chatId": chat, "webstore": "shop-nl", "channel": "{{channel}}"}),
+    )
+    .await;
+    assert_eq!(answer, json!({"handoverStatus": "success"}));
+    assert_eq!(context.get("channel"), None);
+    assert!(
+        !context["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("channel"),
+        "{context}"
+    );
+}
