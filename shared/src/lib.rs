@@ -32,6 +32,7 @@ pub mod clock;
 pub mod cm;
 pub mod config;
 pub mod http;
+pub mod language;
 pub mod mail;
 pub mod metrics;
 pub mod once;
@@ -47,5 +48,6 @@ pub mod upstream;
 pub mod validate;
 pub mod warm;
 pub mod wire;
+pub mod words;
 
 pub use http::ApiError;
