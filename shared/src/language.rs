@@ -1,6 +1,5 @@
-//! The languages we write in: the customer's (the next opening a dialog shows, see
-//! [`next_opening_text`]) and the agent's (the summary line and the support e-mail, see
-//! [`crate::words`]).
+//! The languages we write in: the customer's (the next opening a dialog shows) and the agent's
+//! (the summary line and the support e-mail); our sentences in each are [`crate::words`].
 //!
 //! A language is asked for by a BCP 47 tag (`nl`, `nl-BE`, `de-CH`); its primary language subtag
 //! decides, so a region variant gets its language. Where a tag names a language we do not write
@@ -17,8 +16,6 @@ use icu_datetime::input::{Date, Time};
 use icu_datetime::{FixedCalendarDateTimeFormatter, NoCalendarFormatter};
 use icu_locale_core::{LanguageIdentifier, Locale, locale};
 use jiff::ZonedDateTime;
-
-use crate::words::Words;
 
 /// A language we write in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -77,11 +74,6 @@ impl Language {
         })
     }
 
-    /// Our own sentences in this language.
-    pub fn words(self) -> &'static Words {
-        crate::words::of(self)
-    }
-
     /// The CLDR locale its dates and times are written in: English as in Britain (`Monday 28
     /// December`, a 24-hour clock), as the shops we serve write it.
     fn locale(self) -> Locale {
@@ -94,26 +86,6 @@ impl Language {
             Self::It => locale!("it"),
         }
     }
-}
-
-/// The next opening as a customer reads it, in `language`, on the shop's wall clock (`opens`
-/// and `now` in the shop's zone): "today at 13:00", "tomorrow at 09:00", "Monday 28 December at
-/// 09:00" (and as each language writes them). Today and tomorrow are the shop's calendar days,
-/// whatever the clocks did in between (a daylight-saving change included).
-pub fn next_opening_text(language: Language, opens: &ZonedDateTime, now: &ZonedDateTime) -> String {
-    let words = language.words();
-    let time = clock_time(language, opens);
-    let today = now.date();
-    if opens.date() == today {
-        return words.opens_today(&time, opens.hour());
-    }
-    if today
-        .tomorrow()
-        .is_ok_and(|tomorrow| opens.date() == tomorrow)
-    {
-        return words.opens_tomorrow(&time, opens.hour());
-    }
-    words.opens_on(&long_date(language, opens), &time, opens.hour())
 }
 
 /// `at`'s weekday, day and month, in `language`: "Monday 28 December", "maandag 28 december",
@@ -238,122 +210,6 @@ mod tests {
                 "lunes, 28 de diciembre 09:00",
                 "lunedì 28 dicembre 09:00",
             ]
-        );
-    }
-
-    /// Today, tomorrow and a later day, in every language, each read on the shop's calendar.
-    fn wording(language: Language) -> [String; 3] {
-        let opens = at("Europe/Amsterdam", 2026, 12, 28, 9, 0);
-        [
-            // a minute after midnight: today
-            at("Europe/Amsterdam", 2026, 12, 28, 0, 1),
-            // a minute before midnight: tomorrow
-            at("Europe/Amsterdam", 2026, 12, 27, 23, 59),
-            at("Europe/Amsterdam", 2026, 12, 26, 10, 0),
-        ]
-        .map(|now| next_opening_text(language, &opens, &now))
-    }
-
-    #[test]
-    fn every_language_says_today_tomorrow_or_the_day() {
-        let expected = [
-            (
-                Language::En,
-                [
-                    "today at 09:00",
-                    "tomorrow at 09:00",
-                    "Monday 28 December at 09:00",
-                ],
-            ),
-            (
-                Language::Nl,
-                [
-                    "vandaag om 09:00",
-                    "morgen om 09:00",
-                    "maandag 28 december om 09:00",
-                ],
-            ),
-            (
-                Language::De,
-                [
-                    "heute um 09:00 Uhr",
-                    "morgen um 09:00 Uhr",
-                    "Montag, 28. Dezember um 09:00 Uhr",
-                ],
-            ),
-            (
-                Language::Fr,
-                [
-                    "aujourd'hui à 09:00",
-                    "demain à 09:00",
-                    "lundi 28 décembre à 09:00",
-                ],
-            ),
-            (
-                Language::Es,
-                [
-                    "hoy a las 09:00",
-                    "mañana a las 09:00",
-                    "lunes, 28 de diciembre a las 09:00",
-                ],
-            ),
-            (
-                Language::It,
-                [
-                    "oggi alle 09:00",
-                    "domani alle 09:00",
-                    "lunedì 28 dicembre alle 09:00",
-                ],
-            ),
-        ];
-        for (language, words) in expected {
-            assert_eq!(wording(language), words.map(str::to_owned), "{language:?}");
-        }
-    }
-
-    #[test]
-    fn tomorrow_is_the_next_calendar_day_across_a_clock_change() {
-        let amsterdam = "Europe/Amsterdam";
-        // clocks go back on 25 October 2026: 23:30 to 23:00 the next day is 24.5 hours, tomorrow
-        let now = at(amsterdam, 2026, 10, 24, 23, 30);
-        let opens = at(amsterdam, 2026, 10, 25, 23, 0);
-        assert_eq!(
-            next_opening_text(Language::Nl, &opens, &now),
-            "morgen om 23:00"
-        );
-        // clocks go forward on 28 March 2027: 00:30 to 23:30 the same day is 22 hours, today
-        let now = at(amsterdam, 2027, 3, 28, 0, 30);
-        let opens = at(amsterdam, 2027, 3, 28, 23, 30);
-        assert_eq!(
-            next_opening_text(Language::De, &opens, &now),
-            "heute um 23:30 Uhr"
-        );
-        // 23:00 on Saturday to 00:30 on Monday is 24.5 hours, but the day after tomorrow
-        let now = at(amsterdam, 2027, 3, 27, 23, 0);
-        let opens = at(amsterdam, 2027, 3, 29, 0, 30);
-        assert_eq!(
-            next_opening_text(Language::Fr, &opens, &now),
-            "lundi 29 mars à 00:30"
-        );
-        assert_eq!(
-            next_opening_text(Language::En, &opens, &now),
-            "Monday 29 March at 00:30"
-        );
-        // the shop's calendar, not UTC's: 00:30 in Amsterdam is still yesterday in UTC
-        let now = at(amsterdam, 2027, 3, 29, 0, 10);
-        assert_eq!(
-            next_opening_text(Language::Es, &opens, &now),
-            "hoy a las 00:30"
-        );
-        let now = at(amsterdam, 2027, 3, 29, 0, 10);
-        let at_one = at(amsterdam, 2027, 3, 30, 1, 0);
-        assert_eq!(
-            next_opening_text(Language::Es, &at_one, &now),
-            "mañana a la 01:00"
-        );
-        assert_eq!(
-            next_opening_text(Language::It, &at_one, &now),
-            "domani all'01:00"
         );
     }
 }

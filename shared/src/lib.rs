@@ -8,7 +8,9 @@
 //! 1. **Plain data and rules**, no I/O: [`wire`] (the contract), [`validate`] (its field rules),
 //!    [`secret`] (a value that never prints), [`upstream`] (how an upstream call fails, and
 //!    whether it may have acted), [`clock`] (epoch seconds behind a seam), [`once`] (the
-//!    at-most-once protocol's terms and outcomes), [`summary`] (the agent's one line about the
+//!    at-most-once protocol's terms and outcomes), [`language`] (the languages we write in, and
+//!    CLDR's dates and times in each, through ICU4X), [`words`] (our own sentences in each
+//!    language: the next opening a customer reads, the agent's labels), [`summary`] (the agent's one line about the
 //!    customer, every customer value quoted), [`mail`] (the support mailbox's e-mail: its
 //!    addresses and its text, no header a customer can break), [`callout`] (what a CAIC API
 //!    Callout really sends: unset variables, and bodies CAIC pasted customer text into).
