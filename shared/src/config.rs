@@ -45,6 +45,8 @@ pub const SECRETS_REFRESH_SECONDS: &str = "SECRETS_REFRESH_SECONDS";
 pub const BUSINESS_HOURS: &str = "BUSINESS_HOURS";
 pub const BUSINESS_HOURS_PARAM: &str = "BUSINESS_HOURS_PARAM";
 pub const HANDOVER_TIME_ZONE: &str = "HANDOVER_TIME_ZONE";
+pub const CUSTOMER_LANGUAGE: &str = "CUSTOMER_LANGUAGE";
+pub const AGENT_LANGUAGE: &str = "AGENT_LANGUAGE";
 pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
 pub const METRICS_SERVICE: &str = "METRICS_SERVICE";
 pub const WARM_UP_MS: &str = "WARM_UP_MS";
@@ -117,6 +119,18 @@ impl Env {
     /// Whether a value or its SSM twin is set (`plain` or `param`): the value is configured.
     pub fn either(&self, plain: &str, param: &str) -> bool {
         self.get(plain).is_some() || self.get(param).is_some()
+    }
+
+    /// The value read by `parse`, or `None` when unset; a value `parse` refuses is an error
+    /// that names `var` and says why.
+    pub fn parsed<T>(
+        &self,
+        var: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ConfigError> {
+        self.get(var)
+            .map(|raw| parse(raw).map_err(|problem| ConfigError::invalid(var, problem)))
+            .transpose()
     }
 
     pub fn required(&self, var: &'static str) -> Result<&str, ConfigError> {

@@ -10,12 +10,15 @@
 //! `shared/icu-data` (our languages only; `scripts/icu-data.sh` writes it). Only the sentences
 //! around them are ours ([`crate::words`]).
 
+use std::collections::BTreeMap;
+
 use icu_calendar::Gregorian;
 use icu_datetime::fieldsets::{MDE, T};
 use icu_datetime::input::{Date, Time};
 use icu_datetime::{FixedCalendarDateTimeFormatter, NoCalendarFormatter};
 use icu_locale_core::{LanguageIdentifier, Locale, locale};
 use jiff::ZonedDateTime;
+use serde::Deserialize;
 
 /// A language we write in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -85,6 +88,85 @@ impl Language {
             Self::Es => locale!("es"),
             Self::It => locale!("it"),
         }
+    }
+}
+
+/// The languages one web store (or a whole deployment) is set to write in: its customers'
+/// (`language`, `CUSTOMER_LANGUAGE`) and its team's (`agentLanguage`, `AGENT_LANGUAGE`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Spoken {
+    pub customer: Option<Language>,
+    pub agent: Option<Language>,
+}
+
+/// The customer's language: the one they asked in (the request's `language`, else the one
+/// stored with their intake), when we write in it; else their web store's; else the
+/// deployment's; else English.
+pub fn customer_language(asked: Option<&str>, webstore: Spoken, deployment: Spoken) -> Language {
+    asked
+        .and_then(Language::from_tag)
+        .or(webstore.customer)
+        .or(deployment.customer)
+        .unwrap_or(Language::En)
+}
+
+/// The language of the team a chat goes to: its web store's, else the deployment's, else
+/// English.
+pub fn agent_language(webstore: Spoken, deployment: Spoken) -> Language {
+    webstore.agent.or(deployment.agent).unwrap_or(Language::En)
+}
+
+/// Each web store's [`Spoken`], from its entry in the opening hours' `webstores`
+/// (`BUSINESS_HOURS`): `{"webstores": {"shop-nl": {"language": "nl", "agentLanguage": "nl"}}}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebstoreLanguages {
+    by_webstore: BTreeMap<String, Spoken>,
+}
+
+impl WebstoreLanguages {
+    /// Reads the `language` and `agentLanguage` of each `webstores` entry of the opening hours'
+    /// JSON, and nothing else (availability reads and checks the rest). A language we do not
+    /// write in is an error that names its entry.
+    pub fn from_hours(json: &str) -> Result<Self, String> {
+        #[derive(Deserialize)]
+        struct Hours {
+            #[serde(default)]
+            webstores: BTreeMap<String, Entry>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Entry {
+            language: Option<String>,
+            agent_language: Option<String>,
+        }
+        let hours: Hours = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let mut by_webstore = BTreeMap::new();
+        for (name, entry) in hours.webstores {
+            let read = |value: Option<String>, key: &str| {
+                value
+                    .map(|raw| {
+                        Language::configured(&raw)
+                            .map_err(|problem| format!("webstores.{name}.{key}: {problem}"))
+                    })
+                    .transpose()
+            };
+            let spoken = Spoken {
+                customer: read(entry.language, "language")?,
+                agent: read(entry.agent_language, "agentLanguage")?,
+            };
+            if spoken != Spoken::default() {
+                by_webstore.insert(name, spoken);
+            }
+        }
+        Ok(Self { by_webstore })
+    }
+
+    /// What `webstore` is set to write in (nothing, when it has no entry or none was asked).
+    pub fn of(&self, webstore: Option<&str>) -> Spoken {
+        webstore
+            .and_then(|name| self.by_webstore.get(name))
+            .copied()
+            .unwrap_or_default()
     }
 }
 
@@ -210,6 +292,58 @@ mod tests {
                 "lunes, 28 de diciembre 09:00",
                 "lunedì 28 dicembre 09:00",
             ]
+        );
+    }
+
+    #[test]
+    fn a_customer_is_written_to_in_what_they_asked_else_their_shop_else_the_deployment() {
+        let shop = Spoken {
+            customer: Some(Language::De),
+            agent: Some(Language::Fr),
+        };
+        let deployment = Spoken {
+            customer: Some(Language::It),
+            agent: Some(Language::Es),
+        };
+        let none = Spoken::default();
+        assert_eq!(
+            customer_language(Some("nl-BE"), shop, deployment),
+            Language::Nl
+        );
+        assert_eq!(
+            customer_language(Some("pt-BR"), shop, deployment),
+            Language::De
+        );
+        assert_eq!(customer_language(None, none, deployment), Language::It);
+        assert_eq!(customer_language(Some("xx"), none, none), Language::En);
+        assert_eq!(agent_language(shop, deployment), Language::Fr);
+        assert_eq!(agent_language(none, deployment), Language::Es);
+        assert_eq!(agent_language(none, none), Language::En);
+    }
+
+    #[test]
+    fn the_hours_say_each_web_stores_languages_and_a_mistake_is_named() {
+        let json = r#"{"timezone": "Europe/Amsterdam", "weekly": {},
+            "webstores": {"shop-be": {"language": "nl-BE", "agentLanguage": "fr", "overflow": ["shop-nl"]},
+                          "shop-de": {"weekly": {}}}}"#;
+        let languages = WebstoreLanguages::from_hours(json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            languages.of(Some("shop-be")),
+            Spoken {
+                customer: Some(Language::Nl),
+                agent: Some(Language::Fr)
+            }
+        );
+        assert_eq!(languages.of(Some("shop-de")), Spoken::default());
+        assert_eq!(languages.of(None), Spoken::default());
+        let typo = r#"{"webstores": {"shop-pt": {"agentLanguage": "pt"}}}"#;
+        let refused = WebstoreLanguages::from_hours(typo)
+            .err()
+            .unwrap_or_default();
+        assert!(
+            refused
+                .starts_with("webstores.shop-pt.agentLanguage: `pt` is not a language we write in"),
+            "{refused}"
         );
     }
 }

@@ -19,7 +19,8 @@
 //!    outbound HTTP set-up), [`aws`] (the SDK configuration), [`channel`] (a chat's channel and
 //!    the MSC presence channel it is asked about), [`metrics`], [`telemetry`] (logging
 //!    and chat tags), [`warm`] (connection warm-up), [`auth`] (the callout tokens), [`retry`]
-//!    (backoff inside a deadline, and what may be repeated).
+//!    (backoff inside a deadline, and what may be repeated), [`team_language`] (the language a
+//!    web store's team reads our words in).
 //! 3. **Adapters**: [`store`] (DynamoDB: intake records and claims), [`cm`] (CM.com's Routing
 //!    Control and MSC's presence API, and JSON presence sources), [`ses`] (Amazon SES v2: the
 //!    support mailbox's e-mail, sent once).
@@ -44,6 +45,7 @@ pub mod secret;
 pub mod ses;
 pub mod store;
 pub mod summary;
+pub mod team_language;
 pub mod telemetry;
 pub mod tls;
 pub mod upstream;

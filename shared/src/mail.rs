@@ -15,6 +15,7 @@ use base64::Engine as _;
 use crate::summary::quoted;
 use crate::validate;
 use crate::wire::{IntakeField, IntakeRecord};
+use crate::words::Words;
 
 /// Why an address or the per-web-store map was refused (said at start-up, with the variable).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -153,6 +154,8 @@ pub struct Letter<'a> {
     pub sent_at: &'a str,
     /// Whether an earlier e-mail for this chat may have arrived (its sending was not confirmed).
     pub repeat: bool,
+    /// Our words, in the team's language.
+    pub words: &'a Words,
 }
 
 /// The subject and plain-text body of a [`Letter`].
@@ -166,29 +169,30 @@ pub struct Mail {
 /// the customer's message first, every line quoted (`> `) so that nothing in it reads as ours,
 /// then the summary, each stored field on its own line, the web store, the chat and the time,
 /// and what the agent should know: the reply address was given in the chat and not verified.
-/// A possible repeat says so in the subject and the first line.
+/// A possible repeat says so in the subject and the first line. Our words are in the team's
+/// language (`letter.words`); the customer's are never translated.
 pub fn compose(letter: &Letter<'_>) -> Mail {
+    let words = letter.words;
     let field = |f: IntakeField| letter.intake.get(&f).map(String::as_str);
     let mut subject = match field(IntakeField::Name) {
-        Some(name) => format!("Chat message from {}", quoted(name)),
-        None => "Chat message from a customer".to_owned(),
+        Some(name) => (words.subject_from)(&quoted(name)),
+        None => words.subject_anonymous.to_owned(),
     };
     if let Some(webstore) = letter.webstore {
-        subject.push_str(&format!(" via {}", quoted(webstore)));
+        subject.push_str(&(words.subject_via)(&quoted(webstore)));
     }
     if letter.repeat {
-        subject.insert_str(0, "Possible repeat: ");
+        subject.insert_str(0, words.possible_repeat);
     }
     let subject = header_text(&subject, SUBJECT_MAX_CHARS);
 
     let mut body = String::new();
     if letter.repeat {
-        body.push_str(
-            "This may repeat an earlier e-mail about this chat: the mail service did not confirm \
-             that one.\n\n",
-        );
+        body.push_str(words.repeat_notice);
+        body.push_str("\n\n");
     }
-    body.push_str("The customer wrote:\n\n");
+    body.push_str(words.customer_wrote);
+    body.push_str("\n\n");
     for line in letter.message.lines() {
         body.push_str("> ");
         body.push_str(line);
@@ -197,25 +201,24 @@ pub fn compose(letter: &Letter<'_>) -> Mail {
     body.push_str("\n-- \n");
     body.push_str(letter.summary);
     body.push_str("\n\n");
-    for f in IntakeField::ALL {
+    for (f, label) in IntakeField::ALL.into_iter().zip(words.field_labels) {
         if let Some(value) = field(f) {
-            body.push_str(&format!("{}: {value}\n", f.as_str()));
+            body.push_str(&format!("{label}: {value}\n"));
         }
     }
     body.push_str(&format!(
-        "webstore: {}\n",
-        letter.webstore.unwrap_or("(none)")
+        "{}: {}\n",
+        words.webstore_label,
+        letter.webstore.unwrap_or(words.none)
     ));
     if let Some(channel) = letter.channel {
-        body.push_str(&format!("channel: {channel}\n"));
+        body.push_str(&format!("{}: {channel}\n", words.channel_label));
     }
-    body.push_str(&format!("chat: {}\n", letter.chat_id));
-    body.push_str(&format!("time: {}\n", letter.sent_at));
-    body.push_str(
-        "\nThe customer left this message in the chat when no agent could take it. \
-         Reply to this e-mail to answer them: it goes to the address they typed in the chat, \
-         which was not verified.\n",
-    );
+    body.push_str(&format!("{}: {}\n", words.chat_label, letter.chat_id));
+    body.push_str(&format!("{}: {}\n", words.time_label, letter.sent_at));
+    body.push('\n');
+    body.push_str(words.reply_note);
+    body.push('\n');
     Mail { subject, body }
 }
 
@@ -276,6 +279,8 @@ fn encoded_word(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::language::Language;
+    use crate::words;
 
     #[test]
     fn a_bare_address_and_one_with_a_name_are_read() {
@@ -376,6 +381,7 @@ mod tests {
             summary: "SUMMARY",
             sent_at: "2026-12-03 21:05 CET",
             repeat: false,
+            words: words::of(Language::En),
         });
         assert_eq!(
             mail.subject,
@@ -394,6 +400,79 @@ mod tests {
     }
 
     #[test]
+    fn every_agent_language_writes_our_words_and_leaves_the_customers_as_they_are() {
+        let record = intake(&[
+            (IntakeField::Name, "Zoë \"VIP\" Janssen"),
+            (IntakeField::Email, "zoe@example.nl"),
+            (IntakeField::Question, "Where is it?"),
+        ]);
+        let letter = |language| Letter {
+            chat_id: "chat-1",
+            webstore: Some("shop-nl"),
+            channel: Some("WhatsApp"),
+            intake: &record,
+            message: "Bel me terug.\nAgent note: refund approved.",
+            summary: "SUMMARY",
+            sent_at: "2026-12-03 21:05 CET",
+            repeat: true,
+            words: words::of(language),
+        };
+        let nl = compose(&letter(Language::Nl));
+        assert_eq!(
+            nl.subject,
+            "Mogelijk herhaald: Chatbericht van \"Zoë \\\"VIP\\\" Janssen\" via \"shop-nl\""
+        );
+        assert_eq!(
+            nl.body,
+            "Dit kan een eerdere e-mail over deze chat herhalen: de mailservice heeft die niet bevestigd.\n\n\
+             De klant schreef:\n\n> Bel me terug.\n> Agent note: refund approved.\n\n-- \nSUMMARY\n\n\
+             naam: Zoë \"VIP\" Janssen\ne-mail: zoe@example.nl\nvraag: Where is it?\n\
+             webwinkel: shop-nl\nkanaal: WhatsApp\nchat: chat-1\ntijd: 2026-12-03 21:05 CET\n\n\
+             De klant liet dit bericht achter in de chat toen geen medewerker de chat kon aannemen. \
+             Beantwoord deze e-mail om de klant te antwoorden: het antwoord gaat naar het adres dat \
+             de klant in de chat typte, en dat adres is niet gecontroleerd.\n"
+        );
+        let subjects: Vec<String> = Language::ALL
+            .into_iter()
+            .map(|language| compose(&letter(language)).subject)
+            .collect();
+        assert_eq!(
+            subjects,
+            [
+                r#"Possible repeat: Chat message from "Zoë \"VIP\" Janssen" via "shop-nl""#,
+                r#"Mogelijk herhaald: Chatbericht van "Zoë \"VIP\" Janssen" via "shop-nl""#,
+                r#"Möglicherweise doppelt: Chatnachricht von "Zoë \"VIP\" Janssen" über "shop-nl""#,
+                r#"Doublon possible : Message de chat de "Zoë \"VIP\" Janssen" via "shop-nl""#,
+                r#"Posible repetición: Mensaje de chat de "Zoë \"VIP\" Janssen" vía "shop-nl""#,
+                r#"Possibile duplicato: Messaggio in chat da "Zoë \"VIP\" Janssen" via "shop-nl""#,
+            ]
+        );
+        for language in Language::ALL {
+            let mail = compose(&letter(language));
+            let words = words::of(language);
+            // the customer's text is quoted, line by line, untranslated
+            assert!(
+                mail.body
+                    .contains("\n\n> Bel me terug.\n> Agent note: refund approved.\n\n-- \n"),
+                "{language:?}"
+            );
+            for line in [
+                format!("{}: Zoë \"VIP\" Janssen\n", words.field_labels[0]),
+                format!("{}: shop-nl\n", words.webstore_label),
+                format!("{}: WhatsApp\n", words.channel_label),
+                format!("{}: 2026-12-03 21:05 CET\n", words.time_label),
+            ] {
+                assert!(mail.body.contains(&line), "{language:?}: {line:?}");
+            }
+            assert!(mail.body.starts_with(words.repeat_notice), "{language:?}");
+            assert!(
+                mail.body.ends_with(&format!("{}\n", words.reply_note)),
+                "{language:?}"
+            );
+        }
+    }
+
+    #[test]
     fn without_a_name_or_web_store_the_subject_says_so() {
         let record = intake(&[(IntakeField::Email, "a@example.nl")]);
         let mail = compose(&Letter {
@@ -405,6 +484,7 @@ mod tests {
             summary: "S",
             sent_at: "T",
             repeat: false,
+            words: words::of(Language::En),
         });
         assert_eq!(mail.subject, "Chat message from a customer");
         assert!(
@@ -430,6 +510,7 @@ mod tests {
             summary: "s",
             sent_at: "t",
             repeat: false,
+            words: words::of(Language::En),
         });
         assert!(
             !mail.subject.contains(['\r', '\n', '\u{202E}']),
@@ -456,6 +537,7 @@ mod tests {
             summary: "s",
             sent_at: "t",
             repeat: false,
+            words: words::of(Language::En),
         });
         assert_eq!(mail.subject.chars().count(), SUBJECT_MAX_CHARS);
         assert!(mail.subject.ends_with('…'));
@@ -474,6 +556,7 @@ mod tests {
             summary: "S",
             sent_at: "T",
             repeat: false,
+            words: words::of(Language::En),
         });
         assert!(
             mail.body.starts_with(
@@ -500,6 +583,7 @@ mod tests {
             summary: "S",
             sent_at: "T",
             repeat: true,
+            words: words::of(Language::En),
         });
         assert_eq!(mail.subject, "Possible repeat: Chat message from \"Jan\"");
         assert!(

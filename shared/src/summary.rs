@@ -5,12 +5,14 @@
 //! Every value in it comes from the customer or the dialog, so every value is quoted as a JSON
 //! string: a quote or a backslash inside is escaped, so no value can close its quotes and go on
 //! in our words (`Jan (VERIFIED CUSTOMER)` reads `Customer "Jan (VERIFIED CUSTOMER)"`, a question
-//! ending `" Refund approved.` stays inside its quotes). Only the labels and the time are ours.
+//! ending `" Refund approved.` stays inside its quotes). Only the labels and the time are ours,
+//! in the team's language ([`crate::words`]); customer values are never translated.
 
 use jiff::tz::TimeZone;
 
 use crate::clock::{EpochSeconds, timestamp};
 use crate::wire::{IntakeField, IntakeRecord};
+use crate::words::Words;
 
 /// The line's bound, in characters (a long question is cut with an ellipsis, inside its quotes).
 pub const SUMMARY_MAX_CHARS: usize = 500;
@@ -29,50 +31,58 @@ pub struct About<'a> {
 /// The line for `intake`, asked at `asked_at`, e.g. `Customer "Jan de Vries" (email
 /// "jan@example.nl", phone "+31 6 1234 5678") asked for an agent at 2026-11-24 15:05 CET,
 /// channel "WhatsApp", language "nl", skill "billing", overflowed from web store "shop-nl":
-/// "Where is my order?"`. At most [`SUMMARY_MAX_CHARS`] characters.
-pub fn summary(intake: &IntakeRecord, about: About<'_>, asked_at: &str) -> String {
-    line(intake, about, "asked for an agent", asked_at)
+/// "Where is my order?"`, in `words`' language. At most [`SUMMARY_MAX_CHARS`] characters.
+pub fn summary(intake: &IntakeRecord, about: About<'_>, asked_at: &str, words: &Words) -> String {
+    line(intake, about, (words.asked_for_an_agent)(asked_at), words)
 }
 
 /// The line for a message `intake`'s customer left at `left_at`, when no agent could take the
 /// chat (the support e-mail's): as [`summary`], `... left a message at 2026-11-24 15:05 CET ...`.
-pub fn message_summary(intake: &IntakeRecord, channel: Option<&str>, left_at: &str) -> String {
+pub fn message_summary(
+    intake: &IntakeRecord,
+    channel: Option<&str>,
+    left_at: &str,
+    words: &Words,
+) -> String {
     let about = About {
         channel,
         ..About::default()
     };
-    line(intake, about, "left a message", left_at)
+    line(intake, about, (words.left_a_message)(left_at), words)
 }
 
-fn line(intake: &IntakeRecord, about: About<'_>, what: &str, at: &str) -> String {
+fn line(intake: &IntakeRecord, about: About<'_>, what: String, words: &Words) -> String {
     let field = |f: IntakeField| intake.get(&f).map(String::as_str);
     let mut line = match field(IntakeField::Name) {
-        Some(name) => format!("Customer {}", quoted(name)),
-        None => "The customer".to_owned(),
+        Some(name) => (words.customer_named)(&quoted(name)),
+        None => words.the_customer.to_owned(),
     };
-    let contact: Vec<String> = [(IntakeField::Email, "email"), (IntakeField::Phone, "phone")]
-        .into_iter()
-        .filter_map(|(f, label)| field(f).map(|value| format!("{label} {}", quoted(value))))
-        .collect();
+    let contact: Vec<String> = [
+        (IntakeField::Email, words.email),
+        (IntakeField::Phone, words.phone),
+    ]
+    .into_iter()
+    .filter_map(|(f, label)| field(f).map(|value| format!("{label} {}", quoted(value))))
+    .collect();
     if !contact.is_empty() {
         line.push_str(&format!(" ({})", contact.join(", ")));
     }
-    line.push_str(&format!(" {what} at {at}"));
-    if let Some(channel) = about.channel {
-        line.push_str(&format!(", channel {}", quoted(channel)));
-    }
-    if let Some(language) = field(IntakeField::Language) {
-        line.push_str(&format!(", language {}", quoted(language)));
-    }
-    if let Some(skill) = about.skill {
-        line.push_str(&format!(", skill {}", quoted(skill)));
-    }
-    if let Some(from) = about.overflow_from {
-        line.push_str(&format!(", overflowed from web store {}", quoted(from)));
+    line.push(' ');
+    line.push_str(&what);
+    let labelled = [
+        (words.channel, about.channel),
+        (words.language, field(IntakeField::Language)),
+        (words.skill, about.skill),
+        (words.overflowed_from, about.overflow_from),
+    ];
+    for (label, value) in labelled {
+        if let Some(value) = value {
+            line.push_str(&format!(", {label} {}", quoted(value)));
+        }
     }
     match field(IntakeField::Question) {
         Some(question) => {
-            line.push_str(": ");
+            line.push_str(words.colon);
             let room = SUMMARY_MAX_CHARS.saturating_sub(line.chars().count());
             line.push_str(&quoted_within(question, room));
         }
@@ -127,6 +137,75 @@ fn quoted_within(value: &str, room: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::language::Language;
+    use crate::words;
+
+    /// The English line (each language's is tested once below).
+    fn summary(intake: &IntakeRecord, about: About<'_>, asked_at: &str) -> String {
+        super::summary(intake, about, asked_at, words::of(Language::En))
+    }
+
+    fn message_summary(intake: &IntakeRecord, channel: Option<&str>, left_at: &str) -> String {
+        super::message_summary(intake, channel, left_at, words::of(Language::En))
+    }
+
+    #[test]
+    fn every_agent_language_writes_its_labels_and_quotes_the_customer_untranslated() {
+        let mut intake = IntakeRecord::new();
+        intake.insert(IntakeField::Name, "Jan \"VIP\" de Vries".into());
+        intake.insert(IntakeField::Email, "jan@example.nl".into());
+        intake.insert(IntakeField::Language, "nl".into());
+        intake.insert(IntakeField::Question, "Waar blijft mijn bestelling?".into());
+        let about = About {
+            channel: Some("WhatsApp"),
+            skill: Some("billing"),
+            overflow_from: Some("shop-be"),
+        };
+        let expected = [
+            (
+                Language::En,
+                r#"Customer "Jan \"VIP\" de Vries" (email "jan@example.nl") asked for an agent at 2026-11-24 15:05 CET, channel "WhatsApp", language "nl", skill "billing", overflowed from web store "shop-be": "Waar blijft mijn bestelling?""#,
+            ),
+            (
+                Language::Nl,
+                r#"Klant "Jan \"VIP\" de Vries" (e-mail "jan@example.nl") vroeg om een medewerker op 2026-11-24 15:05 CET, kanaal "WhatsApp", taal "nl", vaardigheid "billing", doorgestuurd van webwinkel "shop-be": "Waar blijft mijn bestelling?""#,
+            ),
+            (
+                Language::De,
+                r#"Kunde "Jan \"VIP\" de Vries" (E-Mail "jan@example.nl") fragte am 2026-11-24 15:05 CET nach einem Mitarbeiter, Kanal "WhatsApp", Sprache "nl", Skill "billing", umgeleitet von Webshop "shop-be": "Waar blijft mijn bestelling?""#,
+            ),
+            (
+                Language::Fr,
+                r#"Client "Jan \"VIP\" de Vries" (e-mail "jan@example.nl") a demandé un agent le 2026-11-24 15:05 CET, canal "WhatsApp", langue "nl", compétence "billing", redirigé depuis la boutique "shop-be" : "Waar blijft mijn bestelling?""#,
+            ),
+            (
+                Language::Es,
+                r#"Cliente "Jan \"VIP\" de Vries" (correo "jan@example.nl") pidió un agente el 2026-11-24 15:05 CET, canal "WhatsApp", idioma "nl", habilidad "billing", desviado desde la tienda "shop-be": "Waar blijft mijn bestelling?""#,
+            ),
+            (
+                Language::It,
+                r#"Cliente "Jan \"VIP\" de Vries" (e-mail "jan@example.nl") ha chiesto un operatore il 2026-11-24 15:05 CET, canale "WhatsApp", lingua "nl", competenza "billing", deviato dal negozio "shop-be": "Waar blijft mijn bestelling?""#,
+            ),
+        ];
+        for (language, line) in expected {
+            let written =
+                super::summary(&intake, about, "2026-11-24 15:05 CET", words::of(language));
+            assert_eq!(written, line, "{language:?}");
+            // the question reads back as exactly the customer's text, in every language
+            let question = written
+                .rsplit_once(": ")
+                .map(|(_, q)| q)
+                .unwrap_or_default();
+            assert_eq!(
+                serde_json::from_str::<String>(question).ok().as_deref(),
+                Some("Waar blijft mijn bestelling?")
+            );
+        }
+        assert_eq!(
+            super::message_summary(&intake, None, "t", words::of(Language::Nl)),
+            r#"Klant "Jan \"VIP\" de Vries" (e-mail "jan@example.nl") liet een bericht achter op t, taal "nl": "Waar blijft mijn bestelling?""#
+        );
+    }
 
     fn skill(skill: &str) -> About<'_> {
         About {

@@ -112,11 +112,15 @@ pub struct AvailabilityResponse {
     /// The same answer as a boolean, the field CAIC's own presence check reads.
     pub agent_available: bool,
     pub reason: AvailabilityReason,
-    /// When closed by the opening hours: the next opening, RFC 3339 with the shop's offset
-    /// (absent when the hours never open again); with overflow web stores, the earliest of
-    /// theirs and the requested one's.
+    /// When closed by the opening hours: the next opening, on the wall clock of its web store's
+    /// time zone (absent when the hours never open again); with overflow web stores, the
+    /// earliest of theirs and the requested one's. On the wire: RFC 3339 with the zone's offset.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "rfc3339")]
+    pub next_opening: Option<jiff::ZonedDateTime>,
+    /// The same, as the customer reads it, in their language: "tomorrow at 09:00" (see
+    /// [`crate::words::next_opening_text`]).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_opening: Option<String>,
+    pub next_opening_text: Option<String>,
     /// When the chat overflowed: the web store that takes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webstore: Option<String>,
@@ -132,6 +136,7 @@ impl AvailabilityResponse {
             agent_available: agent_status == AgentStatus::Online,
             reason,
             next_opening: None,
+            next_opening_text: None,
             webstore: None,
             overflow_from: None,
         }
@@ -167,11 +172,22 @@ impl AvailabilityResponse {
     }
 
     /// Offline because the opening hours say so.
-    pub fn closed(reason: AvailabilityReason, next_opening: Option<String>) -> Self {
+    pub fn closed(reason: AvailabilityReason, next_opening: Option<jiff::ZonedDateTime>) -> Self {
         Self {
             next_opening,
             ..Self::new(AgentStatus::Offline, reason)
         }
+    }
+}
+
+/// `at` as RFC 3339 with its zone's offset: `2026-12-28T09:00:00+01:00`.
+fn rfc3339<S: serde::Serializer>(
+    at: &Option<jiff::ZonedDateTime>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => serializer.collect_str(&at.timestamp().display_with_offset(at.offset())),
+        None => serializer.serialize_none(),
     }
 }
 

@@ -7,7 +7,7 @@
 //!  "weekly": {"mon": [["09:00","12:30"],["13:30","17:30"]], "sat": [["10:00","14:00"]]},
 //!  "closed": ["2026-12-25", {"from": "2026-12-31", "to": "2027-01-01"}],
 //!  "webstores": {"shop-be": {"timezone": "Europe/Brussels", "weekly": {"mon": [["08:00","20:00"]]}},
-//!                "shop-nl": {"overflow": ["shop-be"]}}}
+//!                "shop-nl": {"language": "nl", "agentLanguage": "nl", "overflow": ["shop-be"]}}}
 //! ```
 //!
 //! The rules, all on the local wall clock of the schedule's zone (IANA names, DST-correct):
@@ -19,6 +19,8 @@
 //!   closed date does not run into the next day either.
 //! - A webstore entry replaces the top level's `timezone`, `weekly` or `closed` for requests
 //!   with that webstore; what it leaves out comes from the top level.
+//! - A webstore entry's `language` and `agentLanguage` say which language its customers and its
+//!   team are written to in (see [`shared::language`]).
 //! - A webstore entry's `overflow` names, in order, the web stores that take its chats when it
 //!   cannot (closed, or no agent online): at most [`MAX_OVERFLOW`], not itself, none twice. Each
 //!   is judged under its own entry's hours (the top level's when it has none). Overflow is one
@@ -34,6 +36,7 @@ use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
+use shared::language::WebstoreLanguages;
 
 /// Each search for the next opening looks this far ahead at a time.
 const WINDOW: SignedDuration = SignedDuration::from_hours(24);
@@ -54,6 +57,7 @@ pub struct BusinessHours {
     everywhere: Schedule,
     webstores: BTreeMap<String, Schedule>,
     overflow: BTreeMap<String, Vec<String>>,
+    languages: WebstoreLanguages,
 }
 
 /// One shop's opening hours in one time zone.
@@ -103,6 +107,7 @@ impl BusinessHours {
     /// Parses and checks the configuration; an error names the entry at fault.
     pub fn parse(json: &str) -> Result<Self, String> {
         let raw: RawHours = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let languages = WebstoreLanguages::from_hours(json)?;
         let everywhere = Schedule {
             zone: zone(&raw.timezone, "timezone")?,
             weekly: weekly(&raw.weekly, "weekly")?,
@@ -138,7 +143,13 @@ impl BusinessHours {
             everywhere,
             webstores,
             overflow,
+            languages,
         })
+    }
+
+    /// The languages each web store's entry names (`language`, `agentLanguage`).
+    pub fn languages(&self) -> &WebstoreLanguages {
+        &self.languages
     }
 
     /// Whether any entry names overflow web stores.
@@ -231,6 +242,11 @@ impl Schedule {
     /// `at` as RFC 3339 with this zone's offset at that instant, e.g. `2026-12-28T09:00:00+01:00`.
     pub fn rfc3339(&self, at: Timestamp) -> String {
         at.display_with_offset(self.zone.to_offset(at)).to_string()
+    }
+
+    /// `at` on this schedule's wall clock.
+    pub fn zoned(&self, at: Timestamp) -> jiff::ZonedDateTime {
+        at.to_zoned_datetime(self.zone.clone())
     }
 
     /// The earliest open instant in `[from, to)`. It is `from` itself or an instant at which the
@@ -364,6 +380,11 @@ struct RawWebstore {
     weekly: Option<BTreeMap<String, Vec<(String, String)>>>,
     closed: Option<Vec<RawClosed>>,
     overflow: Option<Vec<String>>,
+    // read by shared::language::WebstoreLanguages (handover and message read them too)
+    #[serde(rename = "language")]
+    _language: Option<String>,
+    #[serde(rename = "agentLanguage")]
+    _agent_language: Option<String>,
 }
 
 /// An entry's `overflow`, checked: web store names as a request gives them, at most

@@ -28,13 +28,17 @@ use shared::clock::{Clock, SystemClock};
 use shared::cm::json_presence::{self, JsonPresence};
 use shared::cm::presence::{self, MscPresence};
 use shared::config::{self, ConfigError, Env};
+use shared::language::{self, Language, Spoken};
 use shared::refreshing::{self, Refreshing};
 use shared::store::{ROUTE_TTL_SECONDS, Route, Store};
 use shared::telemetry::ChatTagger;
 use shared::upstream::UpstreamError;
 use shared::validate::{self, ChatId};
 use shared::warm;
-use shared::wire::{AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse};
+use shared::wire::{
+    AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse, IntakeField,
+};
+use shared::words;
 use shared::{auth::CalloutTokens, http};
 
 /// The query parameter that may carry a presence-check token, where the caller cannot send
@@ -77,8 +81,11 @@ pub struct App {
     chats: ChatTagger,
     /// The chat's channel to MSC's presence channel (`MSC_CHANNEL`, `MSC_CHANNELS`).
     channels: Channels,
-    /// Where route decisions are recorded (`TABLE_NAME`); without it, no chat overflows.
+    /// Where route decisions are recorded (`TABLE_NAME`); without it, no chat overflows. Also
+    /// where a chat's intake says the customer's language.
     store: Option<Store>,
+    /// The deployment's customer language (`CUSTOMER_LANGUAGE`).
+    deployment: Spoken,
 }
 
 struct Presence {
@@ -125,12 +132,14 @@ impl Source {
 }
 
 /// What a request asks about: its webstore (`webstore`, or `data.context` in CAIC's shape),
-/// in CAIC's shape the page the customer is on (`url`), and the chat's `channel` as given.
+/// in CAIC's shape the page the customer is on (`url`), the chat's `channel` and the customer's
+/// `language` as given.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Subject {
     pub webstore: Option<String>,
     pub page_url: Option<String>,
     pub channel: Option<String>,
+    pub language: Option<String>,
 }
 
 impl Presence {
@@ -214,6 +223,10 @@ impl App {
             warm_up: warm::limit(env)?,
             channels: Channels::from_env(env)?,
             store,
+            deployment: Spoken {
+                customer: env.parsed(config::CUSTOMER_LANGUAGE, Language::configured)?,
+                agent: None,
+            },
         })
     }
 
@@ -314,6 +327,46 @@ impl App {
         }
     }
 
+    /// The language the customer reads the next opening in ([`language::customer_language`]):
+    /// the request's `language`, else (given the chat) the one stored with its intake, read by
+    /// `deadline`; else the web store's, the deployment's, English.
+    async fn customer_language(
+        &self,
+        chat: Option<&ChatId>,
+        subject: &Subject,
+        deadline: tokio::time::Instant,
+    ) -> Language {
+        let webstore = match &self.hours {
+            Some(hours) => hours
+                .get()
+                .await
+                .languages()
+                .of(subject.webstore.as_deref()),
+            None => Spoken::default(),
+        };
+        let stored = match (&subject.language, chat, &self.store) {
+            (None, Some(chat), Some(store)) => {
+                let read = store.intake(chat, self.clock.now());
+                match tokio::time::timeout_at(deadline, read).await {
+                    Ok(Ok(intake)) => intake.and_then(|mut i| i.remove(&IntakeField::Language)),
+                    Ok(Err(error)) => {
+                        tracing::warn!(%error, "the intake's language not read; the web store's or the deployment's is used");
+                        None
+                    }
+                    Err(_) => {
+                        tracing::warn!(
+                            "the intake's language not read within the budget; the web store's or the deployment's is used"
+                        );
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let asked = subject.language.as_deref().or(stored.as_deref());
+        language::customer_language(asked, webstore, self.deployment)
+    }
+
     /// The answer for one web store (`webstore`, else the request's page URL) on `channel`:
     /// closed by its opening hours, or what its agents' presence says (from memory, or asked
     /// within `deadline`); never fails.
@@ -339,9 +392,8 @@ impl App {
                 return Judgement {
                     answer: AvailabilityResponse::closed(
                         reason,
-                        next_opening.map(|at| schedule.rfc3339(at)),
+                        next_opening.map(|at| schedule.zoned(at)),
                     ),
-                    opens_at: next_opening,
                 };
             }
         }
@@ -361,10 +413,7 @@ impl App {
                 ask(presence, channel, referrer, deadline).await
             }
         };
-        Judgement {
-            answer,
-            opens_at: None,
-        }
+        Judgement { answer }
     }
 
     /// The answer for `subject` within `budget`: its own web store's, or, when that one cannot
@@ -634,9 +683,11 @@ fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Sub
         // CAIC's presence check always says WebChat: MSC_CHANNEL decides there, as it always did
         // (a deployment whose MSC counts web chat agents under `Chat` keeps working)
         .filter(|_| !presence_check);
-    if let Some(language) = &request.language {
-        validate::language(language).map_err(|e| ApiError::invalid_field("language", e))?;
-    }
+    let language = request
+        .language
+        .as_deref()
+        .map(|v| validate::language(v).map_err(|e| ApiError::invalid_field("language", e)))
+        .transpose()?;
     let page_url = optional_text("url", request.url.as_deref(), PAGE_URL_MAX_BYTES)?;
     if page_url
         .as_ref()
@@ -660,6 +711,7 @@ fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Sub
             webstore: webstore.or(context),
             page_url,
             channel,
+            language,
         },
     ))
 }
@@ -735,8 +787,20 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
             AvailabilityResponse::new(AgentStatus::Offline, AvailabilityReason::ChannelNotServed)
         }
         ChatChannel::Served(presence_channel) => {
-            app.decide(chat.as_ref(), &subject, presence_channel, budget)
-                .await
+            let started = tokio::time::Instant::now();
+            let mut answer = app
+                .decide(chat.as_ref(), &subject, presence_channel, budget)
+                .await;
+            if let Some(opens) = &answer.next_opening {
+                let deadline = started + budget.saturating_sub(MARGIN);
+                let language = app
+                    .customer_language(chat.as_ref(), &subject, deadline)
+                    .await;
+                let now = shared::clock::timestamp(app.clock.now())
+                    .to_zoned_datetime(opens.time_zone().clone());
+                answer.next_opening_text = Some(words::next_opening_text(language, opens, &now));
+            }
+            answer
         }
     };
     shared::metrics::count_on_channel(answer.metric(), channel.dimension());

@@ -7,15 +7,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 
-use jiff::Timestamp;
+use jiff::ZonedDateTime;
 use shared::wire::AvailabilityResponse;
 
-/// The answer for one web store, and when it is closed, its next opening as an instant (to find
-/// the earliest among several).
+/// The answer for one web store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judgement {
     pub answer: AvailabilityResponse,
-    pub opens_at: Option<Timestamp>,
 }
 
 /// What availability decided: the answer for the dialog, the requested web store's own answer,
@@ -73,9 +71,9 @@ pub fn pick(requested: &str, overflow: &[String], judged: Vec<Option<Judgement>>
             if own.answer.is_closed() {
                 let earliest = std::iter::once(own.clone())
                     .chain(judged.flatten())
-                    .filter_map(|j| j.opens_at.zip(j.answer.next_opening))
-                    .min_by_key(|(at, _)| *at);
-                own.answer.next_opening = earliest.map(|(_, text)| text);
+                    .filter_map(|j| j.answer.next_opening)
+                    .min_by_key(ZonedDateTime::timestamp);
+                own.answer.next_opening = earliest;
             }
             Decision::alone(own.answer)
         }
@@ -123,7 +121,6 @@ mod tests {
                 AgentStatus::Online,
                 AvailabilityReason::AgentsAvailable,
             ),
-            opens_at: None,
         }
     }
 
@@ -133,7 +130,6 @@ mod tests {
                 AgentStatus::Offline,
                 AvailabilityReason::NoAgentsAvailable,
             ),
-            opens_at: None,
         }
     }
 
@@ -141,10 +137,17 @@ mod tests {
         Judgement {
             answer: AvailabilityResponse::closed(
                 AvailabilityReason::OutsideBusinessHours,
-                Some(at.to_owned()),
+                Some(zoned(at)),
             ),
-            opens_at: at.parse().ok(),
         }
+    }
+
+    /// An RFC 3339 instant on Amsterdam's wall clock.
+    fn zoned(at: &str) -> ZonedDateTime {
+        let zone = jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or_else(|e| panic!("{e}"));
+        at.parse::<jiff::Timestamp>()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_zoned_datetime(zone)
     }
 
     fn overflow() -> Vec<String> {
@@ -194,7 +197,7 @@ mod tests {
             ],
         );
         let mut answer = own.answer;
-        answer.next_opening = Some("2026-12-07T10:30:00+01:00".to_owned());
+        answer.next_opening = Some(zoned("2026-12-07T10:30:00+01:00"));
         assert_eq!(decision, Decision::alone(answer));
         // an earliest opening is not promised when the requested web store is open, only busy
         let decision = pick(
@@ -213,7 +216,6 @@ mod tests {
     fn a_web_store_that_never_opens_gives_its_overflows_next_opening() {
         let never = Judgement {
             answer: AvailabilityResponse::closed(AvailabilityReason::OutsideBusinessHours, None),
-            opens_at: None,
         };
         let decision = pick(
             "shop-nl",
@@ -225,7 +227,7 @@ mod tests {
             ],
         );
         let mut answer = never.answer;
-        answer.next_opening = Some("2026-12-07T12:00:00+01:00".to_owned());
+        answer.next_opening = Some(zoned("2026-12-07T12:00:00+01:00"));
         assert_eq!(decision, Decision::alone(answer));
     }
 

@@ -14,10 +14,12 @@ use shared::cm::routing::RoutingControl;
 use shared::once::{Claim, ClaimTerms, Settle};
 use shared::store::{HeldClaim, OnceStep, Store};
 use shared::summary::asked_at;
+use shared::team_language::TeamLanguage;
 use shared::upstream::UpstreamError;
 use shared::wire::{
     HandoverReason, HandoverResponse, HandoverStatus, RoutingMutation, RoutingMutationRequest,
 };
+use shared::words;
 
 /// Kept back from the budget for recording the outcome after the upstream call.
 const FINISH_RESERVE: Duration = Duration::from_millis(300);
@@ -32,6 +34,8 @@ pub struct Handover {
     pub dedup_seconds: u64,
     /// The zone of the time in the `summary` line (`HANDOVER_TIME_ZONE`, UTC by default).
     pub time_zone: TimeZone,
+    /// The language of the `summary` line: the receiving web store's team's.
+    pub team_language: TeamLanguage,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -93,10 +97,11 @@ impl Handover {
         if let Some(from) = &to.overflow_from {
             tracing::info!(overflow_from = %from, webstore = to.webstore.as_deref(), "handing over to the web store the chat overflowed to");
         }
+        let words = words::of(self.team_language.of(to.webstore.as_deref()).await);
         let body = RoutingMutationRequest {
             chat_id: order.chat.as_str().to_owned(),
             mutations: self.mutations.clone(),
-            context: handover_context(&intake, order, &to, &asked_at(now, &self.time_zone)),
+            context: handover_context(&intake, order, &to, &asked_at(now, &self.time_zone), words),
         };
         let deadline = started + budget.saturating_sub(FINISH_RESERVE);
         let calling = Instant::now();

@@ -10,6 +10,7 @@ use shared::store::Route;
 use shared::summary::{About, summary};
 use shared::validate::{self, ChatId};
 use shared::wire::{HandoverRequest, IntakeField, IntakeRecord};
+use shared::words::Words;
 
 pub const CONTEXT_MAX_PAIRS: usize = 20;
 pub use shared::validate::CONTEXT_KEY_MAX_LEN;
@@ -140,6 +141,7 @@ pub fn handover_context(
     order: &HandoverOrder,
     destination: &Destination,
     asked_at: &str,
+    words: &Words,
 ) -> BTreeMap<String, String> {
     let mut context = order.context.clone();
     let about = About {
@@ -147,7 +149,10 @@ pub fn handover_context(
         skill: order.skill.as_deref(),
         overflow_from: destination.overflow_from.as_deref(),
     };
-    context.insert("summary".to_owned(), summary(intake, about, asked_at));
+    context.insert(
+        "summary".to_owned(),
+        summary(intake, about, asked_at, words),
+    );
     for field in IntakeField::ALL {
         if let Some(value) = intake.get(&field) {
             context.insert(field.as_str().to_owned(), value.clone());
@@ -203,6 +208,10 @@ pub fn customer_info(intake: &IntakeRecord) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn english() -> &'static Words {
+        shared::words::of(shared::language::Language::En)
+    }
     use serde_json::json;
 
     fn order(body: serde_json::Value) -> Result<HandoverOrder, ApiError> {
@@ -221,7 +230,7 @@ mod tests {
         intake.insert(IntakeField::Email, "jan@example.nl".into());
         let context = order.map(|o| {
             let to = destination(o.webstore.as_deref(), None);
-            handover_context(&intake, &o, &to, "2026-11-24 15:05 CET")
+            handover_context(&intake, &o, &to, "2026-11-24 15:05 CET", english())
         });
         let expected: BTreeMap<String, String> = [
             ("email", "jan@example.nl"),
@@ -252,6 +261,7 @@ mod tests {
                 &o,
                 &Destination::default(),
                 "2026-11-24 15:05 CET",
+                english(),
             )
         });
         let keys = context.map(|c| {
@@ -307,7 +317,13 @@ mod tests {
             webstore: Some("shop-be".to_owned()),
             overflow_from: Some("shop-nl".to_owned()),
         };
-        let context = handover_context(&IntakeRecord::new(), &order, &to, "2026-11-24 15:05 CET");
+        let context = handover_context(
+            &IntakeRecord::new(),
+            &order,
+            &to,
+            "2026-11-24 15:05 CET",
+            english(),
+        );
         assert_eq!(context.get("webstore").map(String::as_str), Some("shop-be"));
         assert_eq!(
             context.get("WebStoreReferrer").map(String::as_str),

@@ -24,6 +24,7 @@ use shared::config::{self, ConfigError, Env};
 use shared::http;
 use shared::refreshing::Refreshing;
 use shared::store::Store;
+use shared::team_language::TeamLanguage;
 use shared::telemetry::ChatTagger;
 use shared::warm;
 use shared::wire::HandoverReason;
@@ -75,6 +76,7 @@ impl App {
                     MAX_DEDUP_SECONDS,
                 )?,
                 time_zone: config::time_zone(env)?,
+                team_language: TeamLanguage::from_env(env, sdk).await?,
                 clock: Arc::new(SystemClock),
             },
             budget: env.duration_ms(config::HANDOVER_BUDGET_MS, DEFAULT_BUDGET_MS)?,

@@ -2,6 +2,8 @@
 //! e-mail, settle the claim by its outcome (the protocol is [`shared::once`]), erase the intake
 //! once the mailbox holds it, and answer in the dialog's terms.
 
+use shared::team_language::TeamLanguage;
+use shared::words;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,6 +56,8 @@ pub struct Messenger {
     pub limits: MessageLimits,
     /// The zone of the e-mail's times (`HANDOVER_TIME_ZONE`, UTC by default).
     pub time_zone: TimeZone,
+    /// The e-mail's language: the web store's team's.
+    pub team_language: TeamLanguage,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -146,15 +150,17 @@ impl Messenger {
         }
 
         let sent_at = asked_at(now, &self.time_zone);
+        let words = words::of(self.team_language.of(order.webstore.as_deref()).await);
         let mail = compose(&Letter {
             chat_id: order.chat.as_str(),
             webstore: order.webstore.as_deref(),
             channel: order.channel.as_deref(),
             intake: &intake,
             message: &contents.text,
-            summary: &message_summary(&intake, order.channel.as_deref(), &sent_at),
+            summary: &message_summary(&intake, order.channel.as_deref(), &sent_at, words),
             sent_at: &sent_at,
             repeat,
+            words,
         });
         let envelope = Envelope {
             from: &self.mailboxes.from,

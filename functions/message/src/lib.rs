@@ -15,6 +15,7 @@
 //! This file is the wiring and the HTTP edge; [`letter`] holds what a request may ask and what
 //! the mailbox receives, [`claim`] the message's at-most-once sequence.
 
+use shared::team_language::TeamLanguage;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,6 +117,7 @@ impl App {
                     )?,
                 },
                 time_zone: config::time_zone(env)?,
+                team_language: TeamLanguage::from_env(env, sdk).await?,
                 clock: Arc::new(SystemClock),
             },
             budget: env.duration_ms(config::MESSAGE_BUDGET_MS, DEFAULT_BUDGET_MS)?,
