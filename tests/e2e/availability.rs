@@ -529,33 +529,37 @@ async fn outside_opening_hours_the_answer_is_offline_with_the_next_opening_and_p
             "2026-12-02T12:00:00Z",
             "outside_business_hours",
             "2026-12-02T13:30:00+01:00",
+            "today at 13:30",
         ),
         // Saturday evening in summer (+02:00): Sunday has no hours
         (
             "2026-07-04T18:00:00Z",
             "outside_business_hours",
             "2026-07-06T09:00:00+02:00",
+            "Monday 6 July at 09:00",
         ),
         // Christmas Day: closed, and so is Boxing Day, then Sunday
         (
             "2026-12-25T10:00:00Z",
             "closed",
             "2026-12-28T09:00:00+01:00",
+            "Monday 28 December at 09:00",
         ),
         // New Year's Eve to New Year's Day: the next opening is Saturday 2 January
         (
             "2026-12-31T23:30:00Z",
             "closed",
             "2027-01-02T10:00:00+01:00",
+            "tomorrow at 10:00",
         ),
     ];
-    for (now, reason, next) in cases {
+    for (now, reason, next, text) in cases {
         let app = app_at(&server, now).await;
         assert_eq!(
             call(&app, &event("availability")).await,
             (
                 200,
-                json!({"agentStatus": "offline", "agentAvailable": false, "reason": reason, "nextOpening": next})
+                json!({"agentStatus": "offline", "agentAvailable": false, "reason": reason, "nextOpening": next, "nextOpeningText": text})
             ),
             "at {now}"
         );
@@ -607,7 +611,7 @@ async fn a_webstore_with_its_own_hours_is_judged_by_them() {
         call(&app, &event_with_body("availability", body.clone()))
             .await
             .1,
-        json!({"agentStatus": "offline", "agentAvailable": false, "reason": "outside_business_hours", "nextOpening": "2027-01-04T08:00:00+01:00"})
+        json!({"agentStatus": "offline", "agentAvailable": false, "reason": "outside_business_hours", "nextOpening": "2027-01-04T08:00:00+01:00", "nextOpeningText": "Monday 4 January at 08:00"})
     );
 }
 

@@ -365,7 +365,7 @@ async fn when_no_team_can_take_it_the_answer_is_offline_with_the_earliest_openin
         (
             200,
             json!({"agentStatus": "offline", "agentAvailable": false, "reason": "outside_business_hours",
-                   "nextOpening": "2026-12-07T10:30:00+01:00"})
+                   "nextOpening": "2026-12-07T10:30:00+01:00", "nextOpeningText": "today at 10:30"})
         )
     );
 

@@ -9,6 +9,7 @@ mod config;
 mod faults;
 mod handover;
 mod intake;
+mod languages;
 mod late_answer;
 mod layers;
 mod message;
