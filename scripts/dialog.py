@@ -159,12 +159,15 @@ def main():
             {"$type": "ruleMutation", "action": "Enable", "operator": "And", "targetAdapterId": "msc"},
             {"$type": "disableComponent", "ComponentId": "CMBot"},
         ])
-        pattern = (r'Customer "Jan de Vries" \(email "jan\.devries@example\.nl"\) asked for an agent at '
-                   r'\d{4}-\d\d-\d\d \d\d:\d\d [A-Z0-9+-]+, skill "billing": "Where is my order \\"NL-2026-0042\\"\?"')
-        expect("handover Context summary", bool(re.fullmatch(pattern, summary)), True)
+        # shop-nl's team reads Dutch (its agentLanguage): our words in Dutch, the customer's as typed
+        pattern = (r'Klant "Jan de Vries" \(e-mail "jan\.devries@example\.nl"\) vroeg om een medewerker op '
+                   r'\d{4}-\d\d-\d\d \d\d:\d\d [A-Z0-9+-]+, vaardigheid "billing": "Where is my order \\"NL-2026-0042\\"\?"')
+        print(f"  The agent of shop-nl's Dutch team reads: {summary}")
+        expect("handover Context summary, in the team's language", bool(re.fullmatch(pattern, summary)), True)
     print(f"The chat is with an MSC agent ({time.monotonic() - started:.2f} s).")
     whatsapp_chat(args, step)
     overflowed_chat(args, step)
+    dutch_closed_chat(args, step)
     if args.message_url:
         offline_branch(args, step)
 
@@ -265,7 +268,7 @@ def whatsapp_chat(args, step):
         expect("the WhatsApp chat's Context names its channel and web store",
                [context.get("channel"), context.get("WebStoreReferrer")], ["WhatsApp", "shop-nl"])
         expect("the agent's summary says the channel",
-               'channel "WhatsApp"' in context.get("summary", ""), True)
+               'kanaal "WhatsApp"' in context.get("summary", ""), True)
     print("The WhatsApp chat is with an MSC agent of shop-nl.")
     if args.check:
         # a channel MSC has no agents on: offline at once, MSC presence not asked
@@ -311,11 +314,39 @@ def overflowed_chat(args, step):
         expect("the overflowed chat goes to shop-nl's team, from shop-be",
                [context.get("WebStoreReferrer"), context.get("webstore"), context.get("overflowFrom")],
                ["shop-nl", "shop-nl", "shop-be"])
-        expect("the agent's summary says where the chat overflowed from",
-               'overflowed from web store "shop-be"' in context.get("summary", ""), True)
+        expect("the agent's summary says where the chat overflowed from, in shop-nl's team's language",
+               'doorgestuurd van webwinkel "shop-be"' in context.get("summary", ""), True)
     print("The chat is with an MSC agent of shop-nl, the team shop-be overflows to.")
     if args.check:
         overflow_failure_paths(args, step)
+
+
+def dutch_closed_chat(args, step):
+    """A Dutch chat for shop-nl-b2b, closed today and tomorrow: step 1 answers offline with the
+    next opening, and with nextOpeningText, the line the dialog's fallback shows as it is, in the
+    customer's language (the request's `language`; shop-nl-b2b's entry of the opening hours says
+    Dutch too)."""
+    chat_id = "chat-" + uuid.uuid4().hex[:12]
+    print(f"\nCAIC: a Dutch chat, {chat_id}, for shop-nl-b2b (closed today and tomorrow)")
+    _, availability = step("Step 1", "POST", args.availability_url,
+                           paste('{"chatId": "{{chatId}}", "webstore": "{{webstore}}", "language": "{{language}}"}',
+                                 chatId=chat_id, webstore="shop-nl-b2b", language="nl"),
+                           token=args.token)
+    text = (availability or {}).get("nextOpeningText", "")
+    print(f"  {'Step 2':<9} Logical Step: agentStatus = {(availability or {}).get('agentStatus')} -> "
+          f"fallback output: \"We zijn weer bereikbaar {text}.\"")
+    if args.check:
+        expect("a closed web store's step 1: offline, closed, with the next opening",
+               [(availability or {}).get(k) for k in ("agentStatus", "reason")], ["offline", "closed"])
+        expect("the next opening in Dutch, at the web store's 09:00", text.endswith(" om 09:00"), True)
+        # the same chat asked in German; and with its language unset, the web store's (Dutch)
+        _, german = call("POST", args.availability_url,
+                         {"chatId": chat_id, "webstore": "shop-nl-b2b", "language": "de-AT"}, token=args.token)
+        expect("asked in German, the next opening in German",
+               (german or {}).get("nextOpeningText", "").endswith(" um 09:00 Uhr"), True)
+        _, unset = call("POST", args.availability_url,
+                        Pasted('{"webstore": "shop-nl-b2b", "language": "{{language}}"}'), token=args.token)
+        expect("an unset language: the web store's", (unset or {}).get("nextOpeningText"), text)
 
 
 def overflow_failure_paths(args, step):
@@ -418,15 +449,16 @@ def offline_branch(args, step):
         if emails:
             email = emails[0]
             text = (email.get("body") or {}).get("text") or ""
-            expect("the e-mail's subject", email.get("subject"),
-                   'Chat message from "Sanne \\"San\\" Bakker" via "shop-nl"')
+            # shop-nl's team reads Dutch (its agentLanguage): our words in Dutch, the customer's as typed
+            expect("the e-mail's subject, in the team's language", email.get("subject"),
+                   'Chatbericht van "Sanne \\"San\\" Bakker" via "shop-nl"')
             quoted = "".join(f"> {line}\n" for line in message.split("\n"))
             expect("the e-mail begins with the message, its quotes and line break as typed, "
-                   "every line quoted", text.startswith("The customer wrote:\n\n" + quoted + "\n-- \n"), True)
-            for line in [f"name: {name}", f"email: {address}", "webstore: shop-nl", f"chat: {chat_id}"]:
+                   "every line quoted", text.startswith("De klant schreef:\n\n" + quoted + "\n-- \n"), True)
+            for line in [f"naam: {name}", f"e-mail: {address}", "webwinkel: shop-nl", f"chat: {chat_id}"]:
                 expect(f"the e-mail holds {line.split(':')[0]}", line in text.splitlines(), True)
             expect("the e-mail's summary says the customer left a message",
-                   bool(re.search(r'^Customer "Sanne \\"San\\" Bakker" \(email "[^"]+"\) left a message at ',
+                   bool(re.search(r'^Klant "Sanne \\"San\\" Bakker" \(e-mail "[^"]+"\) liet een bericht achter op ',
                                   text, re.M)), True)
         step("retry", "POST", args.message_url, body,
              want=(200, {"messageStatus": "sent", "reason": "already_sent"}), token=token)

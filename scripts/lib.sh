@@ -245,10 +245,21 @@ prepare_functions() {
   # locally, switching the stand-in's agents on or off shows at once
   export AVAILABILITY_CACHE_SECONDS=0
   # open all week (set BUSINESS_HOURS yourself to try other hours); shop-be's chats overflow to
-  # shop-nl's team when shop-be cannot take them (docs/configuration.md, overflow)
-  local day days="" hours
-  for day in mon tue wed thu fri sat sun; do days="$days\"$day\":[[\"00:00\",\"24:00\"]],"; done
-  hours='{"timezone":"Europe/Amsterdam","weekly":{'"${days%,}"'},"webstores":{"shop-be":{"overflow":["shop-nl"]}}}'
+  # shop-nl's team when shop-be cannot take them (docs/configuration.md, overflow); shop-nl's
+  # customers and team are written to in Dutch, and so are those of shop-nl-b2b, which is closed
+  # today and tomorrow (stocktaking): its step 1 answers with the next opening in Dutch
+  # (docs/configuration.md, languages)
+  local day days="" b2b_days="" hours today tomorrow
+  for day in mon tue wed thu fri sat sun; do
+    days="$days\"$day\":[[\"00:00\",\"24:00\"]],"
+    b2b_days="$b2b_days\"$day\":[[\"09:00\",\"17:00\"]],"
+  done
+  today=$(TZ=Europe/Amsterdam date +%F)
+  tomorrow=$(TZ=Europe/Amsterdam date -d tomorrow +%F)
+  hours='{"timezone":"Europe/Amsterdam","weekly":{'"${days%,}"'},"webstores":{'
+  hours+='"shop-be":{"overflow":["shop-nl"]},'
+  hours+='"shop-nl":{"language":"nl","agentLanguage":"nl"},'
+  hours+='"shop-nl-b2b":{"weekly":{'"${b2b_days%,}"'},"closed":["'"$today"'","'"$tomorrow"'"],"language":"nl","agentLanguage":"nl"}}}'
   export BUSINESS_HOURS="${BUSINESS_HOURS:-$hours}"
   # the offline branch's e-mail, to the local SES server
   export MESSAGE_FROM="$LOCAL_MESSAGE_FROM" MESSAGE_TO="$LOCAL_MESSAGE_TO"

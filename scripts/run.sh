@@ -68,6 +68,10 @@ Try it:
   curl -s -w '\n' -X POST '$CM_STANDIN_URL/_standin/agents/offline?referrer=shop-be'
   curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-be-chat","webstore":"shop-be"}' $FUNCTIONS_URL/availability/availability
   curl -s -w '\n' -X POST '$CM_STANDIN_URL/_standin/agents/online'   # every team online again
+  # a Dutch chat's step 1 for shop-nl-b2b, closed today and tomorrow: nextOpeningText is the
+  # fallback line in the customer's language (shop-nl's and shop-nl-b2b's teams read Dutch too:
+  # the handover's summary line above, and the e-mail below)
+  curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-dutch-chat","webstore":"shop-nl-b2b","language":"nl"}' $FUNCTIONS_URL/availability/availability
   # the offline branch, for another chat (no agent could take it): its intake, then its message
   curl -s -w '\n' -X POST '$CM_STANDIN_URL/_standin/agents/offline?referrer=shop-nl'   # .../online switches back
   curl -s -w '\n' -H "\$T" -H "\$J" -d '{"chatId":"my-other-chat","webstore":"shop-nl"}' $FUNCTIONS_URL/availability/availability
