@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use unicode_normalization::UnicodeNormalization;
+use icu_normalizer::ComposingNormalizerBorrowed;
+use icu_properties::CodePointMapData;
+use icu_properties::props::GeneralCategory;
 
 /// A CM.com chat id: 1-128 characters of `A-Z a-z 0-9 - _ = + .`, and not `.` or `..`.
 ///
@@ -80,15 +82,17 @@ pub fn is_forbidden_char(c: char) -> bool {
     c.is_control() || (is_format_char(c) && !is_joiner(c)) || is_hangul_filler(c)
 }
 
-/// Unicode's general category Cf (Format), as of Unicode 15.
+/// Unicode's general category Cf (Format), from ICU4X's Unicode data (the tables idna's UTS 46
+/// mapping links anyway).
 pub fn is_format_char(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}'
-        | '\u{0890}'..='\u{0891}' | '\u{08E2}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
-        | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}'
-        | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}'
-        | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
-        | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
+    CodePointMapData::<GeneralCategory>::new().get(c) == GeneralCategory::Format
+}
+
+/// `text` in Unicode Normalization Form C (ICU4X's normalizer).
+pub fn nfc(text: &str) -> String {
+    ComposingNormalizerBorrowed::new_nfc()
+        .normalize(text)
+        .into_owned()
 }
 
 /// The zero-width non-joiner and joiner.
@@ -121,7 +125,7 @@ fn joiners_join(text: &str) -> bool {
 /// Tabs and line breaks are what a customer types or pastes (and what CAIC pastes into a body
 /// as it is): they become spaces, so a one-line value stays one line wherever it is shown.
 pub fn text(raw: &str, max: usize) -> Result<String, FieldError> {
-    let trimmed: String = raw.trim().nfc().map(typed_blank_to_space).collect();
+    let trimmed: String = nfc(raw.trim()).chars().map(typed_blank_to_space).collect();
     if trimmed.chars().any(is_forbidden_char) || !joiners_join(&trimmed) {
         return Err(FieldError::ForbiddenCharacter);
     }
@@ -163,9 +167,9 @@ pub fn paragraphs(raw: &str, max: usize) -> Result<String, FieldError> {
         .replace("\r\n", "\n")
         .replace('\r', "\n")
         .replace('\t', " ");
-    let nfc: String = unified.nfc().collect();
+    let normalised = nfc(&unified);
     let mut lines: Vec<String> = Vec::new();
-    for line in nfc.split('\n') {
+    for line in normalised.split('\n') {
         let trimmed = line.trim();
         if trimmed.chars().any(is_forbidden_char) {
             return Err(FieldError::ForbiddenCharacter);
