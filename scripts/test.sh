@@ -39,6 +39,8 @@ log "cargo fmt --check"
 cargo fmt --all --check
 log "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+log "shared/icu-data: ICU4X's data for our languages, as tools/icu-data writes it"
+scripts/icu-data.sh --check
 log "third-party licenses: THIRD-PARTY-LICENSES.md current, every license one we allow"
 python3 scripts/licenses.py --check
 log "unit and end-to-end tests"
