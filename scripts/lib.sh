@@ -162,6 +162,15 @@ ensure_cargo_lambda() { ensure_venv_tool cargo-lambda "cargo-lambda==$CARGO_LAMB
 ensure_zig() {
   "$LOCAL/venv/bin/python3" -c 'import ziglang' 2>/dev/null || ensure_venv_tool no-such-tool "ziglang==$ZIGLANG_VERSION"
 }
+# cargo-deny, for the dependency graph's licenses and bans (deny.toml), built from crates.io into
+# .local/cargo once (about 5 minutes on 2 cores)
+CARGO_DENY_VERSION="0.20.2"
+ensure_cargo_deny() {
+  if ! "$LOCAL/cargo/bin/cargo-deny" --version 2>/dev/null | grep -qx "cargo-deny $CARGO_DENY_VERSION"; then
+    log "installing cargo-deny $CARGO_DENY_VERSION into .local/cargo (once; about 5 minutes on 2 cores)"
+    cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked --root "$LOCAL/cargo"
+  fi
+}
 ensure_schemathesis() { ensure_venv_tool schemathesis "schemathesis==$SCHEMATHESIS_VERSION"; }
 ensure_matplotlib() {
   "$LOCAL/venv/bin/python3" -c 'import matplotlib' 2>/dev/null \

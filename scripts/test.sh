@@ -41,7 +41,10 @@ log "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 log "shared/icu-data: ICU4X's data for our languages, as tools/icu-data writes it"
 scripts/icu-data.sh --check
-log "third-party licenses: THIRD-PARTY-LICENSES.md current, every license one we allow"
+log "cargo-deny: every license one we allow, one version of each crate (or a written reason), crates.io only"
+ensure_cargo_deny
+"$LOCAL/cargo/bin/cargo-deny" --locked check licenses bans sources
+log "third-party licenses: THIRD-PARTY-LICENSES.md lists what the four functions build"
 python3 scripts/licenses.py --check
 log "unit and end-to-end tests"
 if cargo nextest --version >/dev/null 2>&1; then

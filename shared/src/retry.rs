@@ -105,7 +105,7 @@ where
 fn random() -> u64 {
     let mut bytes = [0u8; 8];
     // without entropy the wait is simply the shortest: still correct, only less spread
-    let _ = getrandom::fill(&mut bytes);
+    let _ = getrandom::getrandom(&mut bytes);
     u64::from_le_bytes(bytes)
 }
 

@@ -150,7 +150,7 @@ pub fn budget(req: &Request, configured: Duration) -> Duration {
 /// is one, plus random bytes, so that two runs outside Lambda never share one.
 pub fn claim_id(req: &Request) -> String {
     let mut random = [0u8; 8];
-    let _ = getrandom::fill(&mut random);
+    let _ = getrandom::getrandom(&mut random);
     let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
     let request_id = req
         .lambda_context_ref()
