@@ -147,10 +147,14 @@ fn each_function_may_touch_only_its_own_items_of_the_table() {
             ("dynamodb:GetItem", W),
         ])
     );
-    // and availability writes a chat's route alone, never reads: no intake, no claim
+    // and availability writes a chat's route and, when closed, reads the customer's language
+    // in the chat's intake: no claim, no intake written or erased
     assert_eq!(
         table_permissions("AvailabilityFunction"),
-        pairs(&[("dynamodb:PutItem", "route#*")])
+        pairs(&[
+            ("dynamodb:PutItem", "route#*"),
+            ("dynamodb:GetItem", "intake#*")
+        ])
     );
 }
 
@@ -169,7 +173,7 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 fn availability_reads_its_secrets_and_nothing_else() {
     assert_eq!(
         actions("AvailabilityFunction"),
-        set(&["ssm:GetParameter", "dynamodb:PutItem"])
+        set(&["ssm:GetParameter", "dynamodb:PutItem", "dynamodb:GetItem"])
     );
     // and never CM.com's product token: that is for Routing Control (handover) alone
     let template = template();
@@ -473,6 +477,8 @@ fn the_functions_read_only_configuration_the_code_knows() {
         MESSAGE_LIMIT_PER_DAY,
         BUSINESS_HOURS,
         BUSINESS_HOURS_PARAM,
+        CUSTOMER_LANGUAGE,
+        AGENT_LANGUAGE,
         CHAT_LOG_KEY,
         CHAT_LOG_KEY_PARAM,
         MSC_API_KEY,
@@ -1339,5 +1345,71 @@ fn a_customer_managed_key_is_optional_and_covers_the_table_the_logs_and_the_envi
         "MessageFunction",
     ] {
         assert!(roles.contains(&format!("{function}Role")), "{roles}");
+    }
+}
+
+/// The languages reach the functions that write in them: availability the customer's, handover
+/// and message the team's, with the opening hours' parameter (each web store's `agentLanguage`)
+/// and leave to read it only when there is one.
+#[test]
+fn each_language_reaches_the_functions_that_write_in_it() {
+    let template = template();
+    let variables = |function: &str| {
+        template["Resources"][function]["Properties"]["Environment"]["Variables"].clone()
+    };
+    assert_eq!(
+        format!(
+            "{:?}",
+            variables("AvailabilityFunction")["CUSTOMER_LANGUAGE"]
+        ),
+        format!(
+            "{:?}",
+            serde_norway::from_str::<Value>("!Ref CustomerLanguage").expect("YAML")
+        )
+    );
+    for function in ["HandoverFunction", "MessageFunction"] {
+        let variables = variables(function);
+        assert_eq!(
+            format!("{:?}", variables["AGENT_LANGUAGE"]),
+            format!(
+                "{:?}",
+                serde_norway::from_str::<Value>("!Ref AgentLanguage").expect("YAML")
+            ),
+            "{function}"
+        );
+        assert!(variables.get("CUSTOMER_LANGUAGE").is_none(), "{function}");
+        assert!(
+            format!("{:?}", variables["BUSINESS_HOURS_PARAM"]).contains("HasBusinessHours"),
+            "{function}"
+        );
+        let hours_readable = permissions(function)
+            .into_iter()
+            .filter(|(action, resource)| {
+                action == "ssm:GetParameter" && resource.contains("BusinessHoursParameter")
+            })
+            .count();
+        assert_eq!(
+            hours_readable, 1,
+            "{function} may read the opening hours' parameter"
+        );
+    }
+    // the parameters accept exactly the languages the code writes in
+    for parameter in ["CustomerLanguage", "AgentLanguage"] {
+        let allowed: Vec<String> = template["Parameters"][parameter]["AllowedValues"]
+            .as_sequence()
+            .map(|values| {
+                values
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut expected = vec![String::new()];
+        expected.extend(
+            shared::language::Language::ALL
+                .iter()
+                .map(|l| l.code().to_owned()),
+        );
+        assert_eq!(allowed, expected, "{parameter}");
     }
 }
