@@ -223,12 +223,13 @@ const _: () = {
 };
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use jiff::civil::date;
     use jiff::tz::TimeZone;
 
-    fn at(zone: &str, y: i16, m: i8, d: i8, h: i8, min: i8) -> ZonedDateTime {
+    /// `y-m-d h:min` on `zone`'s wall clock.
+    pub(crate) fn at(zone: &str, y: i16, m: i8, d: i8, h: i8, min: i8) -> ZonedDateTime {
         let zone = TimeZone::get(zone).unwrap_or_else(|e| panic!("{e}"));
         date(y, m, d)
             .at(h, min, 0, 0)

@@ -82,6 +82,23 @@ impl<T> Refreshing<T> {
         })
     }
 
+    /// [`Self::load`] when `plain` or `param` is set, refreshed every `SECRETS_REFRESH_SECONDS`;
+    /// `None` when neither is (an optional setting).
+    pub async fn load_if_set(
+        env: &Env,
+        plain: &'static str,
+        param: &'static str,
+        sdk: &aws_config::SdkConfig,
+        parse: fn(&Secret) -> Result<T, String>,
+    ) -> Result<Option<Self>, ConfigError> {
+        if !env.either(plain, param) {
+            return Ok(None);
+        }
+        Self::load(env, plain, param, sdk, refresh_interval(env)?, parse)
+            .await
+            .map(Some)
+    }
+
     /// The current value, refreshed first when it is due.
     pub async fn get(&self) -> Arc<T> {
         let (value, checked_at) = self.snapshot();

@@ -5,7 +5,7 @@
 
 use crate::config::{self, ConfigError, Env};
 use crate::language::{self, Language, Spoken, WebstoreLanguages};
-use crate::refreshing::{self, Refreshing};
+use crate::refreshing::Refreshing;
 
 /// Where a team's language is read.
 pub struct TeamLanguage {
@@ -17,21 +17,14 @@ impl TeamLanguage {
     /// From `AGENT_LANGUAGE` and, when they are configured, the opening hours' web store entries;
     /// a language we do not write in is refused here, naming its variable.
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
-        let webstores = if env.either(config::BUSINESS_HOURS, config::BUSINESS_HOURS_PARAM) {
-            Some(
-                Refreshing::load(
-                    env,
-                    config::BUSINESS_HOURS,
-                    config::BUSINESS_HOURS_PARAM,
-                    sdk,
-                    refreshing::refresh_interval(env)?,
-                    |json| WebstoreLanguages::from_hours(json.expose()),
-                )
-                .await?,
-            )
-        } else {
-            None
-        };
+        let webstores = Refreshing::load_if_set(
+            env,
+            config::BUSINESS_HOURS,
+            config::BUSINESS_HOURS_PARAM,
+            sdk,
+            |json| WebstoreLanguages::from_hours(json.expose()),
+        )
+        .await?;
         Ok(Self {
             webstores,
             deployment: Spoken {

@@ -319,16 +319,7 @@ static IT: Words = Words {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jiff::civil::date;
-    use jiff::tz::TimeZone;
-
-    fn at(zone: &str, y: i16, m: i8, d: i8, h: i8, min: i8) -> ZonedDateTime {
-        let zone = TimeZone::get(zone).unwrap_or_else(|e| panic!("{e}"));
-        date(y, m, d)
-            .at(h, min, 0, 0)
-            .to_zoned_datetime(zone)
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
+    use crate::language::tests::at;
 
     #[test]
     fn spanish_and_italian_read_the_hour_before_its_article() {

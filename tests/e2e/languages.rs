@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
-use e2e::{conforming, env, event_with_body, fresh_table, request, sdk, status_and_json};
+use e2e::{conforming, env, event_with_body, fresh_table, request, sdk, store_intake};
 use serde_json::{Value, json};
 use shared::clock::FixedClock;
 use wiremock::matchers::method;
@@ -49,18 +49,6 @@ async fn next_opening_text(app: &availability::App, body: Value) -> Value {
         "{answer}"
     );
     answer["nextOpeningText"].clone()
-}
-
-async fn store_intake(sdk: &SdkConfig, table: &str, chat: &str, fields: Value) {
-    let intake = intake::App::from_env(&env(&[("TABLE_NAME", table)]), sdk)
-        .await
-        .expect("intake config");
-    let mut body = fields;
-    body["chatId"] = json!(chat);
-    let response = intake::handle(&intake, request(&event_with_body("intake-name", body)))
-        .await
-        .expect("infallible");
-    assert_eq!(status_and_json(&response).1["stored"], true);
 }
 
 #[tokio::test]

@@ -79,15 +79,7 @@ async fn sending_to(s: &Setup, endpoint: &str) -> App {
 const ASKED_AT: u64 = 1_795_529_100;
 
 async fn store_intake(s: &Setup, chat: &str, fields: Value) {
-    let intake = intake::App::from_env(&env(&[("TABLE_NAME", s.table.as_str())]), &s.sdk)
-        .await
-        .expect("intake config");
-    let mut body = fields;
-    body["chatId"] = json!(chat);
-    let response = intake::handle(&intake, request(&event_with_body("intake-name", body)))
-        .await
-        .expect("infallible");
-    assert_eq!(status_and_json(&response).1["stored"], true);
+    e2e::store_intake(&s.sdk, &s.table, chat, fields).await;
 }
 
 async fn call(app: &App, body: Value) -> (u16, Value) {

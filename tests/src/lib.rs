@@ -523,3 +523,17 @@ pub async fn json_presence_online() -> (wiremock::MockServer, String) {
     let url = format!("{}/presence/{{webstore}}", server.uri());
     (server, url)
 }
+
+/// Stores `fields` as chat `chat`'s intake in `table`, through the intake function, as a dialog's
+/// step 3 does.
+pub async fn store_intake(sdk: &SdkConfig, table: &str, chat: &str, fields: Value) {
+    let intake = intake::App::from_env(&env(&[("TABLE_NAME", table)]), sdk)
+        .await
+        .expect("intake config");
+    let mut body = fields;
+    body["chatId"] = Value::String(chat.to_owned());
+    let response = intake::handle(&intake, request(&event_with_body("intake-name", body)))
+        .await
+        .expect("infallible");
+    assert_eq!(status_and_json(&response).1["stored"], true);
+}

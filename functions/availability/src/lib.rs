@@ -29,7 +29,7 @@ use shared::cm::json_presence::{self, JsonPresence};
 use shared::cm::presence::{self, MscPresence};
 use shared::config::{self, ConfigError, Env};
 use shared::language::{self, Language, Spoken};
-use shared::refreshing::{self, Refreshing};
+use shared::refreshing::Refreshing;
 use shared::store::{ROUTE_TTL_SECONDS, Route, Store};
 use shared::telemetry::ChatTagger;
 use shared::upstream::UpstreamError;
@@ -165,21 +165,14 @@ impl App {
             );
         }
         let budget = env.duration_ms(config::AVAILABILITY_BUDGET_MS, DEFAULT_BUDGET_MS)?;
-        let hours = if env.either(config::BUSINESS_HOURS, config::BUSINESS_HOURS_PARAM) {
-            Some(
-                Refreshing::load(
-                    env,
-                    config::BUSINESS_HOURS,
-                    config::BUSINESS_HOURS_PARAM,
-                    sdk,
-                    refreshing::refresh_interval(env)?,
-                    |json| BusinessHours::parse(json.expose()),
-                )
-                .await?,
-            )
-        } else {
-            None
-        };
+        let hours = Refreshing::load_if_set(
+            env,
+            config::BUSINESS_HOURS,
+            config::BUSINESS_HOURS_PARAM,
+            sdk,
+            |json| BusinessHours::parse(json.expose()),
+        )
+        .await?;
         let presence = match presence_source(env, sdk).await? {
             None => None,
             Some(source) => {

@@ -29,7 +29,7 @@ use shared::clock::{Clock, SystemClock};
 use shared::config::{self, ConfigError, Env};
 use shared::http;
 use shared::mail::{Mailbox, mailboxes_by_webstore};
-use shared::refreshing::{self, Refreshing};
+use shared::refreshing::Refreshing;
 use shared::ses::Mailer;
 use shared::store::{MessageLimits, Store};
 use shared::telemetry::ChatTagger;
@@ -71,24 +71,14 @@ impl App {
         };
         let from = mailbox(config::MESSAGE_FROM)?;
         let to = mailbox(config::MESSAGE_TO)?;
-        let by_webstore = if env.either(
+        let by_webstore = Refreshing::load_if_set(
+            env,
             config::MESSAGE_TO_BY_WEBSTORE,
             config::MESSAGE_TO_BY_WEBSTORE_PARAM,
-        ) {
-            Some(
-                Refreshing::load(
-                    env,
-                    config::MESSAGE_TO_BY_WEBSTORE,
-                    config::MESSAGE_TO_BY_WEBSTORE_PARAM,
-                    sdk,
-                    refreshing::refresh_interval(env)?,
-                    |json| mailboxes_by_webstore(json.expose()).map_err(|e| e.to_string()),
-                )
-                .await?,
-            )
-        } else {
-            None
-        };
+            sdk,
+            |json| mailboxes_by_webstore(json.expose()).map_err(|e| e.to_string()),
+        )
+        .await?;
         Ok(Self {
             tokens,
             messenger: Messenger {
