@@ -406,46 +406,71 @@ mod tests {
     #[test]
     fn tomorrow_is_the_next_calendar_day_across_a_clock_change() {
         let amsterdam = "Europe/Amsterdam";
+        let every = |opens: &ZonedDateTime, now: &ZonedDateTime| -> Vec<String> {
+            Language::ALL
+                .iter()
+                .map(|&l| next_opening_text(l, opens, now))
+                .collect()
+        };
         // clocks go back on 25 October 2026: 23:30 to 23:00 the next day is 24.5 hours, tomorrow
         let now = at(amsterdam, 2026, 10, 24, 23, 30);
         let opens = at(amsterdam, 2026, 10, 25, 23, 0);
         assert_eq!(
-            next_opening_text(Language::Nl, &opens, &now),
-            "morgen om 23:00"
+            every(&opens, &now),
+            [
+                "tomorrow at 23:00",
+                "morgen om 23:00",
+                "morgen um 23:00 Uhr",
+                "demain à 23:00",
+                "mañana a las 23:00",
+                "domani alle 23:00",
+            ]
         );
         // clocks go forward on 28 March 2027: 00:30 to 23:30 the same day is 22 hours, today
         let now = at(amsterdam, 2027, 3, 28, 0, 30);
         let opens = at(amsterdam, 2027, 3, 28, 23, 30);
         assert_eq!(
-            next_opening_text(Language::De, &opens, &now),
-            "heute um 23:30 Uhr"
+            every(&opens, &now),
+            [
+                "today at 23:30",
+                "vandaag om 23:30",
+                "heute um 23:30 Uhr",
+                "aujourd'hui à 23:30",
+                "hoy a las 23:30",
+                "oggi alle 23:30",
+            ]
         );
         // 23:00 on Saturday to 00:30 on Monday is 24.5 hours, but the day after tomorrow
         let now = at(amsterdam, 2027, 3, 27, 23, 0);
         let opens = at(amsterdam, 2027, 3, 29, 0, 30);
         assert_eq!(
-            next_opening_text(Language::Fr, &opens, &now),
-            "lundi 29 mars à 00:30"
+            every(&opens, &now),
+            [
+                "Monday 29 March at 00:30",
+                "maandag 29 maart om 00:30",
+                "Montag, 29. März um 00:30 Uhr",
+                "lundi 29 mars à 00:30",
+                "lunes, 29 de marzo a las 00:30",
+                "lunedì 29 marzo alle 00:30",
+            ]
         );
-        assert_eq!(
-            next_opening_text(Language::En, &opens, &now),
-            "Monday 29 March at 00:30"
-        );
-        // the shop's calendar, not UTC's: 00:30 in Amsterdam is still yesterday in UTC
+        // the shop's calendar, not UTC's: 00:10 in Amsterdam is still the day before in UTC
         let now = at(amsterdam, 2027, 3, 29, 0, 10);
         assert_eq!(
             next_opening_text(Language::Es, &opens, &now),
             "hoy a las 00:30"
         );
-        let now = at(amsterdam, 2027, 3, 29, 0, 10);
         let at_one = at(amsterdam, 2027, 3, 30, 1, 0);
         assert_eq!(
-            next_opening_text(Language::Es, &at_one, &now),
-            "mañana a la 01:00"
-        );
-        assert_eq!(
-            next_opening_text(Language::It, &at_one, &now),
-            "domani all'01:00"
+            every(&at_one, &now),
+            [
+                "tomorrow at 01:00",
+                "morgen om 01:00",
+                "morgen um 01:00 Uhr",
+                "demain à 01:00",
+                "mañana a la 01:00",
+                "domani all'01:00",
+            ]
         );
     }
 }
