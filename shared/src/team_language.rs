@@ -34,17 +34,6 @@ impl TeamLanguage {
         })
     }
 
-    /// A deployment's language alone, with no web store's of its own (tests).
-    pub fn fixed(webstores: WebstoreLanguages, agent: Option<Language>) -> Self {
-        Self {
-            webstores: Some(Refreshing::fixed(webstores)),
-            deployment: Spoken {
-                customer: None,
-                agent,
-            },
-        }
-    }
-
     /// The language of `webstore`'s team.
     pub async fn of(&self, webstore: Option<&str>) -> Language {
         let spoken = match &self.webstores {
