@@ -140,8 +140,22 @@ impl WebstoreLanguages {
             agent_language: Option<String>,
         }
         let hours: Hours = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        Self::from_entries(
+            hours
+                .webstores
+                .into_iter()
+                .map(|(name, entry)| (name, entry.language, entry.agent_language)),
+        )
+    }
+
+    /// From each web store's `language` and `agentLanguage` as its entry gives them (a reader
+    /// of the whole opening hours passes what it parsed); a language we do not write in is an
+    /// error that names its entry.
+    pub fn from_entries(
+        entries: impl IntoIterator<Item = (String, Option<String>, Option<String>)>,
+    ) -> Result<Self, String> {
         let mut by_webstore = BTreeMap::new();
-        for (name, entry) in hours.webstores {
+        for (name, language, agent_language) in entries {
             let read = |value: Option<String>, key: &str| {
                 value
                     .map(|raw| {
@@ -151,8 +165,8 @@ impl WebstoreLanguages {
                     .transpose()
             };
             let spoken = Spoken {
-                customer: read(entry.language, "language")?,
-                agent: read(entry.agent_language, "agentLanguage")?,
+                customer: read(language, "language")?,
+                agent: read(agent_language, "agentLanguage")?,
             };
             if spoken != Spoken::default() {
                 by_webstore.insert(name, spoken);

@@ -107,7 +107,14 @@ impl BusinessHours {
     /// Parses and checks the configuration; an error names the entry at fault.
     pub fn parse(json: &str) -> Result<Self, String> {
         let raw: RawHours = serde_json::from_str(json).map_err(|e| e.to_string())?;
-        let languages = WebstoreLanguages::from_hours(json)?;
+        let languages =
+            WebstoreLanguages::from_entries(raw.webstores.iter().map(|(name, entry)| {
+                (
+                    name.clone(),
+                    entry.language.clone(),
+                    entry.agent_language.clone(),
+                )
+            }))?;
         let everywhere = Schedule {
             zone: zone(&raw.timezone, "timezone")?,
             weekly: weekly(&raw.weekly, "weekly")?,
@@ -380,11 +387,10 @@ struct RawWebstore {
     weekly: Option<BTreeMap<String, Vec<(String, String)>>>,
     closed: Option<Vec<RawClosed>>,
     overflow: Option<Vec<String>>,
-    // read by shared::language::WebstoreLanguages (handover and message read them too)
-    #[serde(rename = "language")]
-    _language: Option<String>,
+    // the languages (shared::language::WebstoreLanguages; handover and message read them too)
+    language: Option<String>,
     #[serde(rename = "agentLanguage")]
-    _agent_language: Option<String>,
+    agent_language: Option<String>,
 }
 
 /// An entry's `overflow`, checked: web store names as a request gives them, at most

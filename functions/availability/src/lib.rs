@@ -245,15 +245,10 @@ impl App {
         chat: Option<&ChatId>,
         subject: &Subject,
         channel: &'static str,
+        hours: Option<&BusinessHours>,
         budget: Duration,
     ) -> AvailabilityResponse {
         let started = tokio::time::Instant::now();
-        // one reading of the hours for the whole request: every web store judged by the same
-        let hours = match &self.hours {
-            Some(hours) => Some(hours.get().await),
-            None => None,
-        };
-        let hours = hours.as_deref();
         let alone = || async {
             self.check(subject, channel, hours, &[], budget)
                 .await
@@ -327,16 +322,12 @@ impl App {
         &self,
         chat: Option<&ChatId>,
         subject: &Subject,
+        hours: Option<&BusinessHours>,
         deadline: tokio::time::Instant,
     ) -> Language {
-        let webstore = match &self.hours {
-            Some(hours) => hours
-                .get()
-                .await
-                .languages()
-                .of(subject.webstore.as_deref()),
-            None => Spoken::default(),
-        };
+        let webstore = hours.map_or_else(Spoken::default, |hours| {
+            hours.languages().of(subject.webstore.as_deref())
+        });
         let stored = match (&subject.language, chat, &self.store) {
             (None, Some(chat), Some(store)) => {
                 let read = store.intake(chat, self.clock.now());
@@ -781,13 +772,20 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         }
         ChatChannel::Served(presence_channel) => {
             let started = tokio::time::Instant::now();
+            // one reading of the hours for the whole request: every web store judged, and the
+            // customer's language chosen, by the same
+            let hours = match &app.hours {
+                Some(hours) => Some(hours.get().await),
+                None => None,
+            };
+            let hours = hours.as_deref();
             let mut answer = app
-                .decide(chat.as_ref(), &subject, presence_channel, budget)
+                .decide(chat.as_ref(), &subject, presence_channel, hours, budget)
                 .await;
             if let Some(opens) = &answer.next_opening {
                 let deadline = started + budget.saturating_sub(MARGIN);
                 let language = app
-                    .customer_language(chat.as_ref(), &subject, deadline)
+                    .customer_language(chat.as_ref(), &subject, hours, deadline)
                     .await;
                 let now = shared::clock::timestamp(app.clock.now())
                     .to_zoned_datetime(opens.time_zone().clone());
