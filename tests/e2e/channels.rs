@@ -17,8 +17,13 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const KEY: &str = "msc-api-key-for-tests";
 
-/// Monday 2026-12-07 10:00 in Amsterdam (09:00Z).
+/// Monday 2026-12-07 10:00 in Amsterdam (09:00Z): the time of every app these tests build, so
+/// that a route availability writes is read by the handover on the same clock, whatever the day.
 const MONDAY_10: u64 = 1_796_634_000;
+
+fn clock() -> Arc<FixedClock> {
+    Arc::new(FixedClock(MONDAY_10))
+}
 
 /// Open Monday to Friday 09:00-17:00 in Amsterdam. shop-nl overflows to shop-be (open from
 /// 12:00), then shop-fr; shop-de (open from 11:00) overflows to shop-at (from 10:30 in Vienna),
@@ -87,7 +92,7 @@ async fn availability_app(
     availability::App::from_env(&env(&pairs), sdk)
         .await
         .expect("valid configuration")
-        .with_clock(Arc::new(FixedClock(MONDAY_10)))
+        .with_clock(clock())
 }
 
 async fn ask(app: &availability::App, body: Value) -> (u16, Value) {
@@ -253,7 +258,8 @@ async fn hand_over(t: &Teams, body: Value) -> (Value, Value) {
         .await;
     let app = handover::App::from_env(&e2e::handover_env(&t.table, &cm.uri(), &[]), &t.sdk)
         .await
-        .expect("valid configuration");
+        .expect("valid configuration")
+        .with_clock(clock());
     let response = handover::handle(&app, request(&event_with_body("handover", body)))
         .await
         .expect("infallible");
@@ -372,7 +378,8 @@ async fn when_no_team_can_take_it_the_answer_is_offline_with_the_earliest_openin
     // the offline branch's e-mail goes to the requested web store's mailbox
     let intake = intake::App::from_env(&env(&[("TABLE_NAME", t.table.as_str())]), &t.sdk)
         .await
-        .expect("intake config");
+        .expect("intake config")
+        .with_clock(clock());
     let address = format!("{}@example.nl", e2e::unique("nobody"));
     let response = intake::handle(
         &intake,
@@ -397,7 +404,8 @@ async fn when_no_team_can_take_it_the_answer_is_offline_with_the_earliest_openin
         &t.sdk,
     )
     .await
-    .expect("message config");
+    .expect("message config")
+    .with_clock(clock());
     let response = message::handle(
         &message,
         request(&event_with_body(
