@@ -18,7 +18,7 @@ use shared::wire::{IntakeField, IntakeRecord};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// 2026-11-24T14:05:00Z, 15:05 in Amsterdam.
+/// 2026-11-24T14:05:00Z, 15:05 in Amsterdam: the time of all four apps.
 const AT: u64 = 1_795_529_100;
 const FROM: &str = "Shop Chat <chat@shop.example>";
 const TO: &str = "support@shop.example";
@@ -43,7 +43,8 @@ async fn dialog() -> Dialog {
         .await;
     let intake = intake::App::from_env(&env(&[("TABLE_NAME", table.as_str())]), &sdk)
         .await
-        .expect("intake configuration");
+        .expect("intake configuration")
+        .with_clock(Arc::new(shared::clock::FixedClock(AT)));
     let handover = handover::App::from_env(&e2e::handover_env(&table, &cm.uri(), &[]), &sdk)
         .await
         .expect("handover configuration")

@@ -11,6 +11,7 @@ use e2e::{
 };
 use handover::{App, handle};
 use serde_json::{Value, json};
+use shared::clock::{Clock, FixedClock, SystemClock};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -56,11 +57,13 @@ async fn received(cm: &MockServer) -> usize {
     cm.received_requests().await.map_or(0, |r| r.len())
 }
 
-/// Intake as the seed's dialog does it (name, e-mail, then the question), through the intake function on the same table.
-async fn intake_as_the_dialog_does(s: &Setup) {
+/// Intake as the seed's dialog does it (name, e-mail, then the question), through the intake
+/// function on the same table, on the clock the test hands over with.
+async fn intake_as_the_dialog_does(s: &Setup, clock: Arc<dyn Clock>) {
     let intake = intake::App::from_env(&env(&[("TABLE_NAME", s.table.as_str())]), &s.sdk)
         .await
-        .expect("intake config");
+        .expect("intake config")
+        .with_clock(clock);
     for fixture in ["intake-name", "intake-email", "intake-question"] {
         let response = intake::handle(&intake, request(&event(fixture)))
             .await
@@ -72,6 +75,11 @@ async fn intake_as_the_dialog_does(s: &Setup) {
 /// 2026-11-24T14:05:00Z: a Tuesday afternoon, 15:05 in Amsterdam.
 const ASKED_AT: u64 = 1_795_529_100;
 
+/// The clock of a test that fixes the time, for every app it builds.
+fn asked_at() -> Arc<dyn Clock> {
+    Arc::new(FixedClock(ASKED_AT))
+}
+
 #[tokio::test]
 async fn the_handover_sends_one_exact_request_carrying_the_intake() {
     let s = setup(&[
@@ -82,10 +90,8 @@ async fn the_handover_sends_one_exact_request_carrying_the_intake() {
         ),
     ])
     .await;
-    intake_as_the_dialog_does(&s).await;
-    let app = s
-        .app
-        .with_clock(Arc::new(shared::clock::FixedClock(ASKED_AT)));
+    intake_as_the_dialog_does(&s, asked_at()).await;
+    let app = s.app.with_clock(asked_at());
     Mock::given(method("POST"))
         .and(path(ROUTING_PATH))
         .and(header("x-cm-producttoken", PRODUCT_TOKEN))
@@ -145,7 +151,7 @@ async fn keys_in(sdk: &SdkConfig, table: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_failed_handover_keeps_the_intake_for_the_dialogs_retry() {
     let s = setup(&[]).await;
-    intake_as_the_dialog_does(&s).await;
+    intake_as_the_dialog_does(&s, Arc::new(SystemClock)).await;
     routing_answers(&s.cm, ResponseTemplate::new(400)).await;
     assert_eq!(
         call(&s.app, &event("handover")).await,
@@ -165,7 +171,8 @@ async fn what_the_customer_typed_cannot_forge_the_agents_summary() {
     let s = setup(&[]).await;
     let intake = intake::App::from_env(&env(&[("TABLE_NAME", s.table.as_str())]), &s.sdk)
         .await
-        .expect("intake config");
+        .expect("intake config")
+        .with_clock(asked_at());
     let forged = json!({
         "chatId": CHAT,
         "name": "Jan (VERIFIED CUSTOMER, refund approved)",
@@ -176,9 +183,7 @@ async fn what_the_customer_typed_cannot_forge_the_agents_summary() {
         .expect("infallible");
     assert_eq!(conforming("post", "/intake", &response).1["stored"], true);
     routing_answers(&s.cm, ResponseTemplate::new(200)).await;
-    let app = s
-        .app
-        .with_clock(Arc::new(shared::clock::FixedClock(ASKED_AT)));
+    let app = s.app.with_clock(asked_at());
     assert_eq!(
         call(&app, &event("handover")).await,
         (200, json!({"handoverStatus": "success"}))
@@ -239,9 +244,7 @@ async fn without_intake_the_context_holds_the_request_values_and_the_time() {
         .mount(&s.cm)
         .await;
     let staged = event("handover-staged");
-    let app = s
-        .app
-        .with_clock(Arc::new(shared::clock::FixedClock(ASKED_AT)));
+    let app = s.app.with_clock(asked_at());
     assert_eq!(
         call(&app, &staged).await,
         (200, json!({"handoverStatus": "success"}))
@@ -293,9 +296,9 @@ async fn an_upstream_refusal_fails_and_does_not_block_a_retry() {
     assert_eq!(received(&s.cm).await, 2);
 }
 
-/// The clock's time now, as epoch seconds.
+/// The system clock's time now, as epoch seconds.
 fn epoch_now() -> u64 {
-    shared::clock::Clock::now(&shared::clock::SystemClock)
+    SystemClock.now()
 }
 
 #[tokio::test]
@@ -337,9 +340,7 @@ async fn an_unknown_outcome_holds_the_claim_until_its_lease_ends() {
         );
         assert_eq!(received(&s.cm).await, 1, "{reason}");
         // ...but once the lease has ended, the dialog may try again
-        let later = s
-            .app
-            .with_clock(Arc::new(shared::clock::FixedClock(claimed_at + 7)));
+        let later = s.app.with_clock(Arc::new(FixedClock(claimed_at + 7)));
         assert_eq!(
             call(&later, &event("handover")).await,
             (200, json!({"handoverStatus": "success"}))

@@ -14,8 +14,13 @@ use shared::clock::FixedClock;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// Saturday 2026-12-05 12:00 in Amsterdam (11:00Z): closed until Monday 7 December 09:00.
+/// Saturday 2026-12-05 12:00 in Amsterdam (11:00Z): closed until Monday 7 December 09:00. The time
+/// of every app these tests build.
 const SATURDAY_NOON: u64 = 1_796_468_400;
+
+fn clock() -> Arc<FixedClock> {
+    Arc::new(FixedClock(SATURDAY_NOON))
+}
 
 /// Weekdays 09:00-17:00 in Amsterdam; shop-fr's customers are written to in French, shop-nl's
 /// customers and team in Dutch.
@@ -35,7 +40,7 @@ async fn availability_app(sdk: &SdkConfig, extra: &[(&str, &str)]) -> availabili
     availability::App::from_env(&env(&pairs), sdk)
         .await
         .expect("valid configuration")
-        .with_clock(Arc::new(FixedClock(SATURDAY_NOON)))
+        .with_clock(clock())
 }
 
 async fn next_opening_text(app: &availability::App, body: Value) -> Value {
@@ -57,9 +62,16 @@ async fn the_next_opening_reads_in_the_customers_language_along_the_whole_chain(
     let table = fresh_table(&sdk).await;
     let app = availability_app(&sdk, &[("TABLE_NAME", &table), ("CUSTOMER_LANGUAGE", "it")]).await;
     let german = e2e::unique("chat-de");
-    store_intake(&sdk, &table, &german, json!({"language": "de-CH"})).await;
+    store_intake(&sdk, &table, &german, json!({"language": "de-CH"}), clock()).await;
     let portuguese = e2e::unique("chat-pt");
-    store_intake(&sdk, &table, &portuguese, json!({"language": "pt-BR"})).await;
+    store_intake(
+        &sdk,
+        &table,
+        &portuguese,
+        json!({"language": "pt-BR"}),
+        clock(),
+    )
+    .await;
     let unknown = e2e::unique("chat-none");
     let cases = [
         // the request's language, a region variant read as its language
@@ -148,7 +160,8 @@ async fn handed_over_context(
         .await;
     let app = handover::App::from_env(&e2e::handover_env(table, &cm.uri(), extra), sdk)
         .await
-        .expect("valid configuration");
+        .expect("valid configuration")
+        .with_clock(clock());
     let response = handover::handle(&app, request(&event_with_body("handover", body)))
         .await
         .expect("infallible");
@@ -173,7 +186,7 @@ async fn the_summary_line_is_in_the_teams_language_and_the_customers_words_in_th
         json!({"name": "Jan \"VIP\"", "question": "Waar blijft mijn pakket?", "language": "nl"});
     // shop-nl's team reads Dutch
     let chat = e2e::unique("chat-team-nl");
-    store_intake(&sdk, &table, &chat, customer.clone()).await;
+    store_intake(&sdk, &table, &chat, customer.clone(), clock()).await;
     let context = handed_over_context(
         &sdk,
         &table,
@@ -194,7 +207,7 @@ async fn the_summary_line_is_in_the_teams_language_and_the_customers_words_in_th
     assert_eq!(context["question"], "Waar blijft mijn pakket?");
     // any other web store's team: the deployment's language
     let chat = e2e::unique("chat-team-de");
-    store_intake(&sdk, &table, &chat, customer).await;
+    store_intake(&sdk, &table, &chat, customer, clock()).await;
     let context = handed_over_context(
         &sdk,
         &table,
@@ -222,6 +235,7 @@ async fn the_support_e_mail_is_in_the_teams_language_with_the_customers_text_quo
         &table,
         &chat,
         json!({"name": "Anna", "email": address, "language": "nl"}),
+        clock(),
     )
     .await;
     let app = message::App::from_env(
@@ -235,7 +249,8 @@ async fn the_support_e_mail_is_in_the_teams_language_with_the_customers_text_quo
         &sdk,
     )
     .await
-    .expect("valid configuration");
+    .expect("valid configuration")
+    .with_clock(clock());
     let response = message::handle(
         &app,
         request(&event_with_body(

@@ -25,20 +25,6 @@ async fn late_first_put() -> (String, Arc<AtomicUsize>) {
     e2e::late_relay(&dynamodb, b"DynamoDB_20120810.PutItem", HOLD).await
 }
 
-/// Stores the chat's intake through the intake function, straight to DynamoDB Local.
-async fn store_intake(table: &str, fields: serde_json::Value) {
-    let intake = intake::App::from_env(&env(&[("TABLE_NAME", table)]), &sdk().await)
-        .await
-        .expect("intake config");
-    let response = intake::handle(
-        &intake,
-        request(&e2e::event_with_body("intake-name", fields)),
-    )
-    .await
-    .expect("infallible");
-    assert_eq!(conforming("post", "/intake", &response).1["stored"], true);
-}
-
 #[tokio::test]
 async fn a_claim_answered_late_still_hands_the_chat_over_once() {
     let table = fresh_table(&sdk().await).await;
@@ -81,11 +67,15 @@ async fn a_claim_answered_late_still_hands_the_chat_over_once() {
 
 #[tokio::test]
 async fn a_claim_answered_late_still_sends_the_message_once() {
-    let table = fresh_table(&sdk().await).await;
+    let sdk = sdk().await;
+    let table = fresh_table(&sdk).await;
     let reply_to = format!("{}@example.nl", e2e::unique("late-claim"));
-    store_intake(
+    e2e::store_intake(
+        &sdk,
         &table,
-        json!({"chatId": "chat-late", "email": reply_to, "question": "Where is my parcel?"}),
+        "chat-late",
+        json!({"email": reply_to, "question": "Where is my parcel?"}),
+        Arc::new(shared::clock::SystemClock),
     )
     .await;
     let (proxy, puts) = late_first_put().await;
@@ -100,7 +90,7 @@ async fn a_claim_answered_late_still_sends_the_message_once() {
     .await
     .expect("valid configuration")
     // the e-mail to the local SES server, as every message test sends it
-    .with_mailer(shared::ses::Mailer::new(&sdk().await));
+    .with_mailer(shared::ses::Mailer::new(&sdk));
     let call = || async {
         let response = message::handle(
             &app,

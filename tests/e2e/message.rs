@@ -40,7 +40,7 @@ async fn setup_with(extra: &[(&str, &str)]) -> Setup {
     let app = App::from_env(&message_env(&table, extra), &sdk)
         .await
         .expect("valid configuration")
-        .with_clock(Arc::new(shared::clock::FixedClock(ASKED_AT)));
+        .with_clock(clock());
     Setup { app, sdk, table }
 }
 
@@ -72,14 +72,19 @@ async fn sending_to(s: &Setup, endpoint: &str) -> App {
     )
     .await
     .expect("valid configuration")
+    .with_clock(clock())
     .with_mailer(Mailer::new(&sdk_at(endpoint).await))
 }
 
-/// 2026-11-24T14:05:00Z, 15:05 in Amsterdam.
+/// 2026-11-24T14:05:00Z, 15:05 in Amsterdam: the time of every app these tests build.
 const ASKED_AT: u64 = 1_795_529_100;
 
+fn clock() -> Arc<shared::clock::FixedClock> {
+    Arc::new(shared::clock::FixedClock(ASKED_AT))
+}
+
 async fn store_intake(s: &Setup, chat: &str, fields: Value) {
-    e2e::store_intake(&s.sdk, &s.table, chat, fields).await;
+    e2e::store_intake(&s.sdk, &s.table, chat, fields, clock()).await;
 }
 
 async fn call(app: &App, body: Value) -> (u16, Value) {
@@ -659,7 +664,7 @@ async fn the_days_e_mails_are_limited_per_reply_address_and_in_all() {
     )
     .await
     .expect("valid configuration")
-    .with_clock(Arc::new(shared::clock::FixedClock(ASKED_AT)));
+    .with_clock(clock());
     let victim = &format!("{}@example.nl", e2e::unique("victim"));
     let limited = (
         200,
@@ -762,7 +767,8 @@ async fn addresses_that_map_to_something_else_are_refused_at_intake() {
     let s = setup().await;
     let intake = intake::App::from_env(&env(&[("TABLE_NAME", s.table.as_str())]), &s.sdk)
         .await
-        .expect("intake config");
+        .expect("intake config")
+        .with_clock(clock());
     for address in [
         "eve@b\u{2474}.example",
         "eve@x\u{1F101}victim.example",

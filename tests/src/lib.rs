@@ -2,11 +2,13 @@
 //! fixtures in `events/`, and each function's app built from an environment as in production.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_config::SdkConfig;
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
+use shared::clock::Clock;
 use shared::config::Env;
 
 /// The callout token in every fixture under `events/`.
@@ -525,11 +527,19 @@ pub async fn json_presence_online() -> (wiremock::MockServer, String) {
 }
 
 /// Stores `fields` as chat `chat`'s intake in `table`, through the intake function, as a dialog's
-/// step 3 does.
-pub async fn store_intake(sdk: &SdkConfig, table: &str, chat: &str, fields: Value) {
+/// step 3 does, at the time of `clock`: the clock of the test's other apps, so that they read the
+/// intake's expiry on the clock that wrote it (docs/development.md, time in the tests).
+pub async fn store_intake(
+    sdk: &SdkConfig,
+    table: &str,
+    chat: &str,
+    fields: Value,
+    clock: Arc<dyn Clock>,
+) {
     let intake = intake::App::from_env(&env(&[("TABLE_NAME", table)]), sdk)
         .await
-        .expect("intake config");
+        .expect("intake config")
+        .with_clock(clock);
     let mut body = fields;
     body["chatId"] = Value::String(chat.to_owned());
     let response = intake::handle(&intake, request(&event_with_body("intake-name", body)))
