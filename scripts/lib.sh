@@ -186,6 +186,13 @@ ensure_checkov() {
     "$LOCAL/checkov-venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" >&2
   fi
 }
+# libfaketime (Debian's faketime), which moves the clock of the processes it starts: the
+# end-to-end tests run a second time a year ahead with it (scripts/test.sh)
+ensure_faketime() {
+  command -v faketime >/dev/null && return 0
+  log "installing Debian's faketime (libfaketime)"
+  apt_install faketime || die "faketime is needed to run the end-to-end tests a year ahead (apt-get install faketime)"
+}
 ensure_template_tools() {
   ensure_venv_tool sam "aws-sam-cli==$SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION" \
     "cfn-lint-serverless==$CFN_LINT_SERVERLESS_VERSION"

@@ -4,6 +4,7 @@
 mod availability;
 mod callout;
 mod channels;
+mod clock;
 mod cm_client;
 mod config;
 mod faults;
