@@ -3,7 +3,7 @@
 //! instant and reads with the real clock (or the other way round) fails on the day it is written,
 //! not on the day its instant passes (docs/development.md, time in the tests). This checks that
 //! the clock is where the run says it is, so that the second run cannot pass by running on
-//! today's clock.
+//! today's clock, and that DynamoDB Local, which keeps today's, has nothing to expire.
 
 use std::time::{Duration, SystemTime};
 
@@ -35,5 +35,29 @@ fn the_system_clock_is_as_far_ahead_as_the_run_says() {
     assert!(
         ahead.abs_diff(expected) < Duration::from_secs(60),
         "the clock is {ahead:?} ahead of the kernel's, not {expected:?}"
+    );
+}
+
+/// DynamoDB Local deletes the items of a table with a time to live once their expiry has passed
+/// by its clock (today's): on a fresh DynamoDB Local, an item that expired an hour earlier was
+/// gone a second after its table was created. The tests write at fixed instants in the past, so
+/// their tables have none, and what a test wrote stays until the functions, on the test's clock,
+/// say it expired.
+#[tokio::test]
+async fn a_test_table_has_no_time_to_live_for_dynamodb_local_to_act_on() {
+    let sdk = e2e::sdk().await;
+    let table = e2e::fresh_table(&sdk).await;
+    let described = aws_sdk_dynamodb::Client::new(&sdk)
+        .describe_time_to_live()
+        .table_name(&table)
+        .send()
+        .await
+        .expect("described");
+    let status = described
+        .time_to_live_description
+        .and_then(|d| d.time_to_live_status);
+    assert_eq!(
+        status,
+        Some(aws_sdk_dynamodb::types::TimeToLiveStatus::Disabled)
     );
 }

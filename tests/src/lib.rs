@@ -55,6 +55,12 @@ pub fn table_definition() -> TableDefinition {
 }
 
 /// Creates an empty table from the template under a name no other test uses; returns the name.
+///
+/// The table has no time to live: DynamoDB Local deletes items whose expiry has passed by its own
+/// clock, today's, within about a second, and the tests write at fixed instants in the past (and
+/// a year ahead, where `make test` moves their clock). Whether an item has expired is for the
+/// functions to decide by the clock a test gives them, as they do in production, where DynamoDB
+/// deletes expired items days late (docs/development.md, time in the tests).
 pub async fn fresh_table(sdk: &SdkConfig) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let name = format!(
@@ -62,7 +68,11 @@ pub async fn fresh_table(sdk: &SdkConfig) -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );
-    local_table::create_table(sdk, &table_definition(), &name)
+    let definition = TableDefinition {
+        ttl_attribute: None,
+        ..table_definition()
+    };
+    local_table::create_table(sdk, &definition, &name)
         .await
         .unwrap_or_else(|e| panic!("create table in DynamoDB Local: {e}"));
     name
