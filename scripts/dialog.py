@@ -269,6 +269,12 @@ def whatsapp_chat(args, step):
                [context.get("channel"), context.get("WebStoreReferrer")], ["WhatsApp", "shop-nl"])
         expect("the agent's summary says the channel",
                'kanaal "WhatsApp"' in context.get("summary", ""), True)
+        expect("the WhatsApp chat's mutations name its adapter as the source",
+               handover["Mutations"], [
+                   {"$type": "ruleMutation", "action": "Enable", "operator": "And",
+                    "sourceAdapterId": "whatsapp", "targetAdapterId": "msc"},
+                   {"$type": "disableComponent", "ComponentId": "CMBot"},
+               ])
     print("The WhatsApp chat is with an MSC agent of shop-nl.")
     if args.check:
         # a channel MSC has no agents on: offline at once, MSC presence not asked

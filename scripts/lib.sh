@@ -252,6 +252,9 @@ prepare_functions() {
   export CM_PRODUCT_TOKEN="$LOCAL_PRODUCT_TOKEN"
   # the documented rule mutation, and the bot switched off as CM.com's own bot builder does
   export CM_ROUTING_MUTATIONS='[{"$type":"ruleMutation","action":"Enable","operator":"And","targetAdapterId":"msc"},{"$type":"disableComponent","ComponentId":"CMBot"}]'
+  # a WhatsApp chat comes in through its number's adapter: its own rule names it as the source
+  # (docs/configuration.md, routing each channel)
+  export CM_ROUTING_MUTATIONS_BY_CHANNEL='{"WhatsApp":[{"$type":"ruleMutation","action":"Enable","operator":"And","sourceAdapterId":"whatsapp","targetAdapterId":"msc"},{"$type":"disableComponent","ComponentId":"CMBot"}]}'
   # step 1 asks MSC's presence API, as CM.com's guide does (here: the stand-in's)
   export MSC_API_KEY="$LOCAL_MSC_API_KEY"
   export MSC_PRESENCE_URL="http://127.0.0.1:$cm_port/api/v1"

@@ -657,3 +657,61 @@ async fn an_unset_channel_variable_is_not_given() {
         "{context}"
     );
 }
+
+/// Each channel reaches CM.com's router through an adapter of its own: a chat on a channel of
+/// `CM_ROUTING_MUTATIONS_BY_CHANNEL` is handed over with that channel's mutations, every other
+/// chat (web chat, no channel, an unset `{{channel}}`) with `CM_ROUTING_MUTATIONS`.
+#[tokio::test]
+async fn a_whatsapp_handover_sends_its_adapters_mutations_and_a_web_chat_the_deployments() {
+    let sdk = sdk().await;
+    let table = fresh_table(&sdk).await;
+    let cm = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&cm)
+        .await;
+    let whatsapp = json!([
+        {"$type": "ruleMutation", "action": "Enable", "operator": "And",
+         "sourceAdapterId": "whatsapp-adapter", "targetAdapterId": "msc-adapter"},
+        {"$type": "disableComponent", "ComponentId": "CMBot"}
+    ]);
+    let by_channel = json!({"WhatsApp": whatsapp}).to_string();
+    let app = handover::App::from_env(
+        &e2e::handover_env(
+            &table,
+            &cm.uri(),
+            &[("CM_ROUTING_MUTATIONS_BY_CHANNEL", by_channel.as_str())],
+        ),
+        &sdk,
+    )
+    .await
+    .expect("valid configuration")
+    .with_clock(clock());
+    let deployments: Value = serde_json::from_str(e2e::MUTATIONS).expect("JSON");
+    let cases = [
+        (json!("whatsapp"), &whatsapp),
+        (json!("WhatsApp"), &whatsapp),
+        (json!("CXWebConversations"), &deployments),
+        (json!("Instagram"), &deployments),
+        (json!("{{channel}}"), &deployments),
+        (Value::Null, &deployments),
+    ];
+    for (i, (channel, expected)) in cases.iter().enumerate() {
+        let mut body = json!({"chatId": e2e::unique(&format!("chat-adapter-{i}"))});
+        if !channel.is_null() {
+            body["channel"] = channel.clone();
+        }
+        let response = handover::handle(&app, request(&event_with_body("handover", body)))
+            .await
+            .expect("infallible");
+        assert_eq!(
+            conforming("post", "/handover", &response).1,
+            json!({"handoverStatus": "success"}),
+            "{channel}"
+        );
+        let sent = cm.received_requests().await.unwrap_or_default();
+        assert_eq!(sent.len(), i + 1, "{channel}");
+        let routing: Value = serde_json::from_slice(&sent[i].body).expect("JSON");
+        assert_eq!(&routing["Mutations"], *expected, "{channel}");
+    }
+}

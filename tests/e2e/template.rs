@@ -457,6 +457,7 @@ fn the_functions_read_only_configuration_the_code_knows() {
         CM_API_BASE_URL,
         CM_TECHNICAL_LINK_ID,
         CM_ROUTING_MUTATIONS,
+        CM_ROUTING_MUTATIONS_BY_CHANNEL,
         AVAILABILITY_URL,
         AVAILABILITY_ONLINE_POINTER,
         AVAILABILITY_BUDGET_MS,

@@ -146,7 +146,7 @@ impl Round {
                             .to_owned(),
                     ))),
                 ),
-                mutations: routing::routing_mutations(&env)?,
+                mutations: shared::cm::mutations::routing_mutations(&env)?,
                 rounds: AtomicU64::new(0),
             },
             other => return Err(format!("unknown function `{other}`").into()),

@@ -107,7 +107,7 @@ impl Round {
                     routing::technical_link_id(&env)?,
                     token,
                 ),
-                mutations: routing::routing_mutations(&env)?,
+                mutations: shared::cm::mutations::routing_mutations(&env)?,
                 rounds: AtomicU64::new(0),
             },
             other => return Err(format!("unknown function `{other}`").into()),

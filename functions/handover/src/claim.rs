@@ -9,27 +9,27 @@ use jiff::tz::TimeZone;
 use tokio::time::Instant;
 
 use crate::context::{HandoverOrder, destination, handover_context};
+use shared::channel::ChatChannel;
 use shared::clock::Clock;
+use shared::cm::mutations::RoutingMutations;
 use shared::cm::routing::RoutingControl;
 use shared::once::{Claim, ClaimTerms, Settle};
 use shared::store::{HeldClaim, OnceStep, Store};
 use shared::summary::asked_at;
 use shared::team_language::TeamLanguage;
 use shared::upstream::UpstreamError;
-use shared::wire::{
-    HandoverReason, HandoverResponse, HandoverStatus, RoutingMutation, RoutingMutationRequest,
-};
+use shared::wire::{HandoverReason, HandoverResponse, HandoverStatus, RoutingMutationRequest};
 use shared::words;
 
 /// Kept back from the budget for recording the outcome after the upstream call.
 const FINISH_RESERVE: Duration = Duration::from_millis(300);
 
 /// What a handover needs besides the request: the claim's store, CM.com's Routing Control, the
-/// mutations it asks for and the terms around it.
+/// mutations it asks for (by the chat's channel) and the terms around it.
 pub struct Handover {
     pub store: Store,
     pub routing: RoutingControl,
-    pub mutations: Vec<RoutingMutation>,
+    pub mutations: RoutingMutations,
     /// How long a success answers duplicates (`HANDOVER_DEDUP_SECONDS`).
     pub dedup_seconds: u64,
     /// The zone of the time in the `summary` line (`HANDOVER_TIME_ZONE`, UTC by default).
@@ -40,11 +40,12 @@ pub struct Handover {
 }
 
 impl Handover {
-    /// Hands the chat over within `budget` (the configured budget, or less when the Lambda
+    /// Hands the chat, on `channel`, over within `budget` (the configured budget, or less when the Lambda
     /// invocation ends sooner).
     pub async fn hand_over(
         &self,
         order: &HandoverOrder,
+        channel: ChatChannel,
         claim_id: &str,
         budget: Duration,
     ) -> HandoverResponse {
@@ -100,7 +101,7 @@ impl Handover {
         let words = words::of(self.team_language.of(to.webstore.as_deref()).await);
         let body = RoutingMutationRequest {
             chat_id: order.chat.as_str().to_owned(),
-            mutations: self.mutations.clone(),
+            mutations: self.mutations.for_channel(channel).to_vec(),
             context: handover_context(&intake, order, &to, &asked_at(now, &self.time_zone), words),
         };
         let deadline = started + budget.saturating_sub(FINISH_RESERVE);

@@ -19,6 +19,7 @@ use shared::ApiError;
 use shared::auth::CalloutTokens;
 use shared::channel::Channels;
 use shared::clock::{Clock, SystemClock};
+use shared::cm::mutations::RoutingMutations;
 use shared::cm::routing::{self, RoutingControl};
 use shared::config::{self, ConfigError, Env};
 use shared::http;
@@ -45,7 +46,8 @@ pub struct App {
     budget: Duration,
     /// Tags the request's log lines with its chat (`CHAT_LOG_KEY`; off when unset).
     chats: ChatTagger,
-    /// The chat's channel to the dimension its answers are counted by (`MSC_CHANNELS`).
+    /// What the chat's channel is (`MSC_CHANNELS`): its Routing Control mutations and the
+    /// dimension its answers are counted by.
     channels: Channels,
     /// How long init may spend opening each connection (`WARM_UP_MS`).
     warm_up: Duration,
@@ -57,7 +59,8 @@ impl App {
         let table = env.required(config::TABLE_NAME)?;
         let base_url = routing::cm_api_base_url(env)?;
         let technical_link_id = routing::technical_link_id(env)?;
-        let mutations = routing::routing_mutations(env)?;
+        let channels = Channels::from_env(env)?;
+        let mutations = RoutingMutations::from_env(env, &channels)?;
         let product_token = Arc::new(shared::cm::product_token(env, sdk).await?);
         Ok(Self {
             tokens,
@@ -81,7 +84,7 @@ impl App {
             },
             budget: env.duration_ms(config::HANDOVER_BUDGET_MS, DEFAULT_BUDGET_MS)?,
             chats: shared::telemetry::chat_tagger(env, sdk).await?,
-            channels: Channels::from_env(env)?,
+            channels,
             warm_up: warm::limit(env)?,
         })
     }
@@ -123,9 +126,10 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let order = HandoverOrder::parse(http::json_body(req, None)?)?;
     app.chats.record(&order.chat);
     let budget = http::budget(req, app.budget);
+    let channel = app.channels.resolve(order.channel.as_deref());
     let answer = app
         .handover
-        .hand_over(&order, &http::claim_id(req), budget)
+        .hand_over(&order, channel, &http::claim_id(req), budget)
         .await;
     // wire names, as the dialog gets them; no `reason` field when there is none
     tracing::info!(
@@ -133,7 +137,6 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         reason = answer.reason.map(HandoverReason::as_str),
         "handover answered"
     );
-    let channel = app.channels.resolve(order.channel.as_deref());
     shared::metrics::count_on_channel(answer.metric(), channel.dimension());
     Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
 }

@@ -1,7 +1,7 @@
 //! The adapters of the upstream APIs, one file per API as CM.com documents them:
-//! [`routing`] (Routing Control, the handover call) and [`presence`] (MSC's presence API, the
-//! guide's availability check), plus [`json_presence`], a presence source for third-party
-//! presence systems that answer JSON. None follows redirects; each gives up at the time limit
+//! [`routing`] (Routing Control, the handover call, with the [`mutations`] it asks for, by the
+//! chat's channel) and [`presence`] (MSC's presence API, the guide's availability check), plus
+//! [`json_presence`], a presence source for third-party presence systems that answer JSON. None follows redirects; each gives up at the time limit
 //! the caller passes. Upstream bodies are never returned to our callers or logged, nor are the
 //! URLs (MSC's carries its API key).
 
@@ -19,6 +19,7 @@ use crate::refreshing::Refreshing;
 use crate::upstream::{UpstreamError, classify};
 
 pub mod json_presence;
+pub mod mutations;
 pub mod presence;
 pub mod routing;
 

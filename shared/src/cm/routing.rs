@@ -8,16 +8,13 @@ use reqwest::{Client, Url};
 use tokio::time::Instant;
 
 use super::{PRODUCT_TOKEN_HEADER, open_connection, token_header};
-use crate::config::{
-    CM_API_BASE_URL, CM_ROUTING_MUTATIONS, CM_TECHNICAL_LINK_ID, ConfigError, Env,
-    outbound_base_url,
-};
+use crate::config::{CM_API_BASE_URL, CM_TECHNICAL_LINK_ID, ConfigError, Env, outbound_base_url};
 use crate::refreshing::Refreshing;
 use crate::retry::{Backoff, action_may_repeat, retrying};
 use crate::secret::Secret;
 use crate::upstream::{UpstreamError, classify};
 use crate::validate::ChatId;
-use crate::wire::{RoutingMutation, RoutingMutationRequest};
+use crate::wire::RoutingMutationRequest;
 
 pub const DEFAULT_CM_API_BASE_URL: &str = "https://api.conversational.cm.com";
 
@@ -42,44 +39,6 @@ pub fn technical_link_id(env: &Env) -> Result<String, ConfigError> {
             "must be up to 128 letters, digits, - or _ (the id from Conversational Router settings)",
         ))
     }
-}
-
-/// `CM_ROUTING_MUTATIONS`: a non-empty JSON array of routing mutations, each checked by the
-/// rules of its `$type` (see [`RoutingMutation`]); a bad entry is named by its position.
-pub fn routing_mutations(env: &Env) -> Result<Vec<RoutingMutation>, ConfigError> {
-    let raw = env.required(CM_ROUTING_MUTATIONS)?;
-    let entries: Vec<serde_json::Value> = serde_json::from_str(raw).map_err(|e| {
-        ConfigError::invalid(
-            CM_ROUTING_MUTATIONS,
-            format!("must be a JSON array of mutations ({e})"),
-        )
-    })?;
-    if entries.is_empty() {
-        return Err(ConfigError::invalid(
-            CM_ROUTING_MUTATIONS,
-            "must hold at least one mutation",
-        ));
-    }
-    entries
-        .into_iter()
-        .enumerate()
-        .map(|(index, entry)| {
-            let position = index + 1;
-            let mutation: RoutingMutation = serde_json::from_value(entry).map_err(|e| {
-                ConfigError::invalid(
-                    CM_ROUTING_MUTATIONS,
-                    format!(
-                        "entry {position}: {e}; expected {}",
-                        RoutingMutation::SHAPES
-                    ),
-                )
-            })?;
-            mutation.check().map_err(|problem| {
-                ConfigError::invalid(CM_ROUTING_MUTATIONS, format!("entry {position}: {problem}"))
-            })?;
-            Ok(mutation)
-        })
-        .collect()
 }
 
 /// CM.com's Routing Control API for one CONVERSATIONAL technical link.
@@ -206,71 +165,6 @@ mod tests {
                 "{bad}: {err:?}"
             );
         }
-    }
-
-    #[test]
-    fn routing_mutations_must_be_a_non_empty_valid_array() {
-        let ok = env(&[(
-            CM_ROUTING_MUTATIONS,
-            r#"[{"$type":"ruleMutation","action":"Enable","operator":"And"}]"#,
-        )]);
-        assert_eq!(routing_mutations(&ok).map(|m| m.len()).ok(), Some(1));
-        assert!(matches!(
-            routing_mutations(&Env::default()),
-            Err(ConfigError::Missing {
-                var: CM_ROUTING_MUTATIONS
-            })
-        ));
-        for bad in [
-            "[]",
-            "{}",
-            r#"[{"action":"Enable","operator":"And"}]"#,
-            r#"[{"$type":"disableComponent"}]"#,
-            r#"[{"$type":"disableComponent","ComponentId":" "}]"#,
-            r#"[{"$type":"otherMutation"}]"#,
-        ] {
-            assert!(
-                matches!(
-                    routing_mutations(&env(&[(CM_ROUTING_MUTATIONS, bad)])),
-                    Err(ConfigError::Invalid {
-                        var: CM_ROUTING_MUTATIONS,
-                        ..
-                    })
-                ),
-                "{bad}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_bad_mutation_is_named_by_its_position_and_type() {
-        let message = |raw: &str| {
-            routing_mutations(&env(&[(CM_ROUTING_MUTATIONS, raw)]))
-                .map(|m| m.len())
-                .map_err(|e| e.to_string())
-        };
-        assert_eq!(
-            message(
-                r#"[{"$type":"ruleMutation","action":"Enable","operator":"And"},{"$type":"disableComponent","ComponentId":"CMBot"}]"#
-            ),
-            Ok(2)
-        );
-        let missing = message(
-            r#"[{"$type":"ruleMutation","action":"Enable","operator":"And"},{"$type":"disableComponent"}]"#,
-        );
-        assert!(
-            matches!(&missing, Err(m) if m.starts_with("configuration: CM_ROUTING_MUTATIONS entry 2: missing field `ComponentId`")),
-            "{missing:?}"
-        );
-        let unknown = message(r#"[{"$type":"enableComponent","ComponentId":"x"}]"#);
-        assert!(
-            matches!(&unknown, Err(m) if m.starts_with("configuration: CM_ROUTING_MUTATIONS entry 1: unknown variant `enableComponent`")),
-            "{unknown:?}"
-        );
-        assert_eq!(
-            message(r#"[{"$type":"disableComponent","ComponentId":""}]"#),
-            Err("configuration: CM_ROUTING_MUTATIONS entry 1: ComponentId must be 1-128 characters, not blank".to_owned())
-        );
     }
 
     #[test]
