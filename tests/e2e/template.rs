@@ -13,7 +13,7 @@ fn template() -> Value {
 }
 
 /// Every IAM action in the function's policies, with the resources each statement names
-/// (rendered as text, tags included).
+/// (rendered as text, tags included); each policy must state `Version: "2012-10-17"`.
 fn permissions(function: &str) -> Vec<(String, String)> {
     let template = template();
     let policies = template["Resources"][function]["Properties"]["Policies"]
@@ -21,6 +21,12 @@ fn permissions(function: &str) -> Vec<(String, String)> {
         .unwrap_or_else(|| panic!("{function} has Policies"));
     let mut permissions = Vec::new();
     for policy in policies {
+        // without it IAM reads the policy in the 2008 language (no policy variables)
+        assert_eq!(
+            policy["Version"].as_str(),
+            Some("2012-10-17"),
+            "{function}: every policy states its language version"
+        );
         let statements = policy["Statement"]
             .as_sequence()
             .unwrap_or_else(|| panic!("{function}: every policy is written out as statements, not a SAM policy template: {policy:?}"));
