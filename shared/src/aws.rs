@@ -51,6 +51,17 @@ pub async fn sdk_config() -> Result<SdkConfig, ConfigError> {
     Ok(sdk_loader()?.load().await)
 }
 
+/// `sdk` for the function named `function`: every AWS request it sends says so in its user agent
+/// (`app/<function>`), as CloudTrail records it. The end-to-end tests tell the four functions'
+/// requests apart by it, to check each against its own role (docs/development.md, permissions).
+pub fn for_function(sdk: &SdkConfig, function: &'static str) -> SdkConfig {
+    match aws_config::AppName::new(function) {
+        Ok(name) => sdk.to_builder().app_name(name).build(),
+        // a function's name is a constant of ours; one the SDK refuses is a bug the tests show
+        Err(_) => sdk.clone(),
+    }
+}
+
 /// The standard variables the SDK reads by itself, for the services the functions call.
 pub const STANDARD_VARIABLES: [&str; 7] = [
     "AWS_REGION",
@@ -255,6 +266,23 @@ fn connector_error(error: reqwest::Error) -> ConnectorError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each function's requests carry its name (CloudTrail's user agent, the tests' IAM check),
+    /// and everything else of the configuration stays as it was.
+    #[tokio::test]
+    async fn a_function_names_itself_in_its_requests() {
+        let sdk = sdk_loader()
+            .expect("TLS set-up")
+            .region(aws_config::Region::new("eu-west-1"))
+            .load()
+            .await;
+        for function in ["availability", "intake", "handover", "message"] {
+            let named = for_function(&sdk, function);
+            assert_eq!(named.app_name().map(|n| n.as_ref()), Some(function));
+            assert_eq!(named.region(), sdk.region());
+            assert_eq!(named.timeout_config(), sdk.timeout_config());
+        }
+    }
 
     /// The SDK as the functions build it gives an operation, retries included, less time than a
     /// claim's lease keeps after its call: settling the claim ends before anyone may take it over.

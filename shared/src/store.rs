@@ -330,6 +330,32 @@ impl Store {
             .map(|item| intake_record(Some(&item))))
     }
 
+    /// The language the customer gave in the chat's intake, and nothing else of it: the read
+    /// projects the language and the expiry alone, as availability's role allows (its policy
+    /// names these attributes, `dynamodb:Attributes`). `None` when there is none or it expired.
+    pub async fn intake_language(
+        &self,
+        chat: &ChatId,
+        now: EpochSeconds,
+    ) -> Result<Option<String>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY_ATTRIBUTE, AttributeValue::S(intake_key(chat)))
+            .projection_expression("#language, #exp")
+            .expression_attribute_names("#language", IntakeField::Language.as_str())
+            .expression_attribute_names("#exp", EXPIRY_ATTRIBUTE)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
+        Ok(output
+            .item
+            .filter(|item| !is_expired(item, now))
+            .and_then(|item| string(&item, IntakeField::Language.as_str())))
+    }
+
     /// Deletes the chat's intake record (its personal data). Deleting nothing is not an error.
     pub async fn erase_intake(&self, chat: &ChatId) -> Result<(), StoreError> {
         self.client

@@ -35,9 +35,7 @@ use shared::telemetry::ChatTagger;
 use shared::upstream::UpstreamError;
 use shared::validate::{self, ChatId};
 use shared::warm;
-use shared::wire::{
-    AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse, IntakeField,
-};
+use shared::wire::{AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse};
 use shared::words;
 use shared::{auth::CalloutTokens, http};
 
@@ -155,6 +153,7 @@ impl Presence {
 
 impl App {
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
+        let sdk = &shared::aws::for_function(sdk, "availability");
         let tokens = shared::auth::callout_tokens(env, sdk).await?;
         let presence_check_tokens = shared::auth::presence_check_tokens(env, sdk).await?;
         if presence_check_tokens.is_none() {
@@ -330,9 +329,9 @@ impl App {
         });
         let stored = match (&subject.language, chat, &self.store) {
             (None, Some(chat), Some(store)) => {
-                let read = store.intake(chat, self.clock.now());
+                let read = store.intake_language(chat, self.clock.now());
                 match tokio::time::timeout_at(deadline, read).await {
-                    Ok(Ok(intake)) => intake.and_then(|mut i| i.remove(&IntakeField::Language)),
+                    Ok(Ok(language)) => language,
                     Ok(Err(error)) => {
                         tracing::warn!(%error, "the intake's language not read; the web store's or the deployment's is used");
                         None

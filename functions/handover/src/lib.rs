@@ -55,6 +55,7 @@ pub struct App {
 
 impl App {
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
+        let sdk = &shared::aws::for_function(sdk, "handover");
         let tokens = shared::auth::callout_tokens(env, sdk).await?;
         let table = env.required(config::TABLE_NAME)?;
         let base_url = routing::cm_api_base_url(env)?;

@@ -64,6 +64,7 @@ pub struct App {
 
 impl App {
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
+        let sdk = &shared::aws::for_function(sdk, "message");
         let tokens = shared::auth::callout_tokens(env, sdk).await?;
         let table = env.required(config::TABLE_NAME)?;
         let mailbox = |var: &'static str| -> Result<Mailbox, ConfigError> {
