@@ -202,6 +202,20 @@ ensure_template_tools() {
   export SAM_CLI_TELEMETRY=0
 }
 
+# The offline IAM evaluator (npm @cloud-copilot/iam-simulate, AGPL: a development tool we run,
+# never ship), installed into .local/iam from scripts/iam's lock file, for scripts/iam/check.py.
+ensure_iam_simulate() {
+  command -v node >/dev/null || die "node is needed for the IAM check (apt-get install nodejs npm)"
+  if ! cmp -s "$ROOT/scripts/iam/package-lock.json" "$LOCAL/iam/package-lock.json"; then
+    log "installing the offline IAM evaluator (npm, scripts/iam/package-lock.json) into .local/iam"
+    rm -rf "$LOCAL/iam"
+    mkdir -p "$LOCAL/iam"
+    cp "$ROOT/scripts/iam/package.json" "$ROOT/scripts/iam/package-lock.json" "$LOCAL/iam/"
+    (cd "$LOCAL/iam" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
+  export IAM_SIMULATE_MODULES="$LOCAL/iam/node_modules"
+}
+
 # The local defaults of the stack: a callout token, a product token, technical link and MSC API
 # key the CM.com stand-in accepts, and the routing mutations. Not secrets: local use only.
 LOCAL_CALLOUT_TOKEN="local-dev-callout-token-change-me"

@@ -32,8 +32,8 @@ ensure_checkov
 "$LOCAL/checkov-venv/bin/checkov" --file template.yaml --framework cloudformation --compact \
   --quiet --skip-download
 
-log "the Python scripts compile (the stand-in, the dialog, the benchmark)"
-python3 -m py_compile scripts/*.py
+log "the Python scripts compile (the stand-in, the dialog, the benchmark, the IAM check)"
+python3 -m py_compile scripts/*.py scripts/iam/*.py
 
 log "cargo fmt --check"
 cargo fmt --all --check
@@ -46,7 +46,9 @@ ensure_cargo_deny
 "$LOCAL/cargo/bin/cargo-deny" --locked check licenses bans sources
 log "third-party licenses: THIRD-PARTY-LICENSES.md lists what the four functions build"
 python3 scripts/licenses.py --check
-log "unit and end-to-end tests"
+log "unit and end-to-end tests (each AWS request the functions send is written down for the IAM check)"
+rm -rf "$LOCAL/aws-requests"
+export E2E_AWS_REQUESTS="$LOCAL/aws-requests"
 if cargo nextest --version >/dev/null 2>&1; then
   # one process per test, and one summary line; falls back to cargo test where nextest is missing
   cargo nextest run --workspace --locked --no-fail-fast 2>&1 | tee "$LOCAL/tests.log"
@@ -55,6 +57,14 @@ else
   cargo test --workspace --locked 2>&1 | tee "$LOCAL/tests.log"
   rust_tests=$(sed -n 's/^test result: ok\. \([0-9][0-9]*\) passed.*/\1/p' "$LOCAL/tests.log" | awk '{ total += $1 } END { print total + 0 }')
 fi
+
+unset E2E_AWS_REQUESTS
+
+log "permissions, as IAM evaluates them: each recorded request under its function's role, and nothing more (scripts/iam/check.py)"
+ensure_iam_simulate
+"$LOCAL/venv/bin/python3" scripts/iam/check.py "$LOCAL/aws-requests" | tee "$LOCAL/iam.log"
+iam_checks=$(sed -n 's/^iam: .* \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/iam.log")
+[ -n "$iam_checks" ] || die "the IAM check failed (see above)"
 
 log "the end-to-end tests again, with the clock a year ahead (libfaketime): no test may depend on today's date"
 ensure_faketime
@@ -135,4 +145,4 @@ scripts/fuzz.sh 30
 
 echo
 log "done"
-echo "make test: $((rust_tests + ahead_tests + dialog_checks + smoke_passed + generated_cases + stop_checks + ${sam_local_checks:-0})) passed, 0 failed$sam_local_note"
+echo "make test: $((rust_tests + ahead_tests + iam_checks + dialog_checks + smoke_passed + generated_cases + stop_checks + ${sam_local_checks:-0})) passed, 0 failed$sam_local_note"

@@ -11,6 +11,8 @@ use serde_json::Value;
 use shared::clock::Clock;
 use shared::config::Env;
 
+pub mod recorded;
+
 /// The callout token in every fixture under `events/`.
 pub const TOKEN: &str = "local-dev-callout-token-change-me";
 /// The presence-check token of the fixtures (the only kind a URL may carry), as the local stack's.
@@ -28,22 +30,26 @@ pub async fn sdk() -> SdkConfig {
         std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
         "AWS_ENDPOINT_URL_DYNAMODB is not set: these tests need DynamoDB Local; run them with `make test`"
     );
-    shared::aws::sdk_loader()
-        .expect("the functions' TLS set-up")
-        .load()
-        .await
+    recorded::recording(
+        shared::aws::sdk_loader()
+            .expect("the functions' TLS set-up")
+            .load()
+            .await,
+    )
 }
 
 /// The functions' own SDK configuration with every service endpoint at `url` (a fake AWS API,
 /// or nothing at all).
 pub async fn sdk_at(url: &str) -> SdkConfig {
-    shared::aws::sdk_loader()
-        .expect("the functions' TLS set-up")
-        .endpoint_url(url)
-        .region(aws_config::Region::new("eu-west-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::for_tests())
-        .load()
-        .await
+    recorded::recording(
+        shared::aws::sdk_loader()
+            .expect("the functions' TLS set-up")
+            .endpoint_url(url)
+            .region(aws_config::Region::new("eu-west-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::for_tests())
+            .load()
+            .await,
+    )
 }
 
 pub use local_table::TableDefinition;
