@@ -453,6 +453,7 @@ def recorded_cases(template_text, requests):
                 continue
             where = f"{function} {action} {detail} [{set_name}]"
             if kind == "table":
+                where = f"{function} {action} (recorded) [{set_name}]"
                 cases.append((where, role["policies"], None, f"dynamodb:{action}", TABLE_ARN,
                               json.loads(detail), True))
             elif kind == "ssm":
