@@ -51,7 +51,7 @@ use hours::{BusinessHours, ClosedReason, Verdict};
 use memory::{MemorySettings, Plan, PresenceMemory};
 use overflow::{Decision, Judgement, Judging, until_first_online};
 
-pub const DEFAULT_BUDGET_MS: u64 = 3000;
+pub const DEFAULT_BUDGET_MS: u64 = 2500;
 pub const DEFAULT_CACHE_SECONDS: u64 = 10;
 
 /// The longest page `url` accepted, in bytes: MSC's referrer carries it percent-encoded (up to

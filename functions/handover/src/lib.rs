@@ -36,7 +36,7 @@ pub mod context;
 use claim::Handover;
 use context::HandoverOrder;
 
-pub const DEFAULT_BUDGET_MS: u64 = 5000;
+pub const DEFAULT_BUDGET_MS: u64 = 2500;
 pub const DEFAULT_DEDUP_SECONDS: u64 = 900;
 const MAX_DEDUP_SECONDS: u64 = 7 * 86_400;
 

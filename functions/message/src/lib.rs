@@ -42,7 +42,7 @@ pub mod letter;
 use claim::{Mailboxes, Messenger};
 use letter::MessageOrder;
 
-pub const DEFAULT_BUDGET_MS: u64 = 5000;
+pub const DEFAULT_BUDGET_MS: u64 = 2500;
 pub const DEFAULT_DEDUP_SECONDS: u64 = 86_400;
 /// E-mails a day whose reply address is one address: a customer who writes again the same day
 /// gets through, a relay does not.
