@@ -136,7 +136,7 @@ def main():
     question = 'Where is my order "NL-2026-0042"?'
     step("", "POST", args.intake_url,
          paste('{"chatId": "{{chatId}}", "question": "{{question}}"}', chatId=chat_id, question=question),
-         want=(200, {"stored": True, "complete": True, "missing": [], "invalid": []}), token=token)
+         want=(200, {"intakeStatus": "complete", "stored": True, "complete": True, "missing": [], "invalid": []}), token=token)
     step("Step 4", "POST", args.handover_url,
          paste('{"chatId": "{{chatId}}", "skill": "billing", "webstore": "shop-nl"}', chatId=chat_id),
          want=(200, {"handoverStatus": "success"}), token=token)
@@ -180,7 +180,7 @@ def main():
                len([h for h in handovers if h.get("ChatId") == chat_id]), 1)
         # the handover erased the intake (CM.com holds it now): nothing is stored for the chat
         step("bad", "POST", args.intake_url, {"chatId": chat_id, "email": "jan.devries at example"},
-             want=(200, {"stored": False, "complete": False, "missing": ["name", "email"], "invalid": ["email"]}),
+             want=(200, {"intakeStatus": "invalid", "stored": False, "complete": False, "missing": ["name", "email"], "invalid": ["email"]}),
              token=token)
         status, answer = step("no auth", "POST", args.handover_url, {"chatId": "someone-else"})
         expect("401 without token", [status, (answer or {}).get("error")], [401, "unauthorized"])
@@ -188,7 +188,7 @@ def main():
         expect("400 for a bad chat id", [status, (answer or {}).get("error")], [400, "bad_request"])
         step("erase", "DELETE", f"{args.intake_url}/{chat_id}", want=(204, None), token=token)
         step("after", "POST", args.intake_url, {"chatId": chat_id},
-             want=(200, {"stored": False, "complete": False, "missing": ["name", "email"], "invalid": []}),
+             want=(200, {"intakeStatus": "incomplete", "stored": False, "complete": False, "missing": ["name", "email"], "invalid": []}),
              token=token)
         # CAIC's own presence-check webhook: no headers, so its presence-check token rides in the URL; with
         # mscWebstore unset, data.context is empty and the page URL is MSC's referrer
@@ -231,10 +231,10 @@ def name_and_email(args, step, chat_id, name, email):
     """Step 3's two intake callouts, as docs/caic.md wires them: the name, then the e-mail."""
     step("Step 3", "POST", args.intake_url,
          paste('{"chatId": "{{chatId}}", "name": "{{name}}"}', chatId=chat_id, name=name),
-         want=(200, {"stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=args.token)
+         want=(200, {"intakeStatus": "incomplete", "stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=args.token)
     step("", "POST", args.intake_url,
          paste('{"chatId": "{{chatId}}", "email": "{{email}}"}', chatId=chat_id, email=email),
-         want=(200, {"stored": True, "complete": True, "missing": [], "invalid": []}), token=args.token)
+         want=(200, {"intakeStatus": "complete", "stored": True, "complete": True, "missing": [], "invalid": []}), token=args.token)
 
 
 def whatsapp_chat(args, step):
@@ -423,10 +423,10 @@ def offline_branch(args, step):
     address = f"sanne.bakker.{chat_id}@example.nl"
     step("Offline 1", "POST", args.intake_url, paste('{"chatId": "{{chatId}}", "name": "{{name}}"}',
                                                      chatId=chat_id, name=name),
-         want=(200, {"stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=token)
+         want=(200, {"intakeStatus": "incomplete", "stored": True, "complete": False, "missing": ["email"], "invalid": []}), token=token)
     step("", "POST", args.intake_url, paste('{"chatId": "{{chatId}}", "email": "{{email}}"}',
                                             chatId=chat_id, email=address),
-         want=(200, {"stored": True, "complete": True, "missing": [], "invalid": []}), token=token)
+         want=(200, {"intakeStatus": "complete", "stored": True, "complete": True, "missing": [], "invalid": []}), token=token)
     message = 'My parcel "NL-2026-0077" arrived damaged.\nCould you send a new one?'
     print(f"  {'Offline 2':<9} Capture Input \"message\": the customer types two lines, with quotes")
     body = paste('{"chatId": "{{chatId}}", "webstore": "{{webstore}}", "message": "{{message}}"}',
@@ -474,7 +474,7 @@ def offline_branch(args, step):
                    len([e for e in (store or {}).get("emails", []) if e.get("replyTo") == [address]]), 1)
         # the e-mail holds the intake now: it was erased
         step("after", "POST", args.intake_url, {"chatId": chat_id},
-             want=(200, {"stored": False, "complete": False, "missing": ["name", "email"], "invalid": []}),
+             want=(200, {"intakeStatus": "incomplete", "stored": False, "complete": False, "missing": ["name", "email"], "invalid": []}),
              token=token)
         other = "chat-" + uuid.uuid4().hex[:12]
         step("no email", "POST", args.message_url, {"chatId": other, "message": message},
@@ -483,7 +483,7 @@ def offline_branch(args, step):
         # chat id a 400 that says so
         step("unset", "POST", args.intake_url,
              paste('{"chatId": "{{chatId}}", "name": "{{name}}"}', chatId=other, name="{{name}}"),
-             want=(200, {"stored": False, "complete": False, "missing": ["name", "email"], "invalid": []}),
+             want=(200, {"intakeStatus": "incomplete", "stored": False, "complete": False, "missing": ["name", "email"], "invalid": []}),
              token=token)
         status, answer = step("unset id", "POST", args.message_url, Pasted('{"chatId": "{{chatId}}"}'), token=token)
         expect("400 naming the unset chat id variable", [status, (answer or {}).get("message", "")[:45]],

@@ -126,11 +126,11 @@ invoke AvailabilityFunction availability-presence-check-token-in-url \
 invoke AvailabilityFunction availability-no-token \
   '401 {"error":"unauthorized","message":"missing or invalid X-Callout-Token header"}'
 invoke IntakeFunction intake-name \
-  '200 {"complete":false,"invalid":[],"missing":["email"],"stored":true}'
+  '200 {"complete":false,"intakeStatus":"incomplete","invalid":[],"missing":["email"],"stored":true}'
 invoke IntakeFunction intake-invalid-email \
-  '200 {"complete":false,"invalid":["email"],"missing":["email"],"stored":false}'
+  '200 {"complete":false,"intakeStatus":"invalid","invalid":["email"],"missing":["email"],"stored":false}'
 invoke IntakeFunction intake-email \
-  '200 {"complete":true,"invalid":[],"missing":[],"stored":true}'
+  '200 {"complete":true,"intakeStatus":"complete","invalid":[],"missing":[],"stored":true}'
 invoke HandoverFunction handover '200 {"handoverStatus":"success"}'
 invoke HandoverFunction handover '200 {"handoverStatus":"success","reason":"already_handed_over"}'
 invoke HandoverFunction handover-bad-chat-id \
@@ -138,7 +138,7 @@ invoke HandoverFunction handover-bad-chat-id \
 # the offline branch: the chat's e-mail stored again (the handover erased the intake, so the
 # name is missing now), then its message, once
 invoke IntakeFunction intake-email \
-  '200 {"complete":false,"invalid":[],"missing":["name"],"stored":true}'
+  '200 {"complete":false,"intakeStatus":"incomplete","invalid":[],"missing":["name"],"stored":true}'
 invoke MessageFunction message '200 {"messageStatus":"sent"}'
 invoke MessageFunction message '200 {"messageStatus":"sent","reason":"already_sent"}'
 expect "the local SES server received one e-mail for the fixture's chat, with its Reply-To" \

@@ -282,6 +282,8 @@ impl IntakeField {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IntakeResponse {
+    /// What the dialog branches on, as a string (a Logical Step compares strings).
+    pub intake_status: IntakeStatus,
     /// This request's values were written.
     pub stored: bool,
     /// Every required field is stored.
@@ -301,7 +303,48 @@ pub enum IntakeReason {
     StoreUnavailable,
 }
 
+/// An intake answer in one word, for the dialog: `invalid` (a field of the request was refused and
+/// nothing of it written: ask again), `incomplete` (a required field is still missing),
+/// `complete` (every required field is stored), `store_unavailable` (the table could not be
+/// reached). The booleans `stored` and `complete` say the same for systems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntakeStatus {
+    Invalid,
+    Incomplete,
+    Complete,
+    StoreUnavailable,
+}
+
 impl IntakeResponse {
+    /// The answer from what the request stored, the required fields still missing, the fields it
+    /// refused and the store's trouble; `complete` and `intakeStatus` follow from them.
+    pub fn new(
+        stored: bool,
+        missing: Vec<IntakeField>,
+        invalid: Vec<IntakeField>,
+        reason: Option<IntakeReason>,
+    ) -> Self {
+        let complete = reason.is_none() && missing.is_empty();
+        let intake_status = if reason.is_some() {
+            IntakeStatus::StoreUnavailable
+        } else if !invalid.is_empty() {
+            IntakeStatus::Invalid
+        } else if complete {
+            IntakeStatus::Complete
+        } else {
+            IntakeStatus::Incomplete
+        };
+        Self {
+            intake_status,
+            stored,
+            complete,
+            missing,
+            invalid,
+            reason,
+        }
+    }
+
     /// The metric that counts this answer.
     pub fn metric(&self) -> &'static str {
         if self.reason == Some(IntakeReason::StoreUnavailable) {
@@ -667,6 +710,48 @@ pub enum RoutingOperator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The string a dialog branches on follows from the answer's facts, the store's trouble first.
+    #[test]
+    fn an_intake_answer_says_in_one_string_what_the_dialog_does_next() {
+        use IntakeField::{Email, Name};
+        let status = |stored, missing, invalid, reason| {
+            let answer = IntakeResponse::new(stored, missing, invalid, reason);
+            (answer.intake_status, answer.complete)
+        };
+        assert_eq!(
+            status(true, vec![], vec![], None),
+            (IntakeStatus::Complete, true)
+        );
+        assert_eq!(
+            status(false, vec![], vec![], None),
+            (IntakeStatus::Complete, true)
+        );
+        assert_eq!(
+            status(true, vec![Email], vec![], None),
+            (IntakeStatus::Incomplete, false)
+        );
+        assert_eq!(
+            status(false, vec![], vec![Email], None),
+            (IntakeStatus::Invalid, true)
+        );
+        assert_eq!(
+            status(false, vec![Name], vec![Email], None),
+            (IntakeStatus::Invalid, false)
+        );
+        assert_eq!(
+            status(
+                false,
+                vec![],
+                vec![Email],
+                Some(IntakeReason::StoreUnavailable)
+            ),
+            (IntakeStatus::StoreUnavailable, false)
+        );
+        let json = serde_json::to_value(IntakeResponse::new(false, vec![], vec![Email], None))
+            .expect("JSON");
+        assert_eq!(json["intakeStatus"], "invalid");
+    }
     use serde_json::json;
 
     #[test]
@@ -791,14 +876,7 @@ mod tests {
             ]
         );
         let intake = |stored, invalid: Vec<IntakeField>, reason| {
-            IntakeResponse {
-                stored,
-                complete: false,
-                missing: vec![],
-                invalid,
-                reason,
-            }
-            .metric()
+            IntakeResponse::new(stored, vec![IntakeField::Name], invalid, reason).metric()
         };
         assert_eq!(intake(true, vec![], None), "IntakeStored");
         assert_eq!(

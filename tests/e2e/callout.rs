@@ -133,14 +133,14 @@ fn record(fields: &[(IntakeField, &str)]) -> IntakeRecord {
 #[tokio::test]
 async fn a_customers_quote_backslash_tab_and_line_break_reach_the_agent_as_typed() {
     let d = dialog().await;
-    let stored = json!({"stored": true, "complete": true, "missing": [], "invalid": []});
+    let stored = json!({"intakeStatus": "complete", "stored": true, "complete": true, "missing": [], "invalid": []});
     // each body as CAIC builds it: the variable pasted between the quotes, nothing escaped
     assert_eq!(
         d.intake(r#"{"chatId": "c-raw1", "email": "jan@example.nl"}"#)
             .await,
         (
             200,
-            json!({"stored": true, "complete": false, "missing": ["name"], "invalid": []})
+            json!({"intakeStatus": "incomplete", "stored": true, "complete": false, "missing": ["name"], "invalid": []})
         )
     );
     assert_eq!(
@@ -286,7 +286,7 @@ async fn unset_values_are_not_given_on_every_route() {
             .await,
         (
             200,
-            json!({"stored": false, "complete": false, "missing": ["name", "email"], "invalid": []})
+            json!({"intakeStatus": "incomplete", "stored": false, "complete": false, "missing": ["name", "email"], "invalid": []})
         )
     );
     assert!(items(&d.sdk, &d.table).await.is_empty());

@@ -257,7 +257,7 @@ async fn an_unreachable_dynamodb_never_yields_stored_or_an_upstream_call() {
         answer,
         (
             200,
-            json!({"stored": false, "complete": false, "missing": ["name", "email"], "invalid": [], "reason": "store_unavailable"})
+            json!({"intakeStatus": "store_unavailable", "stored": false, "complete": false, "missing": ["name", "email"], "invalid": [], "reason": "store_unavailable"})
         )
     );
     assert!(took < Duration::from_secs(4), "intake took {took:?}");

@@ -39,14 +39,14 @@ async fn the_dialog_stores_name_then_email_and_reports_completion() {
         call(&app, &event("intake-name")).await,
         (
             200,
-            json!({"stored": true, "complete": false, "missing": ["email"], "invalid": []})
+            json!({"intakeStatus": "incomplete", "stored": true, "complete": false, "missing": ["email"], "invalid": []})
         )
     );
     assert_eq!(
         call(&app, &event("intake-email")).await,
         (
             200,
-            json!({"stored": true, "complete": true, "missing": [], "invalid": []})
+            json!({"intakeStatus": "complete", "stored": true, "complete": true, "missing": [], "invalid": []})
         )
     );
     let stored = items(&sdk, &table).await;
@@ -101,7 +101,7 @@ async fn an_invalid_value_stores_nothing_of_the_request() {
         call(&app, &event("intake-invalid-email")).await,
         (
             200,
-            json!({"stored": false, "complete": false, "missing": ["name", "email"], "invalid": ["email"]})
+            json!({"intakeStatus": "invalid", "stored": false, "complete": false, "missing": ["name", "email"], "invalid": ["email"]})
         )
     );
     assert!(items(&sdk, &table).await.is_empty());
@@ -111,7 +111,7 @@ async fn an_invalid_value_stores_nothing_of_the_request() {
         call(&app, &event_with_body("intake-name", mixed)).await,
         (
             200,
-            json!({"stored": false, "complete": false, "missing": ["name", "email"], "invalid": ["email", "question"]})
+            json!({"intakeStatus": "invalid", "stored": false, "complete": false, "missing": ["name", "email"], "invalid": ["email", "question"]})
         )
     );
     assert!(items(&sdk, &table).await.is_empty());
@@ -123,7 +123,7 @@ async fn an_invalid_value_stores_nothing_of_the_request() {
             call(&app, &event_with_body("intake-email", body)).await,
             (
                 200,
-                json!({"stored": false, "complete": false, "missing": ["email"], "invalid": ["email"]})
+                json!({"intakeStatus": "invalid", "stored": false, "complete": false, "missing": ["email"], "invalid": ["email"]})
             ),
             "{bad:?}"
         );
@@ -141,7 +141,7 @@ async fn a_request_without_fields_writes_nothing_and_reports_the_record() {
         call(&app, &only_chat).await,
         (
             200,
-            json!({"stored": false, "complete": false, "missing": ["name", "email"], "invalid": []})
+            json!({"intakeStatus": "incomplete", "stored": false, "complete": false, "missing": ["name", "email"], "invalid": []})
         )
     );
     assert!(items(&sdk, &table).await.is_empty());
@@ -154,7 +154,7 @@ async fn required_fields_are_configurable() {
         call(&app, &event("intake-name")).await,
         (
             200,
-            json!({"stored": true, "complete": false, "missing": ["question"], "invalid": []})
+            json!({"intakeStatus": "incomplete", "stored": true, "complete": false, "missing": ["question"], "invalid": []})
         )
     );
     let question = json!({"chatId": CHAT, "question": "Waar blijft mijn bestelling?"});
@@ -177,7 +177,7 @@ async fn an_expired_record_reads_as_absent() {
         call(&later, &only_chat).await,
         (
             200,
-            json!({"stored": false, "complete": false, "missing": ["name", "email"], "invalid": []})
+            json!({"intakeStatus": "incomplete", "stored": false, "complete": false, "missing": ["name", "email"], "invalid": []})
         )
     );
     // a new name after expiry does not bring the old e-mail back
@@ -185,7 +185,7 @@ async fn an_expired_record_reads_as_absent() {
         call(&later, &event("intake-name")).await,
         (
             200,
-            json!({"stored": true, "complete": false, "missing": ["email"], "invalid": []})
+            json!({"intakeStatus": "incomplete", "stored": true, "complete": false, "missing": ["email"], "invalid": []})
         )
     );
     assert_eq!(items(&sdk, &table).await.len(), 1);
@@ -371,7 +371,7 @@ async fn an_unreachable_store_is_a_status_not_a_5xx() {
         call(&app, &event("intake-name")).await,
         (
             200,
-            json!({"stored": false, "complete": false, "missing": ["name", "email"], "invalid": [], "reason": "store_unavailable"})
+            json!({"intakeStatus": "store_unavailable", "stored": false, "complete": false, "missing": ["name", "email"], "invalid": [], "reason": "store_unavailable"})
         )
     );
     let (status, body) = call(&app, &event("intake-delete")).await;

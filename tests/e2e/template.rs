@@ -780,13 +780,7 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
         (false, vec![], None),
         (false, vec![], Some(IntakeReason::StoreUnavailable)),
     ] {
-        let response = IntakeResponse {
-            stored,
-            complete: false,
-            missing: vec![],
-            invalid,
-            reason,
-        };
+        let response = IntakeResponse::new(stored, vec![], invalid, reason);
         add("intake", response.metric());
     }
     add("intake", INTAKE_ERASED);

@@ -114,24 +114,16 @@ impl App {
         record: &IntakeRecord,
         invalid: Vec<IntakeField>,
     ) -> IntakeResponse {
-        let missing = missing(&self.required, record);
-        IntakeResponse {
-            stored,
-            complete: missing.is_empty(),
-            missing,
-            invalid,
-            reason: None,
-        }
+        IntakeResponse::new(stored, missing(&self.required, record), invalid, None)
     }
 
     fn store_unavailable(&self, invalid: Vec<IntakeField>) -> IntakeResponse {
-        IntakeResponse {
-            stored: false,
-            complete: false,
-            missing: self.required.clone(),
+        IntakeResponse::new(
+            false,
+            self.required.clone(),
             invalid,
-            reason: Some(IntakeReason::StoreUnavailable),
-        }
+            Some(IntakeReason::StoreUnavailable),
+        )
     }
 }
 
