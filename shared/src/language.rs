@@ -48,13 +48,18 @@ impl Language {
     }
 
     /// The language a BCP 47 tag asks for, when we write in it: `nl`, `nl-BE` and `NL_be` are
-    /// Dutch; `pt-BR`, `zh-Hant` and a tag that does not parse are `None`.
+    /// Dutch, and so are tags with extensions or a private use part (`nl-NL-u-nu-latn`,
+    /// `nl-x-shop`): their language subtag decides. `pt-BR`, `zh-Hant` and a tag that does not
+    /// parse are `None`.
     pub fn from_tag(tag: &str) -> Option<Self> {
         let tag = tag.trim().replace('_', "-");
-        let id = LanguageIdentifier::try_from_str(&tag).ok()?;
+        let language = match LanguageIdentifier::try_from_str(&tag) {
+            Ok(id) => id.language,
+            Err(_) => Locale::try_from_str(&tag).ok()?.id.language,
+        };
         Self::ALL
             .into_iter()
-            .find(|language| id.language.as_str() == language.code())
+            .find(|candidate| language.as_str() == candidate.code())
     }
 
     /// The first of `tags` that asks for a language we write in, else English.
@@ -261,7 +266,18 @@ pub(crate) mod tests {
         assert_eq!(Language::from_tag("es-419"), Some(Language::Es));
         assert_eq!(Language::from_tag("it-CH"), Some(Language::It));
         assert_eq!(Language::from_tag("en-US"), Some(Language::En));
+        // extensions and private use parts: the language subtag decides
+        assert_eq!(Language::from_tag("it-IT-u-nu-arab"), Some(Language::It));
+        assert_eq!(Language::from_tag("en-x-priv"), Some(Language::En));
+        assert_eq!(
+            Language::from_tag("nl-NL-u-ca-gregory-x-shop"),
+            Some(Language::Nl)
+        );
         for other in [
+            "pt-BR-u-nu-latn",
+            "x-private",
+            "Nederlands",
+            "nl nl",
             "pt-BR",
             "zh-Hant-TW",
             "nld",

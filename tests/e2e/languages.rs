@@ -131,6 +131,64 @@ async fn the_next_opening_reads_in_the_customers_language_along_the_whole_chain(
     );
 }
 
+/// A language the dialog gives is a hint: a value that is no language tag passes to the next of
+/// the chain as an unset one does (never a 400 that ends the chat in the dialog's error path),
+/// and a tag with extensions or a private use part reads as its language.
+#[tokio::test]
+async fn a_language_that_is_no_tag_passes_to_the_next_and_extensions_keep_their_language() {
+    let sdk = sdk().await;
+    let table = fresh_table(&sdk).await;
+    let app = availability_app(&sdk, &[("TABLE_NAME", &table)]).await;
+    let german = e2e::unique("chat-de");
+    store_intake(&sdk, &table, &german, json!({"language": "de"}), clock()).await;
+    for hint in [
+        "Nederlands",
+        "Français",
+        "x",
+        "123",
+        "nl nl",
+        "nl_",
+        "-nl",
+        "",
+    ] {
+        assert_eq!(
+            next_opening_text(&app, json!({"webstore": "shop-fr", "language": hint})).await,
+            "lundi 7 décembre à 09:00",
+            "{hint:?}: the web store's"
+        );
+        assert_eq!(
+            next_opening_text(&app, json!({"chatId": german, "language": hint})).await,
+            "Montag, 7. Dezember um 09:00 Uhr",
+            "{hint:?}: the intake's"
+        );
+    }
+    for (tag, expected) in [
+        ("it-IT-u-nu-arab", "lunedì 7 dicembre alle 09:00"),
+        ("en-x-priv", "Monday 7 December at 09:00"),
+        ("nl-NL-u-ca-gregory-x-shop", "maandag 7 december om 09:00"),
+    ] {
+        assert_eq!(
+            next_opening_text(&app, json!({"webstore": "shop-fr", "language": tag})).await,
+            expected,
+            "{tag}"
+        );
+    }
+    // and with agents online (no opening hours, no presence check): answered, online
+    let open = e2e::availability_app(&[]).await;
+    for hint in ["Nederlands", "x y"] {
+        let body = json!({"chatId": "c1", "language": hint});
+        let response = availability::handle(&open, request(&event_with_body("availability", body)))
+            .await
+            .expect("infallible");
+        let (status, answer) = conforming("post", "/availability", &response);
+        assert_eq!(
+            (status, &answer["agentStatus"]),
+            (200, &json!("online")),
+            "{answer}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_intake_that_cannot_be_read_passes_to_the_web_stores_language() {
     // a table that does not exist: the read fails, the answer still comes, in the shop's language

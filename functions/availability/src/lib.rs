@@ -666,11 +666,17 @@ fn chat_and_subject(request: AvailabilityRequest) -> Result<(Option<ChatId>, Sub
         // CAIC's presence check always says WebChat: MSC_CHANNEL decides there, as it always did
         // (a deployment whose MSC counts web chat agents under `Chat` keeps working)
         .filter(|_| !presence_check);
-    let language = request
-        .language
-        .as_deref()
-        .map(|v| validate::language(v).map_err(|e| ApiError::invalid_field("language", e)))
-        .transpose()?;
+    // a hint, never an error: a value that is no language tag (`Nederlands`, `nl nl`) passes to
+    // the next language of the chain, as an unset one does (docs/configuration.md, languages)
+    let language = request.language.as_deref().and_then(|v| {
+        validate::language(v)
+            .inspect_err(|_| {
+                tracing::warn!(
+                    "the request's language is no language tag; the next language of the chain is used"
+                );
+            })
+            .ok()
+    });
     let page_url = optional_text("url", request.url.as_deref(), PAGE_URL_MAX_BYTES)?;
     if page_url
         .as_ref()
