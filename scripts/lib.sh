@@ -293,6 +293,9 @@ prepare_functions() {
   hours+='"shop-be":{"overflow":["shop-nl"]},'
   hours+='"shop-nl":{"language":"nl","agentLanguage":"nl"},'
   hours+='"shop-nl-b2b":{"weekly":{'"${b2b_days%,}"'},"closed":["'"$today"'","'"$tomorrow"'"],"language":"nl","agentLanguage":"nl"}}}'
+  # the played dialog checks these hours; with the caller's own it leaves those checks out
+  LOCAL_OWN_HOURS=""
+  [ -n "${BUSINESS_HOURS:-}" ] && LOCAL_OWN_HOURS=1
   export BUSINESS_HOURS="${BUSINESS_HOURS:-$hours}"
   # the offline branch's e-mail, to the local SES server
   export MESSAGE_FROM="$LOCAL_MESSAGE_FROM" MESSAGE_TO="$LOCAL_MESSAGE_TO"
@@ -355,7 +358,7 @@ play_dialog() {
     --handover-url "$FUNCTIONS_URL/handover/handover" \
     --message-url "$FUNCTIONS_URL/message/message" --ses "$SES_LOCAL_URL" \
     --token "$LOCAL_CALLOUT_TOKEN" --presence-check-token "$LOCAL_PRESENCE_CHECK_TOKEN" \
-    --cm-standin "$CM_STANDIN_URL" "$@"
+    --cm-standin "$CM_STANDIN_URL" ${LOCAL_OWN_HOURS:+--own-hours} "$@"
 }
 
 # The smoke test of a deployment (scripts/smoke.sh) against running functions at the

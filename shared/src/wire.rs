@@ -103,6 +103,10 @@ pub enum AvailabilityReason {
     OutsideBusinessHours,
     /// Today is one of the `closed` dates of `BUSINESS_HOURS`; the presence source was not asked.
     Closed,
+    /// Closed by the opening hours (outside them, or a closed date), which name no next opening
+    /// (no weekly hours, or closed dates with no opening after them); the presence source was
+    /// not asked. A dialog has no time to show: its own words for "closed for now".
+    ClosedUntilFurtherNotice,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -146,7 +150,9 @@ impl AvailabilityResponse {
     pub fn is_closed(&self) -> bool {
         matches!(
             self.reason,
-            AvailabilityReason::OutsideBusinessHours | AvailabilityReason::Closed
+            AvailabilityReason::OutsideBusinessHours
+                | AvailabilityReason::Closed
+                | AvailabilityReason::ClosedUntilFurtherNotice
         )
     }
 
@@ -160,6 +166,16 @@ impl AvailabilityResponse {
             AvailabilityReason::ChannelNotServed => "ChannelNotServed",
             AvailabilityReason::OutsideBusinessHours => "OutsideBusinessHours",
             AvailabilityReason::Closed => "ClosedDate",
+            AvailabilityReason::ClosedUntilFurtherNotice => "ClosedUntilFurtherNotice",
+        }
+    }
+
+    /// A closed answer with no next opening to name says so in its `reason`, the one value a
+    /// dialog branches on (its fallback line would otherwise read "We're back ."); called once
+    /// the answer is decided, overflow web stores' openings included.
+    pub fn say_when_no_opening_follows(&mut self) {
+        if self.is_closed() && self.next_opening.is_none() {
+            self.reason = AvailabilityReason::ClosedUntilFurtherNotice;
         }
     }
 
@@ -872,7 +888,8 @@ mod tests {
                 "PresenceCheckDisabled",
                 "ChannelNotServed",
                 "OutsideBusinessHours",
-                "ClosedDate"
+                "ClosedDate",
+                "ClosedUntilFurtherNotice"
             ]
         );
         let intake = |stored, invalid: Vec<IntakeField>, reason| {

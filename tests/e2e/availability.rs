@@ -566,6 +566,37 @@ async fn outside_opening_hours_the_answer_is_offline_with_the_next_opening_and_p
     }
 }
 
+/// Hours that never open again (no weekly hours; a web store without hours of its own asked
+/// without `chatId`, so without its overflow) name no next opening: the reason says so, the
+/// dialog's branch for it shows no time, and nothing reads "We're back .".
+#[tokio::test]
+async fn a_closed_shop_with_no_next_opening_says_so_in_its_reason() {
+    let server = untouchable_presence().await;
+    let hours = r#"{"timezone": "Europe/Amsterdam", "weekly": {},
+      "webstores": {"shop-gone": {"weekly": {}, "overflow": ["shop-nl"]},
+                    "shop-nl": {"weekly": {"mon": [["09:00","17:00"]]}}}}"#;
+    // overflow needs a table; without `chatId` nothing overflows and the table is never asked
+    let app = app_for(
+        &server,
+        &[("BUSINESS_HOURS", hours), ("TABLE_NAME", "never-asked")],
+    )
+    .await
+    .with_clock(std::sync::Arc::new(shared::clock::FixedClock(at(
+        "2026-12-02T12:00:00Z",
+    ))));
+    let closed = json!({"agentStatus": "offline", "agentAvailable": false, "reason": "closed_until_further_notice"});
+    let top_level = event_with_body("availability", json!({"language": "nl"}));
+    assert_eq!(call(&app, &top_level).await, (200, closed.clone()));
+    let gone = event_with_body("availability", json!({"webstore": "shop-gone"}));
+    assert_eq!(call(&app, &gone).await, (200, closed));
+    // a web store that does reopen keeps its time
+    let nl = event_with_body("availability", json!({"webstore": "shop-nl"}));
+    assert_eq!(
+        call(&app, &nl).await.1["nextOpeningText"],
+        "Monday 7 December at 09:00"
+    );
+}
+
 #[tokio::test]
 async fn within_opening_hours_the_presence_source_decides() {
     let server = presence_server(json!({"available": false})).await;

@@ -756,6 +756,7 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
         AvailabilityReason::ChannelNotServed,
         AvailabilityReason::OutsideBusinessHours,
         AvailabilityReason::Closed,
+        AvailabilityReason::ClosedUntilFurtherNotice,
     ];
     for reason in availability {
         match reason {
@@ -765,7 +766,8 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
             | AvailabilityReason::PresenceCheckDisabled
             | AvailabilityReason::ChannelNotServed
             | AvailabilityReason::OutsideBusinessHours
-            | AvailabilityReason::Closed => {}
+            | AvailabilityReason::Closed
+            | AvailabilityReason::ClosedUntilFurtherNotice => {}
         }
         add(
             "availability",

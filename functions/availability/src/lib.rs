@@ -787,6 +787,7 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
             let mut answer = app
                 .decide(chat.as_ref(), &subject, presence_channel, hours, budget)
                 .await;
+            answer.say_when_no_opening_follows();
             if let Some(opens) = &answer.next_opening {
                 let deadline = started + budget.saturating_sub(MARGIN);
                 let language = app
