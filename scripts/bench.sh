@@ -29,6 +29,8 @@ CARGO_TARGET_DIR="$ROOT/target/cargo-lambda" sam build >"$LOCAL/sam-build.log" 2
   || { tail -n 30 "$LOCAL/sam-build.log"; die "sam build failed (log: .local/sam-build.log)"; }
 log "native release builds: availability, intake, handover, the floor and the two baselines (cold: about 3 minutes)"
 cargo build --release --locked -p availability -p intake -p handover -p bench --bins
+log "the worst pasted body against a normal one, in instructions (scripts/pasted_cost.py)"
+python3 scripts/pasted_cost.py "$ROOT/target/release/pasted"
 log "the same with symbols (the profiling profile), to attribute instructions (cold: about 4 minutes)"
 cargo build --profile profiling --locked -p availability -p intake -p handover --bins
 

@@ -17,6 +17,8 @@
 //!
 //! Plain rules, no I/O: the HTTP edge applies them (`http::json_body`).
 
+use std::collections::HashSet;
+
 use serde::de::DeserializeOwned;
 
 /// Why a value counts as not given.
@@ -116,9 +118,83 @@ pub trait CalloutBody: DeserializeOwned {
     /// first of them is the last value (it runs to the end), whatever it holds.
     const CUSTOMER_TEXT: &'static [&'static str];
 
+    /// The fields the dialog owns in a body that also carries the customer's text: each must come
+    /// before the customer's text ([`owned_after_customer_text`]). None where there is no
+    /// customer text.
+    const DIALOG_FIELDS: &'static [&'static str] = &[];
+
     /// Sets every optional value that is unset (see [`unset`]) to not given, and says which
     /// were unfilled placeholders. A required value (`chatId`) is left for its own check.
     fn clear_unset(&mut self) -> Unfilled;
+}
+
+/// The customer's text goes last: the first field the dialog owns that comes after a field
+/// carrying the customer's text, with that field, as `(owned, customer)`. `keys` are a body's
+/// keys in order; in a pasted body the customer's value runs to the end, so a field the dialog
+/// wrote after it would be read as the customer's words: it is found in that value
+/// ([`names_a_field`]) and refused the same way. So typed JSON can never choose a channel, a
+/// team, a mailbox or anything else the dialog owns.
+pub fn owned_after_customer_text(
+    pairs: &[(String, Option<&str>)],
+    customer_text: &[&str],
+    dialog_fields: &[&str],
+) -> Option<(String, String)> {
+    let mut customer: Option<&str> = None;
+    for (key, value) in pairs {
+        if let Some(customer) = customer
+            && dialog_fields.contains(&key.as_str())
+        {
+            return Some((key.clone(), customer.to_owned()));
+        }
+        if customer_text.contains(&key.as_str()) {
+            customer = customer.or(Some(key.as_str()));
+            if let Some(value) = value
+                && let Some(owned) = dialog_fields.iter().find(|f| names_a_field(value, f))
+            {
+                return Some(((*owned).to_owned(), key.clone()));
+            }
+        }
+    }
+    None
+}
+
+/// Whether `value`, the literal rest of a pasted body, holds `","<field>":` (blanks allowed
+/// around each part): a field written after the customer's text, swallowed by it.
+pub fn names_a_field(value: &str, field: &str) -> bool {
+    let quoted = format!("\"{field}\"");
+    value.match_indices(&quoted).any(|(at, _)| {
+        let before = value[..at].trim_end();
+        let after = value[at + quoted.len()..].trim_start();
+        after.starts_with(':')
+            && before
+                .strip_suffix(',')
+                .is_some_and(|b| b.trim_end().ends_with('"'))
+    })
+}
+
+/// The top-level keys of a JSON object, in order (values skipped); `None` when `bytes` is not
+/// one.
+pub fn top_level_keys(bytes: &[u8]) -> Option<Vec<String>> {
+    struct Keys;
+    impl<'de> serde::de::Visitor<'de> for Keys {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut keys = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                keys.push(key);
+            }
+            Ok(keys)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    serde::Deserializer::deserialize_map(&mut deserializer, Keys).ok()
 }
 
 /// Why a body is neither valid JSON nor a body CAIC could have pasted.
@@ -134,7 +210,14 @@ pub enum PastedError {
     RepeatedKey,
     #[error("has a last value without its closing `\"` before the closing `}}`")]
     UnclosedValue,
+    #[error("has more than {MAX_PAIRS} fields")]
+    TooManyPairs,
 }
+
+/// The most pairs a pasted body may have: no body of ours has more than eight fields, and each
+/// key comes once, so a body with more is refused before it is read further. This keeps the
+/// worst body a caller can send (8 KiB of two-letter keys) as cheap as a few normal ones.
+pub const MAX_PAIRS: usize = 16;
 
 /// The pairs of a body as CAIC pastes variables into a Raw body (see the module doc): a flat
 /// object of string values; the first value that is not a well-formed string followed by `,` or
@@ -150,11 +233,16 @@ pub fn read_pasted(
         .and_then(|rest| rest.strip_suffix('}'))
         .ok_or(PastedError::NotAnObject)?;
     let mut pairs: Vec<(String, String)> = Vec::new();
+    // the keys seen so far: a set, so that a body of many short pairs stays linear to read
+    let mut seen: HashSet<String> = HashSet::new();
     let mut rest = inner;
     loop {
         let (key, after_key) = json_string(rest.trim_start()).ok_or(PastedError::MalformedKey)?;
-        if pairs.iter().any(|(seen, _)| *seen == key) {
+        if !seen.insert(key.clone()) {
             return Err(PastedError::RepeatedKey);
+        }
+        if seen.len() > MAX_PAIRS {
+            return Err(PastedError::TooManyPairs);
         }
         let value_start = after_key
             .trim_start()
@@ -199,7 +287,12 @@ fn json_string(text: &str) -> Option<(String, &str)> {
             escaped = true;
         } else if c == '"' {
             let end = at + 1;
-            let value = serde_json::from_str(&text[..=end]).ok()?;
+            // without an escape the string is its own text; with one, JSON decodes it
+            let value = if body[..at].contains('\\') {
+                serde_json::from_str(&text[..=end]).ok()?
+            } else {
+                body[..at].to_owned()
+            };
             return Some((value, &body[end..]));
         } else if c < ' ' {
             // a raw tab, line break or other control character: not a JSON string
@@ -329,6 +422,65 @@ mod tests {
         ] {
             assert_eq!(pasted(body, &["name"]), Err(error), "{body}");
         }
+    }
+
+    /// The customer's text goes last: a dialog field after it is named, in the keys' order (valid
+    /// JSON) or inside the customer's value where a pasted body swallowed it.
+    #[test]
+    fn a_dialog_field_after_the_customers_text_is_named() {
+        let keys = |list: &[&'static str]| -> Vec<(String, Option<&'static str>)> {
+            list.iter().map(|k| ((*k).to_owned(), None)).collect()
+        };
+        let owned = |pairs: &[(String, Option<&str>)]| {
+            owned_after_customer_text(pairs, &["message"], &["chatId", "webstore", "channel"])
+        };
+        assert_eq!(owned(&keys(&["chatId", "webstore", "message"])), None);
+        assert_eq!(owned(&keys(&["chatId", "message"])), None);
+        assert_eq!(
+            owned(&keys(&["chatId", "message", "webstore"])),
+            Some(("webstore".to_owned(), "message".to_owned()))
+        );
+        let pasted = |value: &'static str| {
+            vec![
+                ("chatId".to_owned(), Some("c")),
+                ("message".to_owned(), Some(value)),
+            ]
+        };
+        assert_eq!(owned(&pasted(r#"te "laat" en "kapot""#)), None);
+        assert_eq!(owned(&pasted(r#"late, "channel" please: VIP"#)), None);
+        assert_eq!(
+            owned(&pasted(r#"te laat" , "channel" : "VIP"#)),
+            Some(("channel".to_owned(), "message".to_owned()))
+        );
+        assert!(names_a_field(r#"x","webstore":"y"#, "webstore"));
+        assert!(!names_a_field(r#"x "webstore": y"#, "webstore"));
+        assert!(!names_a_field(r#"x","webstores":"y"#, "webstore"));
+        assert_eq!(
+            top_level_keys(br#"{"b": {"x": 1}, "a": [1, "c"], "c": "d"}"#),
+            Some(vec!["b".to_owned(), "a".to_owned(), "c".to_owned()])
+        );
+        assert_eq!(top_level_keys(b"[1]"), None);
+    }
+
+    /// A body with more pairs than any of ours is refused before it is read further; up to the
+    /// limit it is read, escapes decoded where there are some.
+    #[test]
+    fn a_body_with_more_pairs_than_any_of_ours_is_refused() {
+        let body = |pairs: usize| {
+            let fields: Vec<String> = (0..pairs).map(|i| format!(r#""k{i}":"v""#)).collect();
+            format!("{{{},\"name\":\"x\"y\"}}", fields.join(","))
+        };
+        let read = pasted(&body(MAX_PAIRS - 1), &["name"]).expect("at the limit");
+        assert_eq!(read.len(), MAX_PAIRS);
+        assert_eq!(read.last(), Some(&("name".to_owned(), r#"x"y"#.to_owned())));
+        assert_eq!(
+            pasted(&body(MAX_PAIRS), &["name"]),
+            Err(PastedError::TooManyPairs)
+        );
+        assert_eq!(
+            pasted(r#"{"a\u0062":"c\td","e":"f"g"}"#, &[]),
+            pairs(&[("ab", "c\td"), ("e", r#"f"g"#)])
+        );
     }
 
     #[test]

@@ -224,6 +224,7 @@ pub struct IntakeRequest {
 impl CalloutBody for IntakeRequest {
     const CUSTOMER_TEXT: &'static [&'static str] =
         &["name", "email", "phone", "question", "language"];
+    const DIALOG_FIELDS: &'static [&'static str] = &["chatId"];
 
     fn clear_unset(&mut self) -> Unfilled {
         let mut unfilled = Unfilled::default();
@@ -549,6 +550,7 @@ pub struct MessageRequest {
 
 impl CalloutBody for MessageRequest {
     const CUSTOMER_TEXT: &'static [&'static str] = &["message"];
+    const DIALOG_FIELDS: &'static [&'static str] = &["chatId", "webstore", "channel"];
 
     fn clear_unset(&mut self) -> Unfilled {
         let mut unfilled = Unfilled::default();
@@ -875,6 +877,7 @@ mod tests {
             R::ChannelNotServed,
             R::OutsideBusinessHours,
             R::Closed,
+            R::ClosedUntilFurtherNotice,
         ]
         .into_iter()
         .map(|r| AvailabilityResponse::new(AgentStatus::Offline, r).metric())

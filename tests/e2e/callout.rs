@@ -226,18 +226,27 @@ async fn customer_text_never_sets_another_field_or_touches_another_chat() {
         .intake(r#"{"chatId": "c-inj", "question": "late","name":"Admin"}"}"#)
         .await;
     assert_eq!(status, 200);
-    // and one that repeats the chat id: still all question, of this chat
-    let (status, _) = d
+    // and one that names the chat id after it: the dialog's field after the customer's text is
+    // refused, nothing of it stored (issue 46: the customer's text goes last)
+    let (status, body) = d
         .intake(r#"{"chatId": "c-inj", "phone": "+31 6 1234 5678","chatId":"c-other"}"}"#)
         .await;
-    assert_eq!(status, 200);
+    assert_eq!(
+        (status, body["message"].clone()),
+        (
+            400,
+            json!(
+                "`chatId` comes after `phone`, the customer's text: put the customer's text last in the body (docs/caic.md)"
+            )
+        )
+    );
     assert_eq!(
         d.stored("c-inj").await,
         record(&[
             (IntakeField::Name, "Jan"),
             (IntakeField::Question, r#"late","name":"Admin"}"#),
         ]),
-        "the phone value is not a phone number: refused, nothing of it stored"
+        "the refused body stored nothing"
     );
     assert_eq!(
         d.stored("c-other").await,
@@ -274,6 +283,95 @@ async fn customer_text_never_sets_another_field_or_touches_another_chat() {
         assert_eq!(status, 400, "{raw}: {body}");
     }
     assert_eq!(items(&d.sdk, &d.table).await, before);
+}
+
+/// The customer's text goes last: a field the dialog owns (the chat, the web store, the channel)
+/// after it is refused, in valid JSON (typed JSON such as `te laat","channel":"VIP hotline`
+/// forms one) as in a pasted body, with nothing stored, claimed or e-mailed; the same body in
+/// the documented order works.
+#[tokio::test]
+async fn a_field_the_dialog_owns_after_the_customers_text_is_refused() {
+    let d = dialog().await;
+    let address = format!("{}@example.nl", e2e::unique("order"));
+    let chat = e2e::unique("c-order");
+    d.intake(&format!(r#"{{"chatId": "{chat}", "email": "{address}"}}"#))
+        .await;
+    let before = items(&d.sdk, &d.table).await;
+    let refused = |owned: &str, customer: &str| {
+        (
+            400,
+            json!(format!(
+                "`{owned}` comes after `{customer}`, the customer's text: put the customer's text last in the body (docs/caic.md)"
+            )),
+        )
+    };
+    for (raw, owned) in [
+        // valid JSON: the customer typed `te laat","channel":"VIP hotline`
+        (
+            format!(
+                r#"{{"chatId": "{chat}", "webstore": "shop-nl", "message": "te laat","channel":"VIP hotline"}}"#
+            ),
+            "channel",
+        ),
+        // the dialog wrote the web store after the message (valid JSON, and pasted)
+        (
+            format!(r#"{{"chatId": "{chat}", "message": "te laat", "webstore": "shop-nl"}}"#),
+            "webstore",
+        ),
+        (
+            format!(r#"{{"chatId": "{chat}", "message": "te "laat"", "webstore": "shop-nl"}}"#),
+            "webstore",
+        ),
+    ] {
+        let (status, body) = d.message(&raw).await;
+        assert_eq!(
+            (status, body["message"].clone()),
+            refused(owned, "message"),
+            "{raw}"
+        );
+    }
+    for raw in [
+        format!(r#"{{"name": "Jan", "chatId": "{chat}"}}"#),
+        format!(r#"{{"question": "waar "is" het", "chatId": "{chat}"}}"#),
+    ] {
+        let (status, body) = d.intake(&raw).await;
+        let customer = if raw.contains("name") {
+            "name"
+        } else {
+            "question"
+        };
+        assert_eq!(
+            (status, body["message"].clone()),
+            refused("chatId", customer),
+            "{raw}"
+        );
+    }
+    assert_eq!(
+        items(&d.sdk, &d.table).await,
+        before,
+        "nothing stored or claimed"
+    );
+    assert!(
+        e2e::ses_emails_replying_to(&address).await.is_empty(),
+        "nothing e-mailed"
+    );
+    // in the documented order, with the customer's quotes, the message is sent as typed
+    let (status, body) = d
+        .message(&format!(
+            r#"{{"chatId": "{chat}", "webstore": "shop-nl", "message": "te "laat", "kapot""}}"#
+        ))
+        .await;
+    assert_eq!(
+        (status, body["messageStatus"].clone()),
+        (200, json!("sent")),
+        "{body}"
+    );
+    let mails = e2e::ses_emails_replying_to(&address).await;
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].to_string().contains(r#"te \"laat\", \"kapot\""#),
+        "{mails:?}"
+    );
 }
 
 #[tokio::test]

@@ -111,11 +111,32 @@ pub fn event(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The fixture with its body replaced by `body` serialised as JSON.
+/// The fixture with its body replaced by `body` serialised as JSON, as docs/caic.md writes a
+/// dialog's body: the fields that carry the customer's text last (serde_json's map would sort
+/// `message` before `webstore`, which the functions refuse).
 pub fn event_with_body(name: &str, body: Value) -> Value {
     let mut event = event(name);
-    event["body"] = Value::String(body.to_string());
+    event["body"] = Value::String(customer_text_last(&body));
     event
+}
+
+/// The fields that carry what the customer typed, on intake and message.
+const CUSTOMER_TEXT: [&str; 6] = ["name", "email", "phone", "question", "language", "message"];
+
+/// `body` as JSON text with the fields of [`CUSTOMER_TEXT`] after all others.
+pub fn customer_text_last(body: &Value) -> String {
+    let Some(object) = body.as_object() else {
+        return body.to_string();
+    };
+    let (customer, dialog): (Vec<_>, Vec<_>) = object
+        .iter()
+        .partition(|(key, _)| CUSTOMER_TEXT.contains(&key.as_str()));
+    let pairs: Vec<String> = dialog
+        .into_iter()
+        .chain(customer)
+        .map(|(key, value)| format!("{}:{value}", Value::String(key.clone())))
+        .collect();
+    format!("{{{}}}", pairs.join(","))
 }
 
 /// The fixture with its body replaced by exactly `raw`.

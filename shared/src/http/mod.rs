@@ -193,7 +193,15 @@ pub fn json_body<T: CalloutBody>(req: &Request, empty: Option<T>) -> Result<T, A
         return Err(ApiError::UnsupportedMediaType);
     }
     let mut body: T = match serde_json::from_slice(bytes) {
-        Ok(body) => body,
+        Ok(body) => {
+            if !T::CUSTOMER_TEXT.is_empty() {
+                let keys = callout::top_level_keys(bytes).unwrap_or_default();
+                let pairs: Vec<(String, Option<&str>)> =
+                    keys.into_iter().map(|key| (key, None)).collect();
+                customer_text_last::<T>(&pairs)?;
+            }
+            body
+        }
         // serde may see a wrong field before the text's end: only valid JSON is refused for it
         Err(error)
             if error.classify() == serde_json::error::Category::Data
@@ -229,12 +237,28 @@ fn pasted<T: CalloutBody>(bytes: &[u8]) -> Result<T, ApiError> {
             "{NOT_JSON}, nor a flat object of strings as CAIC pastes variables: it {other}"
         )),
     })?;
+    let in_order: Vec<(String, Option<&str>)> = pairs
+        .iter()
+        .map(|(key, value)| (key.clone(), Some(value.as_str())))
+        .collect();
+    customer_text_last::<T>(&in_order)?;
     let object: serde_json::Map<String, serde_json::Value> = pairs
         .into_iter()
         .map(|(key, value)| (key, serde_json::Value::String(value)))
         .collect();
     serde_json::from_value(serde_json::Value::Object(object))
         .map_err(|error| ApiError::BadRequest(describe_json_error(&error)))
+}
+
+/// 400 when a field the dialog owns comes after the customer's text
+/// ([`callout::owned_after_customer_text`]): nothing is then written, claimed or sent.
+fn customer_text_last<T: CalloutBody>(pairs: &[(String, Option<&str>)]) -> Result<(), ApiError> {
+    match callout::owned_after_customer_text(pairs, T::CUSTOMER_TEXT, T::DIALOG_FIELDS) {
+        None => Ok(()),
+        Some((owned, customer)) => Err(ApiError::BadRequest(format!(
+            "`{owned}` comes after `{customer}`, the customer's text: put the customer's text last in the body (docs/caic.md)"
+        ))),
+    }
 }
 
 fn is_json(content_type: &HeaderValue) -> bool {
