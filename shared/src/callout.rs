@@ -123,6 +123,11 @@ pub trait CalloutBody: DeserializeOwned {
     /// customer text.
     const DIALOG_FIELDS: &'static [&'static str] = &[];
 
+    /// The fields whose value is a flat object of strings that may carry the customer's text (the
+    /// handover's `context`): read pasted as the top level is ([`read_pasted_nested`]), and, as
+    /// the customer's text, after every field of [`Self::DIALOG_FIELDS`].
+    const NESTED: &'static [&'static str] = &[];
+
     /// Sets every optional value that is unset (see [`unset`]) to not given, and says which
     /// were unfilled placeholders. A required value (`chatId`) is left for its own check.
     fn clear_unset(&mut self) -> Unfilled;
@@ -210,8 +215,12 @@ pub enum PastedError {
     RepeatedKey,
     #[error("has a last value without its closing `\"` before the closing `}}`")]
     UnclosedValue,
-    #[error("has more than {MAX_PAIRS} fields")]
+    #[error("has more fields than any body of ours")]
     TooManyPairs,
+    #[error(
+        "has an object value with a raw quote that is not the body's last field: put the customer's text last"
+    )]
+    NestedNotLast,
 }
 
 /// The most pairs a pasted body may have: no body of ours has more than eight fields, and each
@@ -227,12 +236,42 @@ pub fn read_pasted(
     body: &str,
     customer_text: &[&str],
 ) -> Result<Vec<(String, String)>, PastedError> {
+    Ok(read_pasted_nested(body, customer_text, &[])?
+        .into_iter()
+        .map(|(key, value)| match value {
+            Pasted::Text(text) => (key, text),
+            // no key is nested here, so no value is an object
+            Pasted::Pairs(_) => (key, String::new()),
+        })
+        .collect())
+}
+
+/// A value of a pasted body: a string, or the flat object of strings a nested field holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pasted {
+    Text(String),
+    Pairs(Vec<(String, String)>),
+}
+
+/// The most pairs a nested object of a pasted body may have (the handover's context holds at
+/// most 20).
+pub const MAX_NESTED_PAIRS: usize = 24;
+
+/// [`read_pasted`], where a field in `nested` (the handover's `context`) may hold a flat object
+/// of strings read under the same rules: keys once, and the first value that is not a
+/// well-formed string runs literally to the last `"` before the object's `}`, which must then
+/// close the body too (that object is the body's last field, as the customer's text always is).
+pub fn read_pasted_nested(
+    body: &str,
+    customer_text: &[&str],
+    nested: &[&str],
+) -> Result<Vec<(String, Pasted)>, PastedError> {
     let inner = body
         .trim()
         .strip_prefix('{')
         .and_then(|rest| rest.strip_suffix('}'))
         .ok_or(PastedError::NotAnObject)?;
-    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut pairs: Vec<(String, Pasted)> = Vec::new();
     // the keys seen so far: a set, so that a body of many short pairs stays linear to read
     let mut seen: HashSet<String> = HashSet::new();
     let mut rest = inner;
@@ -244,10 +283,29 @@ pub fn read_pasted(
         if seen.len() > MAX_PAIRS {
             return Err(PastedError::TooManyPairs);
         }
-        let value_start = after_key
+        let value = after_key
             .trim_start()
             .strip_prefix(':')
             .map(str::trim_start)
+            .ok_or(PastedError::MalformedPair)?;
+        if nested.contains(&key.as_str())
+            && let Some(object) = value.strip_prefix('{')
+        {
+            let (inner_pairs, after) = read_object(object)?;
+            pairs.push((key, Pasted::Pairs(inner_pairs)));
+            match after {
+                None => return Ok(pairs),
+                Some(after) => {
+                    let after = after.trim_start();
+                    if after.is_empty() {
+                        return Ok(pairs);
+                    }
+                    rest = after.strip_prefix(',').ok_or(PastedError::MalformedPair)?;
+                    continue;
+                }
+            }
+        }
+        let value_start = Some(value)
             .filter(|v| v.starts_with('"'))
             .ok_or(PastedError::MalformedPair)?;
         if !customer_text.contains(&key.as_str())
@@ -255,24 +313,74 @@ pub fn read_pasted(
         {
             let after_value = after_value.trim_start();
             if let Some(next) = after_value.strip_prefix(',') {
-                pairs.push((key, value));
+                pairs.push((key, Pasted::Text(value)));
                 rest = next;
                 continue;
             }
             if after_value.is_empty() {
-                pairs.push((key, value));
+                pairs.push((key, Pasted::Text(value)));
                 return Ok(pairs);
             }
         }
         // the last value: literally, up to the last quote (only blanks between it and the brace)
-        let literal = &value_start[1..];
-        let end = literal.rfind('"').ok_or(PastedError::UnclosedValue)?;
-        if !literal[end + 1..].trim().is_empty() {
-            return Err(PastedError::UnclosedValue);
-        }
-        pairs.push((key, literal[..end].to_owned()));
+        pairs.push((key, Pasted::Text(literal_to_last_quote(&value_start[1..])?)));
         return Ok(pairs);
     }
+}
+
+/// The pairs of a nested object, `text` starting after its `{`, and what follows its `}`; `None`
+/// for what follows when a value ran literally to the end of the body (it then ends the body).
+fn read_object(text: &str) -> Result<(Vec<(String, String)>, Option<&str>), PastedError> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut rest = text.trim_start();
+    if let Some(after) = rest.strip_prefix('}') {
+        return Ok((pairs, Some(after)));
+    }
+    loop {
+        let (key, after_key) = json_string(rest.trim_start()).ok_or(PastedError::MalformedKey)?;
+        if !seen.insert(key.clone()) {
+            return Err(PastedError::RepeatedKey);
+        }
+        if seen.len() > MAX_NESTED_PAIRS {
+            return Err(PastedError::TooManyPairs);
+        }
+        let value_start = after_key
+            .trim_start()
+            .strip_prefix(':')
+            .map(str::trim_start)
+            .filter(|v| v.starts_with('"'))
+            .ok_or(PastedError::MalformedPair)?;
+        if let Some((value, after_value)) = json_string(value_start) {
+            let after_value = after_value.trim_start();
+            if let Some(next) = after_value.strip_prefix(',') {
+                pairs.push((key, value));
+                rest = next;
+                continue;
+            }
+            if let Some(after) = after_value.strip_prefix('}') {
+                pairs.push((key, value));
+                return Ok((pairs, Some(after)));
+            }
+        }
+        // a value the customer's text broke: it runs to the last quote before the object's `}`,
+        // which must be the end of the body
+        let literal = value_start[1..]
+            .trim_end()
+            .strip_suffix('}')
+            .ok_or(PastedError::NestedNotLast)?;
+        pairs.push((key, literal_to_last_quote(literal)?));
+        return Ok((pairs, None));
+    }
+}
+
+/// `literal` up to its last `"`, with only blanks after that quote.
+fn literal_to_last_quote(literal: &str) -> Result<String, PastedError> {
+    let end = literal.rfind('"').ok_or(PastedError::UnclosedValue)?;
+    if !literal[end + 1..].trim().is_empty() {
+        return Err(PastedError::UnclosedValue);
+    }
+    Ok(literal[..end].to_owned())
 }
 
 /// A well-formed JSON string at the start of `text` (escapes decoded, no raw control
@@ -422,6 +530,57 @@ mod tests {
         ] {
             assert_eq!(pasted(body, &["name"]), Err(error), "{body}");
         }
+    }
+
+    /// A nested object (the handover's context) is read as the top level is: well-formed pairs,
+    /// keys once, and a broken value last, running to the last quote before the object's brace,
+    /// which must close the body.
+    #[test]
+    fn a_nested_context_is_read_under_the_same_rules() {
+        let read = |body: &str| read_pasted_nested(body, &[], &["context"]);
+        let text = |s: &str| Pasted::Text(s.to_owned());
+        let object = |list: &[(&str, &str)]| {
+            Pasted::Pairs(
+                list.iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            )
+        };
+        assert_eq!(
+            read(r#"{"chatId":"c","context":{"a":"b","note":"x "y" z"}}"#),
+            Ok(vec![
+                ("chatId".to_owned(), text("c")),
+                (
+                    "context".to_owned(),
+                    object(&[("a", "b"), ("note", r#"x "y" z"#)])
+                ),
+            ])
+        );
+        assert_eq!(
+            read(r#"{"context":{},"chatId":"c"y"}"#),
+            Ok(vec![
+                ("context".to_owned(), object(&[])),
+                ("chatId".to_owned(), text(r#"c"y"#)),
+            ])
+        );
+        // a typed `a"},"webstore":"x` closes the context early: the rest is no pasted body (and
+        // where it forms valid JSON, the web store after the context is refused by its order)
+        assert_eq!(
+            read(r#"{"chatId":"c","context":{"note":"a"},"webstore":"x"}}"#),
+            Err(PastedError::UnclosedValue)
+        );
+        assert_eq!(
+            read(r#"{"chatId":"c","context":{"note":"a"b"},"skill":"s"}"#),
+            Err(PastedError::NestedNotLast)
+        );
+        assert_eq!(
+            read(r#"{"chatId":"c","context":{"a":"1","a":"2"x"}}"#),
+            Err(PastedError::RepeatedKey)
+        );
+        assert_eq!(
+            read(r#"{"chatId":"c","context":{"a":{"b":"c"}}}"#),
+            Err(PastedError::MalformedPair)
+        );
     }
 
     /// The customer's text goes last: a dialog field after it is named, in the keys' order (valid

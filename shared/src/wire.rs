@@ -401,6 +401,8 @@ pub struct HandoverRequest {
 
 impl CalloutBody for HandoverRequest {
     const CUSTOMER_TEXT: &'static [&'static str] = &[];
+    const DIALOG_FIELDS: &'static [&'static str] = &["chatId", "skill", "webstore", "channel"];
+    const NESTED: &'static [&'static str] = &["context"];
 
     fn clear_unset(&mut self) -> Unfilled {
         let mut unfilled = Unfilled::default();

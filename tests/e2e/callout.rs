@@ -374,6 +374,51 @@ async fn a_field_the_dialog_owns_after_the_customers_text_is_refused() {
     );
 }
 
+/// A context value with the customer's raw quote, pasted by CAIC, reaches the Context as typed
+/// (the context read under the pasted rules: flat strings, keys once, the broken value last, the
+/// context the body's last field); a field the dialog owns after the context is refused, in
+/// valid JSON as in a pasted body, and nothing is claimed or sent.
+#[tokio::test]
+async fn a_pasted_context_value_with_the_customers_quote_arrives_as_typed() {
+    let d = dialog().await;
+    let (status, body) = d
+        .handover(r#"{"chatId": "c-ctx", "skill": "billing", "webstore": "shop-nl", "context": {"orderId": "NL-42", "note": "Bestelling "NL-42" is te laat"}}"#)
+        .await;
+    assert_eq!((status, body), (200, json!({"handoverStatus": "success"})));
+    let contexts = d.contexts().await;
+    assert_eq!(contexts.len(), 1);
+    assert_eq!(contexts[0]["note"], r#"Bestelling "NL-42" is te laat"#);
+    assert_eq!(contexts[0]["orderId"], "NL-42");
+    assert_eq!(contexts[0]["WebStoreReferrer"], "shop-nl");
+    let before = items(&d.sdk, &d.table).await;
+    for (raw, expected) in [
+        // valid JSON: the web store after the context (typed `x"},"webstore":"shop-be` forms it)
+        (
+            r#"{"chatId": "c-ctx2", "context": {"note": "x"}, "webstore": "shop-be"}"#,
+            "`webstore` comes after `context`, the customer's text: put the customer's text last in the body (docs/caic.md)",
+        ),
+        // pasted: a broken context value that is not the body's last field
+        (
+            r#"{"chatId": "c-ctx2", "context": {"note": "x"y"}, "webstore": "shop-be"}"#,
+            "request body is not valid JSON, nor a flat object of strings as CAIC pastes variables: it has an object value with a raw quote that is not the body's last field: put the customer's text last",
+        ),
+        // pasted, well-formed context, the skill after it
+        (
+            r#"{"chatId": "c-ctx2", "context": {"note": "x"}, "skill": "vip", "x": "a"b"}"#,
+            "`skill` comes after `context`, the customer's text: put the customer's text last in the body (docs/caic.md)",
+        ),
+    ] {
+        let (status, body) = d.handover(raw).await;
+        assert_eq!(
+            (status, body["message"].clone()),
+            (400, json!(expected)),
+            "{raw}"
+        );
+    }
+    assert_eq!(items(&d.sdk, &d.table).await, before, "nothing claimed");
+    assert_eq!(d.contexts().await.len(), 1, "nothing more sent to CM.com");
+}
+
 #[tokio::test]
 async fn unset_values_are_not_given_on_every_route() {
     let d = dialog().await;

@@ -120,8 +120,11 @@ pub fn event_with_body(name: &str, body: Value) -> Value {
     event
 }
 
-/// The fields that carry what the customer typed, on intake and message.
-const CUSTOMER_TEXT: [&str; 6] = ["name", "email", "phone", "question", "language", "message"];
+/// The fields that carry what the customer typed, on intake and message, and the handover's
+/// context, which may.
+const CUSTOMER_TEXT: [&str; 7] = [
+    "name", "email", "phone", "question", "language", "message", "context",
+];
 
 /// `body` as JSON text with the fields of [`CUSTOMER_TEXT`] after all others.
 pub fn customer_text_last(body: &Value) -> String {

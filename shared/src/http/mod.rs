@@ -194,7 +194,7 @@ pub fn json_body<T: CalloutBody>(req: &Request, empty: Option<T>) -> Result<T, A
     }
     let mut body: T = match serde_json::from_slice(bytes) {
         Ok(body) => {
-            if !T::CUSTOMER_TEXT.is_empty() {
+            if !T::CUSTOMER_TEXT.is_empty() || !T::NESTED.is_empty() {
                 let keys = callout::top_level_keys(bytes).unwrap_or_default();
                 let pairs: Vec<(String, Option<&str>)> =
                     keys.into_iter().map(|key| (key, None)).collect();
@@ -231,20 +231,32 @@ pub fn json_body<T: CalloutBody>(req: &Request, empty: Option<T>) -> Result<T, A
 fn pasted<T: CalloutBody>(bytes: &[u8]) -> Result<T, ApiError> {
     const NOT_JSON: &str = "request body is not valid JSON";
     let text = std::str::from_utf8(bytes).map_err(|_| ApiError::bad_request(NOT_JSON))?;
-    let pairs = callout::read_pasted(text, T::CUSTOMER_TEXT).map_err(|error| match error {
-        callout::PastedError::NotAnObject => ApiError::bad_request(NOT_JSON),
-        other => ApiError::BadRequest(format!(
-            "{NOT_JSON}, nor a flat object of strings as CAIC pastes variables: it {other}"
-        )),
-    })?;
+    let pairs = callout::read_pasted_nested(text, T::CUSTOMER_TEXT, T::NESTED).map_err(
+        |error| match error {
+            callout::PastedError::NotAnObject => ApiError::bad_request(NOT_JSON),
+            other => ApiError::BadRequest(format!(
+                "{NOT_JSON}, nor a flat object of strings as CAIC pastes variables: it {other}"
+            )),
+        },
+    )?;
     let in_order: Vec<(String, Option<&str>)> = pairs
         .iter()
-        .map(|(key, value)| (key.clone(), Some(value.as_str())))
+        .map(|(key, value)| match value {
+            callout::Pasted::Text(text) => (key.clone(), Some(text.as_str())),
+            callout::Pasted::Pairs(_) => (key.clone(), None),
+        })
         .collect();
     customer_text_last::<T>(&in_order)?;
+    let string = |text: String| serde_json::Value::String(text);
     let object: serde_json::Map<String, serde_json::Value> = pairs
         .into_iter()
-        .map(|(key, value)| (key, serde_json::Value::String(value)))
+        .map(|(key, value)| match value {
+            callout::Pasted::Text(text) => (key, string(text)),
+            callout::Pasted::Pairs(inner) => (
+                key,
+                serde_json::Value::Object(inner.into_iter().map(|(k, v)| (k, string(v))).collect()),
+            ),
+        })
         .collect();
     serde_json::from_value(serde_json::Value::Object(object))
         .map_err(|error| ApiError::BadRequest(describe_json_error(&error)))
@@ -253,7 +265,8 @@ fn pasted<T: CalloutBody>(bytes: &[u8]) -> Result<T, ApiError> {
 /// 400 when a field the dialog owns comes after the customer's text
 /// ([`callout::owned_after_customer_text`]): nothing is then written, claimed or sent.
 fn customer_text_last<T: CalloutBody>(pairs: &[(String, Option<&str>)]) -> Result<(), ApiError> {
-    match callout::owned_after_customer_text(pairs, T::CUSTOMER_TEXT, T::DIALOG_FIELDS) {
+    let carriers: Vec<&str> = T::CUSTOMER_TEXT.iter().chain(T::NESTED).copied().collect();
+    match callout::owned_after_customer_text(pairs, &carriers, T::DIALOG_FIELDS) {
         None => Ok(()),
         Some((owned, customer)) => Err(ApiError::BadRequest(format!(
             "`{owned}` comes after `{customer}`, the customer's text: put the customer's text last in the body (docs/caic.md)"
