@@ -328,9 +328,12 @@ pub fn read_pasted_nested(
     }
 }
 
+/// A nested object's pairs and what follows its `}` ([`read_object`]).
+type NestedRead<'a> = (Vec<(String, String)>, Option<&'a str>);
+
 /// The pairs of a nested object, `text` starting after its `{`, and what follows its `}`; `None`
 /// for what follows when a value ran literally to the end of the body (it then ends the body).
-fn read_object(text: &str) -> Result<(Vec<(String, String)>, Option<&str>), PastedError> {
+fn read_object(text: &str) -> Result<NestedRead<'_>, PastedError> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut rest = text.trim_start();

@@ -113,6 +113,33 @@ pub fn header_address(address: &str) -> Option<String> {
     validate::email_ascii(address).ok()
 }
 
+/// The one inbox an address (its ASCII form) delivers to, as the per-address limit counts it, so
+/// that one person's inbox is one address however it is written:
+/// - case folded (every provider we know delivers `Jan@X` and `jan@x` alike);
+/// - a `+tag` dropped from the local part (sub-addressing, RFC 5233: Gmail, Outlook.com, iCloud,
+///   Fastmail, Proton and most others deliver `jan+anything@` to `jan@`);
+/// - at Gmail (`gmail.com`, `googlemail.com`, one service) dots in the local part dropped, as
+///   Gmail ignores them. Other providers' dots are kept: for them a dot makes another address.
+pub fn inbox(address: &str) -> String {
+    let address = address.trim().to_ascii_lowercase();
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return address;
+    };
+    let local = local.split_once('+').map_or(local, |(base, _)| base);
+    match domain {
+        "gmail.com" | "googlemail.com" => format!("{}@gmail.com", local.replace('.', "")),
+        _ => format!("{local}@{domain}"),
+    }
+}
+
+/// The domain of an address (its ASCII form), lower case, as the per-domain limit counts it.
+pub fn domain(address: &str) -> String {
+    address
+        .trim()
+        .rsplit_once('@')
+        .map_or(String::new(), |(_, domain)| domain.to_ascii_lowercase())
+}
+
 /// `MESSAGE_TO_BY_WEBSTORE`: a JSON object from web store names (as [`validate::webstore`]
 /// reads them) to mailboxes, e.g. `{"shop-nl": "Klantenservice <klant@shop.nl>"}`.
 pub fn mailboxes_by_webstore(raw: &str) -> Result<BTreeMap<String, Mailbox>, MailboxError> {
@@ -279,6 +306,30 @@ fn encoded_word(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One inbox is one address for the limits, however it is written; another inbox is not.
+    #[test]
+    fn an_inbox_is_one_address_in_every_spelling_of_it() {
+        for spelling in [
+            "jan@example.nl",
+            "Jan@Example.NL",
+            "jan+shop@example.nl",
+            "JAN+a+b@example.nl",
+        ] {
+            assert_eq!(inbox(spelling), "jan@example.nl", "{spelling}");
+        }
+        for spelling in [
+            "j.a.n@gmail.com",
+            "Jan+x@googlemail.com",
+            "ja.n+y@GMAIL.com",
+        ] {
+            assert_eq!(inbox(spelling), "jan@gmail.com", "{spelling}");
+        }
+        // a dot elsewhere makes another address; another domain another inbox
+        assert_eq!(inbox("j.an@example.nl"), "j.an@example.nl");
+        assert_ne!(inbox("jan@example.be"), inbox("jan@example.nl"));
+        assert_eq!(domain("Jan+x@Example.NL"), "example.nl");
+    }
     use crate::language::Language;
     use crate::words;
 

@@ -7,8 +7,9 @@
 //! - `handover#<chatId>` and `message#<chatId>`: the claims that make the handover and the
 //!   message happen at most once (the protocol is [`crate::once`]; its "is the claim free?"
 //!   condition is here). No personal data: a status, a claim id, an attempt number and times.
-//! - `limit#day#<day>` and `limit#address#<day>#<digest>`: the day's e-mail counts, in all and per
-//!   reply address ([`Store::count_message`]); the address only as a SHA-256 digest. `<day>` is
+//! - `limit#day#<day>`, `limit#domain#<day>#<digest>` and `limit#address#<day>#<digest>`: the
+//!   day's e-mail counts, in all, per reply domain and per reply inbox
+//!   ([`Store::count_message`]); domain and inbox only as SHA-256 digests. `<day>` is
 //!   the UTC day's number since 1970; the items expire the day after.
 //! - `route#<chatId>`: where availability decided the chat goes when its web store overflows
 //!   ([`Store::record_route`]): the web store asked about and the one that takes the chat. No
@@ -74,8 +75,11 @@ impl Route {
 /// The limits on e-mails to the support mailbox, per UTC day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MessageLimits {
-    /// E-mails whose reply address is one address (`MESSAGE_LIMIT_PER_ADDRESS`).
+    /// E-mails whose reply address is one inbox (`MESSAGE_LIMIT_PER_ADDRESS`, counted by
+    /// [`crate::mail::inbox`]).
     pub per_address: u64,
+    /// E-mails whose reply address is in one domain (`MESSAGE_LIMIT_PER_DOMAIN`).
+    pub per_domain: u64,
     /// E-mails in all (`MESSAGE_LIMIT_PER_DAY`).
     pub per_day: u64,
 }
@@ -83,8 +87,10 @@ pub struct MessageLimits {
 /// Which limit an e-mail ran into (the metric's `Limit` dimension).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LimitReached {
-    /// This reply address had its day's e-mails.
+    /// This reply address (its inbox) had its day's e-mails.
     Address,
+    /// This reply address's domain had its day's e-mails.
+    Domain,
     /// The deployment had its day's e-mails.
     Day,
 }
@@ -93,6 +99,7 @@ impl LimitReached {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Address => "address",
+            Self::Domain => "domain",
             Self::Day => "day",
         }
     }
@@ -709,9 +716,10 @@ impl Store {
         Ok(())
     }
 
-    /// Counts one e-mail to `reply_to` (its ASCII form) against the day's `limits`, both counts in
-    /// one transaction with a condition each, so that the limits hold across execution
-    /// environments and neither count moves when either is reached.
+    /// Counts one e-mail to `reply_to` (its ASCII form) against the day's `limits`: its inbox
+    /// ([`crate::mail::inbox`]: `+tag`, case and Gmail's dots folded), its domain and the day, all
+    /// three counts in one transaction with a condition each, so that the limits hold across
+    /// execution environments and no count moves when any is reached.
     pub async fn count_message(
         &self,
         reply_to: &str,
@@ -721,10 +729,14 @@ impl Store {
         const COUNT: &str = "sent";
         let day = now / 86_400;
         let expires_at = (day + 2) * 86_400;
-        let digest: String = Sha256::digest(reply_to.to_lowercase().as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let digest = |text: &str| -> String {
+            Sha256::digest(text.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        let inbox = digest(&crate::mail::inbox(reply_to));
+        let domain = digest(&crate::mail::domain(reply_to));
         let counter = |key: String, limit: u64| {
             Update::builder()
                 .table_name(&self.table)
@@ -740,12 +752,14 @@ impl Store {
                 .map_err(|e| StoreError::build("TransactWriteItems", e))
         };
         // the order of the items is the order of the cancellation reasons read below
-        let address = counter(format!("limit#address#{day}#{digest}"), limits.per_address)?;
+        let address = counter(format!("limit#address#{day}#{inbox}"), limits.per_address)?;
+        let in_domain = counter(format!("limit#domain#{day}#{domain}"), limits.per_domain)?;
         let all = counter(format!("limit#day#{day}"), limits.per_day)?;
         let counted = self
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().update(address).build())
+            .transact_items(TransactWriteItem::builder().update(in_domain).build())
             .transact_items(TransactWriteItem::builder().update(all).build())
             .send()
             .await;
@@ -765,6 +779,8 @@ impl Store {
                 if failed(0) {
                     Ok(Err(LimitReached::Address))
                 } else if failed(1) {
+                    Ok(Err(LimitReached::Domain))
+                } else if failed(2) {
                     Ok(Err(LimitReached::Day))
                 } else {
                     Err(StoreError::from_sdk(

@@ -607,6 +607,10 @@ pub struct MessageResponse {
     pub message_status: MessageStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<MessageReason>,
+    /// With `limit_reached`: which limit, `address` (the reply address's inbox), `domain` (its
+    /// domain) or `day` (the deployment's day), as the dashboard counts them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<&'static str>,
 }
 
 impl MessageStatus {

@@ -641,6 +641,94 @@ async fn after_an_unknown_outcome_the_retry_sends_once_more_marked_as_a_possible
     );
 }
 
+/// One inbox is one address for its limit, however it is written (`+tag`, case, Gmail's dots);
+/// one domain has its own day's limit beside it, so that no one sender can spend the day's
+/// e-mails for every customer; the answer says which limit was reached.
+#[tokio::test]
+async fn one_inbox_and_one_domain_cannot_spend_the_days_e_mails() {
+    let s = setup_with(&[
+        ("MESSAGE_LIMIT_PER_ADDRESS", "2"),
+        ("MESSAGE_LIMIT_PER_DOMAIN", "3"),
+        ("MESSAGE_LIMIT_PER_DAY", "100"),
+    ])
+    .await;
+    let base = e2e::unique("victim");
+    let domain = format!("{}.example", e2e::unique("catchall"));
+    let spellings = [
+        format!("{base}@{domain}"),
+        format!("{base}+a@{domain}"),
+        format!("{}+b@{}", base.to_uppercase(), domain.to_uppercase()),
+        format!("{base}+c+d@{domain}"),
+    ];
+    let mut answers = Vec::new();
+    for (i, address) in spellings.iter().enumerate() {
+        let chat = format!("chat-tag-{i}");
+        store_intake(&s, &chat, json!({"email": address, "question": "q"})).await;
+        answers.push(call(&s.app, json!({"chatId": chat})).await.1);
+    }
+    let limited =
+        |limit: &str| json!({"messageStatus": "failed", "reason": "limit_reached", "limit": limit});
+    assert_eq!(
+        answers,
+        [
+            json!({"messageStatus": "sent"}),
+            json!({"messageStatus": "sent"}),
+            limited("address"),
+            limited("address"),
+        ]
+    );
+    // the domain: two sent above, one more address in it, then its limit
+    for (i, expected) in [json!({"messageStatus": "sent"}), limited("domain")]
+        .into_iter()
+        .enumerate()
+    {
+        let chat = format!("chat-domain-{i}");
+        let address = format!("other-{i}@{domain}");
+        store_intake(&s, &chat, json!({"email": address, "question": "q"})).await;
+        assert_eq!(
+            call(&s.app, json!({"chatId": chat})).await.1,
+            expected,
+            "{i}"
+        );
+    }
+    // while another domain is still sent
+    let elsewhere = format!("{}@example.org", e2e::unique("fine"));
+    store_intake(
+        &s,
+        "chat-elsewhere",
+        json!({"email": elsewhere, "question": "q"}),
+    )
+    .await;
+    assert_eq!(
+        call(&s.app, json!({"chatId": "chat-elsewhere"})).await.1,
+        json!({"messageStatus": "sent"})
+    );
+    assert_eq!(received(&elsewhere).await.len(), 1);
+}
+
+/// A Reply-To in the domain of any of our mailboxes (every web store's too, not only the one the
+/// message goes to) is refused: two helpdesks would answer each other.
+#[tokio::test]
+async fn a_reply_to_at_any_of_our_mailboxes_domains_is_refused() {
+    let s = setup().await;
+    // the message goes to the default mailbox (no web store); the address is at shop-be's
+    let address = format!("{}@shop.be", e2e::unique("helpdesk"));
+    store_intake(
+        &s,
+        "chat-other-desk",
+        json!({"email": address, "question": "q"}),
+    )
+    .await;
+    assert_eq!(
+        call(&s.app, json!({"chatId": "chat-other-desk"})).await,
+        (
+            200,
+            json!({"messageStatus": "failed", "reason": "email_refused"})
+        )
+    );
+    assert!(received(&address).await.is_empty());
+}
+
 /// The offline branch is no relay: one reply address gets at most `MESSAGE_LIMIT_PER_ADDRESS`
 /// e-mails a day and the deployment `MESSAGE_LIMIT_PER_DAY`, counted in the table (so across
 /// execution environments); over a limit nothing is sent and the claim is released.
@@ -666,17 +754,19 @@ async fn the_days_e_mails_are_limited_per_reply_address_and_in_all() {
     .expect("valid configuration")
     .with_clock(clock());
     let victim = &format!("{}@example.nl", e2e::unique("victim"));
-    let limited = (
-        200,
-        json!({"messageStatus": "failed", "reason": "limit_reached"}),
-    );
+    let limited = |limit: &str| {
+        (
+            200,
+            json!({"messageStatus": "failed", "reason": "limit_reached", "limit": limit}),
+        )
+    };
     for (i, app) in [&s.app, &other, &s.app].into_iter().enumerate() {
         let chat = format!("chat-relay-{i}");
         store_intake(&s, &chat, json!({"email": victim, "question": "q"})).await;
         let expected = if i < 2 {
             (200, json!({"messageStatus": "sent"}))
         } else {
-            limited.clone()
+            limited("address")
         };
         assert_eq!(call(app, json!({"chatId": chat})).await, expected, "{i}");
     }
@@ -701,7 +791,7 @@ async fn the_days_e_mails_are_limited_per_reply_address_and_in_all() {
         let expected = if i < 2 {
             (200, json!({"messageStatus": "sent"}))
         } else {
-            limited.clone()
+            limited("day")
         };
         assert_eq!(call(&other, json!({"chatId": chat})).await, expected, "{i}");
         assert_eq!(received(&address).await.len(), usize::from(i < 2), "{i}");

@@ -376,6 +376,7 @@ fn the_functions_read_only_configuration_the_code_knows() {
         MESSAGE_DEDUP_SECONDS,
         MESSAGE_BUDGET_MS,
         MESSAGE_LIMIT_PER_ADDRESS,
+        MESSAGE_LIMIT_PER_DOMAIN,
         MESSAGE_LIMIT_PER_DAY,
         BUSINESS_HOURS,
         BUSINESS_HOURS_PARAM,
@@ -837,6 +838,7 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
                 MessageResponse {
                     message_status,
                     reason,
+                    limit: None,
                 }
                 .metric(),
             );
@@ -891,9 +893,13 @@ fn check_named(
                         "{metric:?}"
                     );
                     assert!(
-                        [LimitReached::Address, LimitReached::Day]
-                            .iter()
-                            .any(|l| l.as_str() == value),
+                        [
+                            LimitReached::Address,
+                            LimitReached::Domain,
+                            LimitReached::Day
+                        ]
+                        .iter()
+                        .any(|l| l.as_str() == value),
                         "{metric:?}"
                     );
                 }
@@ -1092,7 +1098,7 @@ fn the_dashboard_and_the_alarms_name_only_metrics_the_functions_emit() {
             }
         }
     }
-    assert_eq!(alarms, 5);
+    assert_eq!(alarms, 6);
     // the message function's entries among them, those behind `!If` too
     for watched in [
         ("message", "RefusedUnauthorized"),

@@ -43,6 +43,26 @@ impl Mailboxes {
         }
         self.to.clone()
     }
+
+    /// Whether `address` is in the domain of any mailbox we send from or to: the sender, the
+    /// default mailbox and every web store's (a Reply-To there would have two helpdesks answer
+    /// each other, or a reply leave in our name).
+    pub async fn any_shares_domain_with(&self, address: &str) -> bool {
+        if [&self.from, &self.to]
+            .iter()
+            .any(|ours| ours.shares_domain_with(address))
+        {
+            return true;
+        }
+        match &self.by_webstore {
+            Some(map) => map
+                .get()
+                .await
+                .values()
+                .any(|ours| ours.shares_domain_with(address)),
+            None => false,
+        }
+    }
 }
 
 /// What leaving a message needs besides the request.
@@ -118,12 +138,15 @@ impl Messenger {
         };
 
         let to = self.mailboxes.recipient(order.webstore.as_deref()).await;
-        if [&self.mailboxes.from, &self.mailboxes.to, &to]
-            .iter()
-            .any(|ours| ours.shares_domain_with(&contents.reply_to))
+        if self
+            .mailboxes
+            .any_shares_domain_with(&contents.reply_to)
+            .await
         {
             // a reply would go to ourselves, or leave in our name: refused, as a relay would be
-            tracing::warn!("the stored address is in our own domain; claim released, nothing sent");
+            tracing::warn!(
+                "the stored address is in the domain of one of our mailboxes; claim released, nothing sent"
+            );
             self.store.give_up(&held).await;
             return failed(MessageReason::EmailRefused);
         }
@@ -140,7 +163,10 @@ impl Messenger {
                 );
                 shared::metrics::message_limit_reached(limit.as_str());
                 self.store.give_up(&held).await;
-                return failed(MessageReason::LimitReached);
+                return MessageResponse {
+                    limit: Some(limit.as_str()),
+                    ..failed(MessageReason::LimitReached)
+                };
             }
             Err(error) => {
                 tracing::error!(%error, "e-mail not counted; claim released, nothing sent");
@@ -211,6 +237,7 @@ fn answer(status: MessageStatus, reason: Option<MessageReason>) -> MessageRespon
     MessageResponse {
         message_status: status,
         reason,
+        limit: None,
     }
 }
 

@@ -49,6 +49,9 @@ pub const DEFAULT_DEDUP_SECONDS: u64 = 86_400;
 pub const DEFAULT_LIMIT_PER_ADDRESS: u64 = 3;
 /// E-mails a day in all: far above a shop's offline messages, far below SES's production quota.
 pub const DEFAULT_LIMIT_PER_DAY: u64 = 500;
+/// E-mails a day whose reply address is in one domain: a fifth of the day's, so that no one
+/// domain (a catch-all one makes endless addresses) can spend the day's e-mails for everyone.
+pub const DEFAULT_LIMIT_PER_DOMAIN: u64 = 100;
 const MAX_LIMIT: u64 = 1_000_000;
 const MAX_DEDUP_SECONDS: u64 = 7 * 86_400;
 
@@ -99,6 +102,11 @@ impl App {
                     per_address: env.positive_u64(
                         config::MESSAGE_LIMIT_PER_ADDRESS,
                         DEFAULT_LIMIT_PER_ADDRESS,
+                        MAX_LIMIT,
+                    )?,
+                    per_domain: env.positive_u64(
+                        config::MESSAGE_LIMIT_PER_DOMAIN,
+                        DEFAULT_LIMIT_PER_DOMAIN,
                         MAX_LIMIT,
                     )?,
                     per_day: env.positive_u64(
