@@ -79,6 +79,14 @@ def expect(what, got, wanted):
         print(f"  FAIL    {what}: expected {json.dumps(wanted)}, got {json.dumps(got)}")
 
 
+# with the caller's own opening hours, the chats that check what the local stack's default hours
+# set up (shop-be's overflow, shop-nl's Dutch team and customers, shop-nl-b2b closed today and
+# tomorrow) are not played
+OWN_HOURS_LEFT_OUT = ("Your own BUSINESS_HOURS: the WhatsApp chat, the overflowed chat, the closed Dutch "
+                      "chat and the offline branch are left out; they check the local stack's default "
+                      "hours (docs/local.md), not yours.")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--availability-url", required=True)
@@ -139,6 +147,8 @@ def main():
         else:
             print("The dialog ends in its fallback output (switch agents online: "
                   f"curl -X POST {args.cm_standin}/_standin/agents/online).")
+        if args.own_hours:
+            print(OWN_HOURS_LEFT_OUT)
         print("failed: " + "; ".join(FAILURES) if FAILURES else "")
         sys.exit(1 if FAILURES else 0)
     # the bodies docs/caic.md gives the dialog author, filled in as CAIC fills them
@@ -179,9 +189,7 @@ def main():
     if args.own_hours:
         # the other chats check what the local stack's default hours set up: shop-be's overflow,
         # shop-nl's Dutch team and customers, shop-nl-b2b closed today and tomorrow
-        print("\nYour own BUSINESS_HOURS: the WhatsApp chat, the overflowed chat, the closed Dutch chat "
-              "and the offline branch are left out; they check the local stack's default hours "
-              "(docs/local.md), not yours.")
+        print("\n" + OWN_HOURS_LEFT_OUT)
         print("failed: " + "; ".join(FAILURES) if FAILURES else "")
         sys.exit(1 if FAILURES else 0)
     whatsapp_chat(args, step)
