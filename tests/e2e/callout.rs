@@ -419,6 +419,55 @@ async fn a_pasted_context_value_with_the_customers_quote_arrives_as_typed() {
     assert_eq!(d.contexts().await.len(), 1, "nothing more sent to CM.com");
 }
 
+/// With HANDOVER_CONTEXT_KEYS, a key a customer typed into a pasted context value (valid JSON)
+/// is refused, nothing claimed or sent; the dialog's own keys go through.
+#[tokio::test]
+async fn a_context_key_the_dialogs_do_not_send_is_refused_when_the_deployment_names_its_keys() {
+    let d = dialog().await;
+    let app = handover::App::from_env(
+        &e2e::handover_env(
+            &d.table,
+            &d.cm.uri(),
+            &[("HANDOVER_CONTEXT_KEYS", "orderId,note")],
+        ),
+        &d.sdk,
+    )
+    .await
+    .expect("handover configuration");
+    let call = |raw: String| {
+        let app = &app;
+        async move {
+            let response = handover::handle(app, request(&event_with_raw_body("handover", &raw)))
+                .await
+                .expect("infallible");
+            conforming("post", "/handover", &response)
+        }
+    };
+    // the customer typed `x","tier":"gold` into {{note}}
+    let (status, body) = call(
+        r#"{"chatId": "c-keys", "context": {"orderId": "A-17", "note": "x","tier":"gold"}}"#
+            .to_owned(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["message"].clone()),
+        (
+            400,
+            json!(
+                "a context key is not one of HANDOVER_CONTEXT_KEYS, the keys this deployment's dialogs send"
+            )
+        )
+    );
+    assert!(items(&d.sdk, &d.table).await.is_empty(), "nothing claimed");
+    assert_eq!(d.contexts().await.len(), 0, "nothing sent");
+    let (status, body) = call(
+        r#"{"chatId": "c-keys", "context": {"orderId": "A-17", "note": "x "y" z"}}"#.to_owned(),
+    )
+    .await;
+    assert_eq!((status, body), (200, json!({"handoverStatus": "success"})));
+    assert_eq!(d.contexts().await[0]["note"], r#"x "y" z"#);
+}
+
 #[tokio::test]
 async fn unset_values_are_not_given_on_every_route() {
     let d = dialog().await;

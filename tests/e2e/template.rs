@@ -368,6 +368,7 @@ fn the_functions_read_only_configuration_the_code_knows() {
         INTAKE_TTL_SECONDS,
         HANDOVER_DEDUP_SECONDS,
         HANDOVER_BUDGET_MS,
+        HANDOVER_CONTEXT_KEYS,
         HANDOVER_TIME_ZONE,
         MESSAGE_FROM,
         MESSAGE_TO,

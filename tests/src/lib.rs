@@ -69,8 +69,13 @@ pub fn table_definition() -> TableDefinition {
 /// deletes expired items days late (docs/development.md, time in the tests).
 pub async fn fresh_table(sdk: &SdkConfig) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
+    // the process id alone repeats across runs against one long-lived DynamoDB Local (a test
+    // loop by hand): the time makes the name new
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
     let name = format!(
-        "handover-test-{}-{}",
+        "handover-test-{}-{nanos}-{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );

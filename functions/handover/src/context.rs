@@ -3,7 +3,7 @@
 //! one-line summary ([`shared::summary`]). One module, because the keys a request may set and the keys the Context
 //! fills change together.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use shared::ApiError;
 use shared::store::Route;
@@ -52,8 +52,49 @@ pub struct HandoverOrder {
     pub context: BTreeMap<String, String>,
 }
 
+/// The Context keys the deployment's dialogs send (`HANDOVER_CONTEXT_KEYS`): with a list, any
+/// other key is refused, so a customer variable pasted into `context` cannot add a key of its
+/// own by typing JSON there. Without one, every key that is not reserved is taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContextKeys(Option<BTreeSet<String>>);
+
+impl ContextKeys {
+    /// The list from `HANDOVER_CONTEXT_KEYS` (comma-separated); unset or empty: any key.
+    pub fn from_env(env: &shared::config::Env) -> Result<Self, shared::config::ConfigError> {
+        const VAR: &str = shared::config::HANDOVER_CONTEXT_KEYS;
+        let Some(raw) = env.get(VAR).filter(|v| !v.trim().is_empty()) else {
+            return Ok(Self(None));
+        };
+        let mut keys = BTreeSet::new();
+        for key in raw.split(',').map(str::trim) {
+            let reserved = RESERVED_CONTEXT_KEYS
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(key));
+            if !validate::is_context_key(key) || reserved {
+                return Err(shared::config::ConfigError::Invalid {
+                    var: VAR,
+                    problem: format!(
+                        "`{key}` is not a context key a dialog may send (1-{CONTEXT_KEY_MAX_LEN} letters, digits, _ - or ., and none of the reserved keys)"
+                    ),
+                });
+            }
+            keys.insert(key.to_owned());
+        }
+        Ok(Self(Some(keys)))
+    }
+
+    /// A list of its own (tests, or a deployment's).
+    pub fn only(keys: &[&str]) -> Self {
+        Self(Some(keys.iter().map(|k| (*k).to_owned()).collect()))
+    }
+
+    fn allows(&self, key: &str) -> bool {
+        self.0.as_ref().is_none_or(|keys| keys.contains(key))
+    }
+}
+
 impl HandoverOrder {
-    pub fn parse(request: HandoverRequest) -> Result<Self, ApiError> {
+    pub fn parse(request: HandoverRequest, keys: &ContextKeys) -> Result<Self, ApiError> {
         let chat =
             ChatId::parse(&request.chat_id).map_err(|e| ApiError::invalid_field("chatId", e))?;
         let skill = optional_text("skill", request.skill.as_deref())?;
@@ -87,6 +128,12 @@ impl HandoverOrder {
                 return Err(ApiError::bad_request(format!(
                     "context key `{key}` is reserved: it is filled from intake or the request"
                 )));
+            }
+            if !keys.allows(&key) {
+                // the key is not repeated: it may be what a customer typed
+                return Err(ApiError::bad_request(
+                    "a context key is not one of HANDOVER_CONTEXT_KEYS, the keys this deployment's dialogs send",
+                ));
             }
             let value = validate::text(&value, CONTEXT_VALUE_MAX_LEN)
                 .map_err(|e| ApiError::invalid_field(&format!("context.{key}"), e))?;
@@ -217,7 +264,43 @@ mod tests {
     fn order(body: serde_json::Value) -> Result<HandoverOrder, ApiError> {
         HandoverOrder::parse(
             serde_json::from_value(body).unwrap_or_else(|e| panic!("fixture: {e}")),
+            &ContextKeys::default(),
         )
+    }
+
+    /// With HANDOVER_CONTEXT_KEYS, a key the dialogs do not send is refused without naming it;
+    /// the list itself is checked at start-up.
+    #[test]
+    fn only_the_deployments_context_keys_are_taken_when_it_lists_them() {
+        let keys = ContextKeys::only(&["orderId", "note"]);
+        let parse = |context: serde_json::Value| {
+            HandoverOrder::parse(
+                serde_json::from_value(json!({"chatId": "c1", "context": context}))
+                    .unwrap_or_else(|e| panic!("fixture: {e}")),
+                &keys,
+            )
+        };
+        assert!(parse(json!({"orderId": "A-17", "note": "x"})).is_ok());
+        match parse(json!({"note": "x", "tier": "gold"})) {
+            Err(ApiError::BadRequest(message)) => assert!(!message.contains("tier"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        let env = |value: &str| {
+            shared::config::Env::from_pairs([(
+                shared::config::HANDOVER_CONTEXT_KEYS.to_owned(),
+                value.to_owned(),
+            )])
+        };
+        assert_eq!(
+            ContextKeys::from_env(&env(" ")).ok(),
+            Some(ContextKeys::default())
+        );
+        assert_eq!(
+            ContextKeys::from_env(&env("orderId, note")).ok(),
+            Some(ContextKeys::only(&["note", "orderId"]))
+        );
+        assert!(ContextKeys::from_env(&env("orderId,summary")).is_err());
+        assert!(ContextKeys::from_env(&env("order id")).is_err());
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub mod claim;
 pub mod context;
 
 use claim::Handover;
-use context::HandoverOrder;
+use context::{ContextKeys, HandoverOrder};
 
 pub const DEFAULT_BUDGET_MS: u64 = 2500;
 pub const DEFAULT_DEDUP_SECONDS: u64 = 900;
@@ -51,6 +51,8 @@ pub struct App {
     channels: Channels,
     /// How long init may spend opening each connection (`WARM_UP_MS`).
     warm_up: Duration,
+    /// The Context keys the dialogs send (`HANDOVER_CONTEXT_KEYS`; any when unset).
+    context_keys: ContextKeys,
 }
 
 impl App {
@@ -87,6 +89,7 @@ impl App {
             chats: shared::telemetry::chat_tagger(env, sdk).await?,
             channels,
             warm_up: warm::limit(env)?,
+            context_keys: ContextKeys::from_env(env)?,
         })
     }
 
@@ -124,7 +127,7 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         Method::POST,
         "POST",
     )?;
-    let order = HandoverOrder::parse(http::json_body(req, None)?)?;
+    let order = HandoverOrder::parse(http::json_body(req, None)?, &app.context_keys)?;
     app.chats.record(&order.chat);
     let budget = http::budget(req, app.budget);
     let channel = app.channels.resolve(order.channel.as_deref());
