@@ -31,8 +31,14 @@ fuzz_target!(|data: &[u8]| {
         let _ = ChatId::parse(&intake.chat_id);
         let _ = intake::normalise_fields(&intake);
     }
-    if let Ok(order) = json_body::<HandoverRequest>(&req, None) {
-        let _ = handover::context::HandoverOrder::parse(order);
+    // both ways a deployment reads the context: any key, and only the keys it names
+    for keys in [
+        handover::context::ContextKeys::default(),
+        handover::context::ContextKeys::only(&["orderId", "note"]),
+    ] {
+        if let Ok(order) = json_body::<HandoverRequest>(&req, None) {
+            let _ = handover::context::HandoverOrder::parse(order, &keys);
+        }
     }
     if let Ok(message) = json_body::<MessageRequest>(&req, None)
         && let Some(text) = &message.message
