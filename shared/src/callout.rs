@@ -276,18 +276,7 @@ pub fn read_pasted_nested(
     let mut seen: HashSet<String> = HashSet::new();
     let mut rest = inner;
     loop {
-        let (key, after_key) = json_string(rest.trim_start()).ok_or(PastedError::MalformedKey)?;
-        if !seen.insert(key.clone()) {
-            return Err(PastedError::RepeatedKey);
-        }
-        if seen.len() > MAX_PAIRS {
-            return Err(PastedError::TooManyPairs);
-        }
-        let value = after_key
-            .trim_start()
-            .strip_prefix(':')
-            .map(str::trim_start)
-            .ok_or(PastedError::MalformedPair)?;
+        let (key, value) = next_key(rest, &mut seen, MAX_PAIRS)?;
         if nested.contains(&key.as_str())
             && let Some(object) = value.strip_prefix('{')
         {
@@ -341,17 +330,8 @@ fn read_object(text: &str) -> Result<NestedRead<'_>, PastedError> {
         return Ok((pairs, Some(after)));
     }
     loop {
-        let (key, after_key) = json_string(rest.trim_start()).ok_or(PastedError::MalformedKey)?;
-        if !seen.insert(key.clone()) {
-            return Err(PastedError::RepeatedKey);
-        }
-        if seen.len() > MAX_NESTED_PAIRS {
-            return Err(PastedError::TooManyPairs);
-        }
-        let value_start = after_key
-            .trim_start()
-            .strip_prefix(':')
-            .map(str::trim_start)
+        let (key, value) = next_key(rest, &mut seen, MAX_NESTED_PAIRS)?;
+        let value_start = Some(value)
             .filter(|v| v.starts_with('"'))
             .ok_or(PastedError::MalformedPair)?;
         if let Some((value, after_value)) = json_string(value_start) {
@@ -375,6 +355,28 @@ fn read_object(text: &str) -> Result<NestedRead<'_>, PastedError> {
         pairs.push((key, literal_to_last_quote(literal)?));
         return Ok((pairs, None));
     }
+}
+
+/// The key at the start of `rest` and the text after its `:`: a well-formed JSON string not
+/// seen before in this object (`seen`), and at most `max` of them.
+fn next_key<'a>(
+    rest: &'a str,
+    seen: &mut HashSet<String>,
+    max: usize,
+) -> Result<(String, &'a str), PastedError> {
+    let (key, after_key) = json_string(rest.trim_start()).ok_or(PastedError::MalformedKey)?;
+    if !seen.insert(key.clone()) {
+        return Err(PastedError::RepeatedKey);
+    }
+    if seen.len() > max {
+        return Err(PastedError::TooManyPairs);
+    }
+    let value = after_key
+        .trim_start()
+        .strip_prefix(':')
+        .map(str::trim_start)
+        .ok_or(PastedError::MalformedPair)?;
+    Ok((key, value))
 }
 
 /// `literal` up to its last `"`, with only blanks after that quote.

@@ -322,19 +322,8 @@ impl Store {
         chat: &ChatId,
         now: EpochSeconds,
     ) -> Result<Option<IntakeRecord>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key(KEY_ATTRIBUTE, AttributeValue::S(intake_key(chat)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
-        Ok(output
-            .item
-            .filter(|item| !is_expired(item, now))
-            .map(|item| intake_record(Some(&item))))
+        let item = self.read_intake(chat, now, None).await?;
+        Ok(item.map(|item| intake_record(Some(&item))))
     }
 
     /// The language the customer gave in the chat's intake, and nothing else of it: the read
@@ -345,22 +334,37 @@ impl Store {
         chat: &ChatId,
         now: EpochSeconds,
     ) -> Result<Option<String>, StoreError> {
-        let output = self
+        let item = self
+            .read_intake(chat, now, Some(IntakeField::Language.as_str()))
+            .await?;
+        Ok(item.and_then(|item| string(&item, IntakeField::Language.as_str())))
+    }
+
+    /// The chat's unexpired intake item: whole, or only `attribute` (and the expiry it is judged
+    /// by) where one is named.
+    async fn read_intake(
+        &self,
+        chat: &ChatId,
+        now: EpochSeconds,
+        attribute: Option<&str>,
+    ) -> Result<Option<HashMap<String, AttributeValue>>, StoreError> {
+        let mut read = self
             .client
             .get_item()
             .table_name(&self.table)
             .key(KEY_ATTRIBUTE, AttributeValue::S(intake_key(chat)))
-            .projection_expression("#language, #exp")
-            .expression_attribute_names("#language", IntakeField::Language.as_str())
-            .expression_attribute_names("#exp", EXPIRY_ATTRIBUTE)
-            .consistent_read(true)
+            .consistent_read(true);
+        if let Some(attribute) = attribute {
+            read = read
+                .projection_expression("#wanted, #exp")
+                .expression_attribute_names("#wanted", attribute)
+                .expression_attribute_names("#exp", EXPIRY_ATTRIBUTE);
+        }
+        let output = read
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("GetItem", e))?;
-        Ok(output
-            .item
-            .filter(|item| !is_expired(item, now))
-            .and_then(|item| string(&item, IntakeField::Language.as_str())))
+        Ok(output.item.filter(|item| !is_expired(item, now)))
     }
 
     /// Deletes the chat's intake record (its personal data). Deleting nothing is not an error.
