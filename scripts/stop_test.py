@@ -8,6 +8,10 @@ or twice in a row. Then every process the command started must be gone within a 
 in sessions of their own and orphans are found too), nothing may listen on its ports any more
 (checked with `ss`), and its output must end in the one "stopped" line.
 
+Two scenarios start `make run` with the caller's own BUSINESS_HOURS, as docs/configuration.md
+suggests trying them: the dialog it plays must then print no failure and say which checks it
+left out (one set of hours open now, one that never opens).
+
     scripts/stop_test.py [--rounds N] [--deadline S]    prints one line per stop and `stop test: N passed, M failed`
 
 Needs what `make run` needs, installed (make test runs it after the stack's first start).
@@ -21,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import namedtuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STOPPED = "stopped: the functions, the CM.com stand-in, the local SES server and DynamoDB Local"
@@ -29,8 +34,20 @@ MARKER = "CM_HANDOVER_STOP_TEST"
 # a source file touched before a "build" scenario, so that the functions' build takes a while
 REBUILT = os.path.join(ROOT, "functions", "intake", "src", "main.rs")
 
-# name, the line to wait for (None: 1 s after the start), whom to signal, which signals
-SCENARIOS = [
+# a caller's own opening hours: open all day every day (no web stores of ours), and never open
+OWN_HOURS_OPEN = ('{"timezone":"UTC","weekly":{' + ",".join(
+    f'"{day}":[["00:00","24:00"]]' for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")) + "}}")
+OWN_HOURS_NEVER = '{"timezone":"UTC","weekly":{}}'
+LEFT_OUT = "Your own BUSINESS_HOURS: the WhatsApp chat"
+
+
+class Scenario(namedtuple("Scenario", "name phase target signals env wanted", defaults=(None, ()))):
+    """The line to wait for (None: 1 s after the start), whom to signal, which signals; with
+    `env`, what `make run` starts with besides its ports; `wanted`, lines its output must hold
+    (and then no failure of the played dialog)."""
+
+
+SCENARIOS = [Scenario(*s) for s in [
     ("just started, SIGTERM to the group", None, "group", [signal.SIGTERM]),
     ("while DynamoDB Local starts, SIGTERM to the group", "starting DynamoDB Local", "group", [signal.SIGTERM]),
     ("while the local SES server starts, SIGTERM to the group", "starting the local SES server", "group", [signal.SIGTERM]),
@@ -44,7 +61,13 @@ SCENARIOS = [
     ("while serving, SIGTERM to make's pid", "The stack is running", "make", [signal.SIGTERM]),
     ("while serving, Ctrl-C (SIGINT to the group)", "The stack is running", "group", [signal.SIGINT]),
     ("while serving, SIGINT then SIGTERM", "The stack is running", "group", [signal.SIGINT, signal.SIGTERM]),
-]
+    ("with your own opening hours, open now: the dialog's one chat, no false failure",
+     "The stack is running", "group", [signal.SIGTERM], {"BUSINESS_HOURS": OWN_HOURS_OPEN},
+     ["The chat is with an MSC agent", LEFT_OUT]),
+    ("with your own opening hours, never open: the closed output, no false failure",
+     "The stack is running", "group", [signal.SIGTERM], {"BUSINESS_HOURS": OWN_HOURS_NEVER},
+     ['"reason": "closed_until_further_notice"', "closed output without a time", LEFT_OUT]),
+]]
 
 
 def free_port():
@@ -83,13 +106,16 @@ def describe(pid):
         return f"{pid} (gone)"
 
 
-def run_scenario(name, phase, target, signals, log_dir):
+def run_scenario(scenario, log_dir):
+    _, phase, target, signals, own_env, wanted = scenario
     ports = {name: free_port() for name in ("DYNAMODB_PORT", "CM_PORT", "SES_PORT", "LAMBDA_PORT")}
     while len(set(ports.values())) < len(ports):
         ports = {name: free_port() for name in ports}
     run_id = uuid.uuid4().hex
     env = dict(os.environ, **{k: str(v) for k, v in ports.items()}, **{MARKER: run_id})
-    env.pop("LOGS", None)
+    for name in ("LOGS", "BUSINESS_HOURS", "BUSINESS_HOURS_PARAM"):
+        env.pop(name, None)
+    env.update(own_env or {})
     if phase == BUILDING:
         os.utime(REBUILT)
     log_path = os.path.join(log_dir, f"stop-{uuid.uuid4().hex[:8]}.log")
@@ -142,6 +168,14 @@ def run_scenario(name, phase, target, signals, log_dir):
     text = output()
     if text.count(STOPPED) != 1:
         problems.append(f"the stopped line was printed {text.count(STOPPED)} times")
+    for line in wanted:
+        if line not in text:
+            problems.append(f"the output lacks {line!r}")
+    if wanted:
+        failures = [line.strip() for line in text.splitlines()
+                    if line.lstrip().startswith("FAIL ") or line.startswith("failed: ") and line != "failed: "]
+        if failures:
+            problems.append("the played dialog failed: " + "; ".join(failures))
     # clean up after a failure, so that one failed stop does not spoil the next
     for pid in marked(run_id):
         try:
@@ -162,12 +196,13 @@ def main():
     passed = failed = 0
     began = time.monotonic()
     for _ in range(args.rounds):
-        for name, phase, target, signals in SCENARIOS:
+        for scenario in SCENARIOS:
+            name = scenario.name
             if args.deadline is not None and time.monotonic() - began > args.deadline:
                 failed += 1
                 print(f"  FAIL    stop: {name}: not played, the test ran past its {args.deadline:.0f} s", flush=True)
                 continue
-            problems, took, log_path = run_scenario(name, phase, target, signals, log_dir)
+            problems, took, log_path = run_scenario(scenario, log_dir)
             if problems:
                 failed += 1
                 print(f"  FAIL    stop: {name}: " + "; ".join(problems) + f" (output: {os.path.relpath(log_path, ROOT)})", flush=True)

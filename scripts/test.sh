@@ -122,7 +122,7 @@ generated_cases=$(sed -n 's/.* generated, \([0-9][0-9]*\) passed.*/\1/p' "$LOCAL
 stop_stack
 trap - EXIT
 
-log "make run, stopped every way (SIGTERM to its group or to make, Ctrl-C, twice in a row) at every phase: nothing may be left"
+log "make run, stopped every way (SIGTERM to its group or to make, Ctrl-C, twice in a row) at every phase, and with opening hours of one's own: nothing may be left, no false failure"
 python3 scripts/stop_test.py --deadline 900 | tee "$LOCAL/stop-test.log"
 stop_checks=$(sed -n 's/^stop test: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/stop-test.log")
 [ -n "$stop_checks" ] || die "make run did not stop cleanly every time (see above)"
