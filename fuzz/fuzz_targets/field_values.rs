@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shared::validate::{ChatId, email, email_ascii, is_forbidden_char, language, phone, text};
+use shared::contract::validate::{ChatId, email, email_ascii, is_forbidden_char, language, phone, text};
 
 fuzz_target!(|raw: &str| {
     if let Ok(id) = ChatId::parse(raw) {

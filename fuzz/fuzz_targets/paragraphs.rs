@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shared::validate::{is_forbidden_char, paragraphs, text};
+use shared::contract::validate::{is_forbidden_char, paragraphs, text};
 
 const MAX: usize = 2000;
 

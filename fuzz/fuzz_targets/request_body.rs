@@ -7,8 +7,8 @@
 use lambda_http::{Body, Request};
 use libfuzzer_sys::fuzz_target;
 use shared::http::json_body;
-use shared::validate::ChatId;
-use shared::wire::{AvailabilityRequest, HandoverRequest, IntakeRequest, MessageRequest};
+use shared::contract::validate::ChatId;
+use shared::contract::{AvailabilityRequest, HandoverRequest, IntakeRequest, MessageRequest};
 
 fuzz_target!(|data: &[u8]| {
     let Some((selector, body)) = data.split_first() else {
@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(message) = json_body::<MessageRequest>(&req, None)
         && let Some(text) = &message.message
     {
-        let _ = shared::validate::paragraphs(text, 2000);
+        let _ = shared::contract::validate::paragraphs(text, 2000);
     }
     if let Ok(availability) = json_body(&req, Some(AvailabilityRequest::default())) {
         let _ = availability.refused_field();

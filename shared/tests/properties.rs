@@ -5,11 +5,11 @@ use lambda_http::{Body, Request};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
-use shared::http::{MAX_BODY_BYTES, json_body};
-use shared::validate::{
+use shared::contract::validate::{
     ChatId, email, email_ascii, is_forbidden_char, language, paragraphs, phone, text,
 };
-use shared::wire::{HandoverRequest, IntakeRequest};
+use shared::contract::{HandoverRequest, IntakeRequest};
+use shared::http::{MAX_BODY_BYTES, json_body};
 
 /// Whether `value` is in NFC, by ICU4X's normalizer (the one validate uses).
 fn is_nfc(value: &str) -> bool {
@@ -141,7 +141,7 @@ proptest! {
 
 /// `typed` as a field holds it once read: `None` when it is unset (empty or one placeholder).
 fn unset_or(typed: &str) -> Option<&str> {
-    match shared::callout::unset(typed) {
+    match shared::contract::callout::unset(typed) {
         Some(_) => None,
         None => Some(typed),
     }

@@ -504,7 +504,9 @@ fn at(instant: &str) -> u64 {
 async fn app_at(server: &MockServer, instant: &str) -> App {
     app_for(server, &[("BUSINESS_HOURS", &shop_hours())])
         .await
-        .with_clock(std::sync::Arc::new(shared::clock::FixedClock(at(instant))))
+        .with_clock(std::sync::Arc::new(shared::rules::clock::FixedClock(at(
+            instant,
+        ))))
 }
 
 /// A presence source that must not be asked.
@@ -581,7 +583,7 @@ async fn a_closed_shop_with_no_next_opening_says_so_in_its_reason() {
         &[("BUSINESS_HOURS", hours), ("TABLE_NAME", "never-asked")],
     )
     .await
-    .with_clock(std::sync::Arc::new(shared::clock::FixedClock(at(
+    .with_clock(std::sync::Arc::new(shared::rules::clock::FixedClock(at(
         "2026-12-02T12:00:00Z",
     ))));
     let closed = json!({"agentStatus": "offline", "agentAvailable": false, "reason": "closed_until_further_notice"});
@@ -652,9 +654,12 @@ async fn opening_hours_apply_without_a_presence_source_too() {
         ("2026-12-27T12:00:00Z", "outside_business_hours"), // Sunday
         ("2026-12-28T10:00:00Z", "presence_check_disabled"), // Monday 11:00
     ] {
-        let hours_only = app(&[("BUSINESS_HOURS", &shop_hours())])
-            .await
-            .with_clock(std::sync::Arc::new(shared::clock::FixedClock(at(now))));
+        let hours_only =
+            app(&[("BUSINESS_HOURS", &shop_hours())])
+                .await
+                .with_clock(std::sync::Arc::new(shared::rules::clock::FixedClock(at(
+                    now,
+                ))));
         assert_eq!(
             call(&hours_only, &event("availability")).await.1["reason"],
             reason,

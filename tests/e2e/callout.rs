@@ -12,9 +12,9 @@ use e2e::{
     with_route,
 };
 use serde_json::{Value, json};
-use shared::store::Store;
-use shared::validate::ChatId;
-use shared::wire::{IntakeField, IntakeRecord};
+use shared::adapters::store::Store;
+use shared::contract::validate::ChatId;
+use shared::contract::{IntakeField, IntakeRecord};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -44,11 +44,11 @@ async fn dialog() -> Dialog {
     let intake = intake::App::from_env(&env(&[("TABLE_NAME", table.as_str())]), &sdk)
         .await
         .expect("intake configuration")
-        .with_clock(Arc::new(shared::clock::FixedClock(AT)));
+        .with_clock(Arc::new(shared::rules::clock::FixedClock(AT)));
     let handover = handover::App::from_env(&e2e::handover_env(&table, &cm.uri(), &[]), &sdk)
         .await
         .expect("handover configuration")
-        .with_clock(Arc::new(shared::clock::FixedClock(AT)));
+        .with_clock(Arc::new(shared::rules::clock::FixedClock(AT)));
     let message = message::App::from_env(
         &env(&[
             ("TABLE_NAME", table.as_str()),
@@ -60,7 +60,7 @@ async fn dialog() -> Dialog {
     )
     .await
     .expect("message configuration")
-    .with_clock(Arc::new(shared::clock::FixedClock(AT)));
+    .with_clock(Arc::new(shared::rules::clock::FixedClock(AT)));
     Dialog {
         sdk,
         table,

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use aws_config::SdkConfig;
 use e2e::{SCHEDULING_MARGIN, conforming, env, event_with_body, fresh_table, request, sdk};
 use serde_json::{Value, json};
-use shared::clock::FixedClock;
+use shared::rules::clock::FixedClock;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -111,7 +111,7 @@ async fn presence_is_asked_on_the_channel_each_documented_name_maps_to() {
     let server = presence(&["shop-nl"], &[]).await;
     let app = availability_app(&sdk().await, &server, &[]).await;
     let mut expected = Vec::new();
-    let mut names: Vec<(&str, &str)> = shared::channel::MSC_PRESENCE_CHANNELS
+    let mut names: Vec<(&str, &str)> = shared::setup::channel::MSC_PRESENCE_CHANNELS
         .iter()
         .map(|name| (*name, *name))
         .collect();

@@ -6,15 +6,15 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use serde_json::json;
-use shared::cm::http_client;
-use shared::cm::json_presence::JsonPresence;
-use shared::cm::routing::RoutingControl;
-use shared::config::outbound_url;
-use shared::refreshing::Refreshing;
-use shared::secret::Secret;
-use shared::upstream::UpstreamError;
-use shared::validate::ChatId;
-use shared::wire::{RoutingMutation, RoutingMutationRequest};
+use shared::adapters::cm::http_client;
+use shared::adapters::cm::json_presence::JsonPresence;
+use shared::adapters::cm::routing::RoutingControl;
+use shared::contract::validate::ChatId;
+use shared::contract::{RoutingMutation, RoutingMutationRequest};
+use shared::rules::secret::Secret;
+use shared::rules::upstream::UpstreamError;
+use shared::setup::config::outbound_url;
+use shared::setup::refreshing::Refreshing;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -229,7 +229,7 @@ async fn presence_errors_are_classified() {
     Mock::given(path("/huge"))
         .respond_with(ResponseTemplate::new(200).set_body_string(format!(
             "{{\"available\":true,\"pad\":\"{}\"}}",
-            "x".repeat(shared::cm::MAX_UPSTREAM_BODY_BYTES)
+            "x".repeat(shared::adapters::cm::MAX_UPSTREAM_BODY_BYTES)
         )))
         .mount(&server)
         .await;

@@ -3,7 +3,7 @@
 
 use e2e::{MUTATIONS, env, sdk_at};
 use serde_json::json;
-use shared::config::{ConfigError, Env};
+use shared::setup::config::{ConfigError, Env};
 use wiremock::matchers::{body_partial_json, header, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -94,18 +94,18 @@ async fn callout_tokens_and_product_token_come_from_ssm_securestrings() {
         .expect(1)
         .mount(&cm)
         .await;
-    let routing = shared::cm::routing::RoutingControl::new(
-        shared::tls::http_client(std::time::Duration::from_secs(1)).expect("client"),
-        shared::config::outbound_url("test", &cm.uri()).expect("loopback url"),
+    let routing = shared::adapters::cm::routing::RoutingControl::new(
+        shared::setup::tls::http_client(std::time::Duration::from_secs(1)).expect("client"),
+        shared::setup::config::outbound_url("test", &cm.uri()).expect("loopback url"),
         "link".into(),
         std::sync::Arc::new(
-            shared::cm::product_token(&environment, &sdk)
+            shared::adapters::cm::product_token(&environment, &sdk)
                 .await
                 .expect("read from SSM"),
         ),
     );
-    let chat = shared::validate::ChatId::parse("chat-1").expect("a chat id");
-    let body = shared::wire::RoutingMutationRequest {
+    let chat = shared::contract::validate::ChatId::parse("chat-1").expect("a chat id");
+    let body = shared::contract::RoutingMutationRequest {
         chat_id: chat.as_str().to_owned(),
         mutations: vec![],
         context: Default::default(),
@@ -117,12 +117,12 @@ async fn callout_tokens_and_product_token_come_from_ssm_securestrings() {
     );
     cm.verify().await;
     // and the chat-log key read from SSM is the one the tags are made with
-    let tagger = shared::telemetry::chat_tagger(&environment, &sdk)
+    let tagger = shared::setup::telemetry::chat_tagger(&environment, &sdk)
         .await
         .expect("read from SSM");
-    let expected = shared::telemetry::ChatTagger::with_key(&shared::secret::Secret::new(
-        chat_log_key.to_owned(),
-    ))
+    let expected = shared::setup::telemetry::ChatTagger::with_key(
+        &shared::rules::secret::Secret::new(chat_log_key.to_owned()),
+    )
     .expect("a key");
     assert!(tagger.tag(&chat).is_some());
     assert_eq!(tagger.tag(&chat), expected.tag(&chat));
@@ -320,7 +320,9 @@ async fn opening_hours_come_from_an_ssm_parameter_and_a_bad_one_is_named() {
     )
     .await
     .expect("config")
-    .with_clock(std::sync::Arc::new(shared::clock::FixedClock(sunday_noon)));
+    .with_clock(std::sync::Arc::new(shared::rules::clock::FixedClock(
+        sunday_noon,
+    )));
     let response = availability::handle(&app, e2e::request(&e2e::event("availability")))
         .await
         .expect("infallible");

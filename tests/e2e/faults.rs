@@ -465,7 +465,7 @@ async fn a_near_lambda_deadline_shrinks_every_budget() {
     )
     .await
     .expect("config")
-    .with_mailer(shared::ses::Mailer::new(&sdk_at(&base).await));
+    .with_mailer(shared::adapters::ses::Mailer::new(&sdk_at(&base).await));
     let (answer, took) = timed(async {
         let response = message::handle(
             &message,

@@ -11,7 +11,7 @@ use e2e::{
 };
 use handover::{App, handle};
 use serde_json::{Value, json};
-use shared::clock::{Clock, FixedClock, SystemClock};
+use shared::rules::clock::{Clock, FixedClock, SystemClock};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -9,7 +9,7 @@ use e2e::{
 };
 use intake::{App, handle};
 use serde_json::{Value, json};
-use shared::clock::FixedClock;
+use shared::rules::clock::FixedClock;
 
 const NOW: u64 = 1_795_590_000;
 

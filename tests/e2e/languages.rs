@@ -10,7 +10,7 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 use e2e::{conforming, env, event_with_body, fresh_table, request, sdk, store_intake};
 use serde_json::{Value, json};
-use shared::clock::FixedClock;
+use shared::rules::clock::FixedClock;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -75,7 +75,7 @@ async fn a_claim_answered_late_still_sends_the_message_once() {
         &table,
         "chat-late",
         json!({"email": reply_to, "question": "Where is my parcel?"}),
-        Arc::new(shared::clock::SystemClock),
+        Arc::new(shared::rules::clock::SystemClock),
     )
     .await;
     let (proxy, puts) = late_first_put().await;
@@ -90,7 +90,7 @@ async fn a_claim_answered_late_still_sends_the_message_once() {
     .await
     .expect("valid configuration")
     // the e-mail to the local SES server, as every message test sends it
-    .with_mailer(shared::ses::Mailer::new(&sdk));
+    .with_mailer(shared::adapters::ses::Mailer::new(&sdk));
     let call = || async {
         let response = message::handle(
             &app,
@@ -116,7 +116,7 @@ async fn a_claim_answered_late_still_sends_the_message_once() {
 }
 
 /// A DynamoDB that takes the connection and never answers: each attempt ends after 0.8 s, the
-/// operation after 2 s (`shared::aws::OPERATION_TIMEOUT`), and the dialog hears
+/// operation after 2 s (`shared::setup::aws::OPERATION_TIMEOUT`), and the dialog hears
 /// `store_unavailable`, with nothing sent to CM.com.
 #[tokio::test]
 async fn a_hanging_dynamodb_is_store_unavailable_within_the_operation_timeout() {
@@ -144,7 +144,7 @@ async fn a_hanging_dynamodb_is_store_unavailable_within_the_operation_timeout() 
     assert!(connections.load(Ordering::SeqCst) >= 3, "{connections:?}");
     assert!(took >= Duration::from_millis(800), "{took:?}");
     assert!(
-        took < shared::aws::OPERATION_TIMEOUT + e2e::SCHEDULING_MARGIN,
+        took < shared::setup::aws::OPERATION_TIMEOUT + e2e::SCHEDULING_MARGIN,
         "{took:?}"
     );
     assert_eq!(cm.received_requests().await.map_or(0, |r| r.len()), 0);

@@ -1,6 +1,6 @@
 //! The module graph of every crate in the workspace, read from its sources as
 //! `template.rs` reads template.yaml: no module of a crate may depend on itself through other
-//! modules (an import loop), and `shared` keeps the layers its crate doc lists.
+//! modules (an import loop), and `shared` keeps its layers, one folder each.
 //!
 //! A module is a file (an inline `mod tests` belongs to its file). A module depends on another
 //! when its code names it: a `use`, a path in code (`crate::metrics::flush(..)`), a path inside a
@@ -414,107 +414,138 @@ fn the_reader_finds_loops_written_every_way() {
     );
 }
 
-/// `shared`'s layers, as its crate doc lists them: numbered items (`//! 1. **Title**: ...`,
-/// continued on the lines below) naming the modules of that layer as links, [`module`].
-fn documented_layers() -> Vec<(String, BTreeSet<String>)> {
-    let lib = std::fs::read_to_string(workspace().join("shared/src/lib.rs")).expect("lib.rs");
-    let mut items: Vec<String> = Vec::new();
-    for line in lib.lines() {
-        let Some(text) = line.strip_prefix("//!").map(str::trim) else {
-            break;
-        };
-        let numbered = text
-            .split_once(". ")
-            .is_some_and(|(n, _)| n.parse::<usize>().is_ok());
-        match items.last_mut() {
-            _ if numbered => items.push(text.to_owned()),
-            Some(item) if !text.is_empty() => {
-                item.push(' ');
-                item.push_str(text);
-            }
-            _ => {}
+/// `shared`'s layers: its folders, each numbered by the first line of its `mod.rs`
+/// (`//! **Layer 2: the rules**, ...`). Every module of the crate lives in one of them.
+fn folder_layers(src: &Path) -> BTreeMap<String, (usize, String)> {
+    let mut layers = BTreeMap::new();
+    for entry in std::fs::read_dir(src).expect("the crate's src").flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !path.is_dir() {
+            assert_eq!(
+                name,
+                "lib.rs",
+                "{} holds its layers' folders and lib.rs only, not {name}",
+                src.display()
+            );
+            continue;
         }
-        if text.is_empty() && !items.is_empty() {
-            break;
+        let first = std::fs::read_to_string(path.join("mod.rs"))
+            .unwrap_or_else(|e| panic!("{}/{name}/mod.rs: {e}", src.display()));
+        let first = first.lines().next().unwrap_or_default();
+        let layer = first
+            .strip_prefix("//! **Layer ")
+            .and_then(|rest| rest.split_once(": "))
+            .and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest.split("**").next()?)));
+        let Some((number, title)) = layer else {
+            panic!(
+                "{}/{name}/mod.rs opens with `//! **Layer N: what lives here**`, not {first:?}",
+                src.display()
+            )
+        };
+        layers.insert(name, (number, title.to_owned()));
+    }
+    layers
+}
+
+/// Each import of a module from a later layer than its own, described.
+fn upward_imports(graph: &CrateGraph, layers: &BTreeMap<String, (usize, String)>) -> Vec<String> {
+    let mut breaches = Vec::new();
+    for (from, targets) in &graph.edges {
+        let Some(from_top) = from.first() else {
+            continue;
+        };
+        for (to, written) in targets {
+            let Some(to_top) = to.first() else { continue };
+            let (from_layer, to_layer) = (&layers[from_top], &layers[to_top]);
+            if to_layer.0 > from_layer.0 {
+                breaches.push(format!(
+                    "{} (layer {}: {}) names `{written}` of {} (layer {}: {})",
+                    show(from),
+                    from_layer.0,
+                    from_layer.1,
+                    show(to),
+                    to_layer.0,
+                    to_layer.1
+                ));
+            }
         }
     }
-    items
-        .iter()
-        .map(|item| {
-            let title = item.split("**").nth(1).unwrap_or(item).to_owned();
-            let modules = item
-                .split("[`")
-                .skip(1)
-                .filter_map(|rest| rest.split_once("`]").map(|(name, _)| name.to_owned()))
-                .filter(|name| name.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
-                .collect();
-            (title, modules)
-        })
-        .collect()
+    breaches
 }
 
 #[test]
-fn shared_keeps_its_documented_layers() {
-    let layers = documented_layers();
-    assert!(
-        layers.len() >= 3,
-        "shared/src/lib.rs lists its layers: {layers:?}"
+fn shared_keeps_its_layers_one_folder_each() {
+    let layers = folder_layers(&workspace().join("shared/src"));
+    let mut numbers: Vec<usize> = layers.values().map(|(n, _)| *n).collect();
+    numbers.sort_unstable();
+    assert_eq!(
+        numbers,
+        (1..=layers.len()).collect::<Vec<_>>(),
+        "the folders are layers 1 to {}, each once: {layers:?}",
+        layers.len()
     );
+    assert!(layers.len() >= 4, "shared shows its layers: {layers:?}");
     let graph = CrateGraph::read("shared".into(), &workspace().join("shared/src/lib.rs"));
     let top_level: BTreeSet<String> = graph
         .files
         .keys()
         .filter_map(|m| m.first().cloned())
         .collect();
-    let mut layer_of = BTreeMap::new();
-    for (index, (_, modules)) in layers.iter().enumerate() {
-        for module in modules {
-            assert!(
-                layer_of.insert(module.clone(), index).is_none(),
-                "`{module}` is listed in two layers"
-            );
-        }
-    }
-    let listed: BTreeSet<String> = layer_of.keys().cloned().collect();
+    let folders: BTreeSet<String> = layers.keys().cloned().collect();
     assert_eq!(
-        listed, top_level,
-        "the crate doc lists every module of shared, and only those"
+        top_level, folders,
+        "lib.rs declares the layers' folders, and only those"
     );
-    let mut breaches = Vec::new();
-    for (from, targets) in &graph.edges {
-        let (Some(from_top), true) = (from.first(), !from.is_empty()) else {
-            continue;
-        };
-        for (to, written) in targets {
-            let Some(to_top) = to.first() else { continue };
-            if layer_of[to_top] > layer_of[from_top] {
-                breaches.push(format!(
-                    "{} ({}) names `{written}` of {} ({})",
-                    show(from),
-                    layers[layer_of[from_top]].0,
-                    show(to),
-                    layers[layer_of[to_top]].0
-                ));
-            }
-        }
-    }
+    let breaches = upward_imports(&graph, &layers);
     assert!(
         breaches.is_empty(),
-        "a layer imports only from its own and the layers listed before it:\n{}",
+        "a layer imports only from its own and the layers before it:\n{}",
         breaches.join("\n")
+    );
+}
+
+/// The check itself: of two modules that name each other across layers, the one in the earlier
+/// layer is named, with both layers.
+#[test]
+fn an_import_from_a_later_layer_is_found() {
+    let dir = std::env::temp_dir().join(format!("layers-upward-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for folder in ["rules", "http"] {
+        std::fs::create_dir_all(dir.join(folder)).expect("probe folder");
+    }
+    let files = [
+        ("lib.rs", "pub mod rules; pub mod http;"),
+        ("rules/mod.rs", "//! **Layer 1: rules**\npub mod once;"),
+        ("rules/once.rs", "pub fn f() { crate::http::answer::g(); }"),
+        ("http/mod.rs", "//! **Layer 2: the edge**\npub mod answer;"),
+        ("http/answer.rs", "pub fn g() { crate::rules::once::f(); }"),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("probe file");
+    }
+    let graph = CrateGraph::read("probe".into(), &dir.join("lib.rs"));
+    let layers = folder_layers(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        upward_imports(&graph, &layers),
+        [
+            "rules::once (layer 1: rules) names `crate::http::answer::g` of http::answer (layer 2: the edge)"
+        ]
     );
 }
 
 #[test]
 fn config_imports_nothing_from_its_crate() {
     let graph = CrateGraph::read("shared".into(), &workspace().join("shared/src/lib.rs"));
-    let config: ModPath = vec!["config".into()];
+    let config: ModPath = vec!["setup".into(), "config".into()];
+    assert!(graph.files.contains_key(&config), "shared::setup::config is read");
     assert_eq!(
         graph
             .edges
             .get(&config)
             .map(|e| e.values().cloned().collect::<Vec<_>>()),
         None,
-        "shared::config is the leaf every start-up reader uses"
+        "shared::setup::config is the leaf every start-up reader uses"
     );
 }

@@ -11,7 +11,7 @@ use e2e::{
 };
 use message::{App, handle};
 use serde_json::{Value, json};
-use shared::ses::Mailer;
+use shared::adapters::ses::Mailer;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -45,7 +45,7 @@ async fn setup_with(extra: &[(&str, &str)]) -> Setup {
 }
 
 /// The message app's environment on `table`, plus `extra` (a later pair wins).
-fn message_env(table: &str, extra: &[(&str, &str)]) -> shared::config::Env {
+fn message_env(table: &str, extra: &[(&str, &str)]) -> shared::setup::config::Env {
     let mut pairs = vec![
         ("TABLE_NAME", table),
         ("MESSAGE_FROM", FROM),
@@ -79,8 +79,8 @@ async fn sending_to(s: &Setup, endpoint: &str) -> App {
 /// 2026-11-24T14:05:00Z, 15:05 in Amsterdam: the time of every app these tests build.
 const ASKED_AT: u64 = 1_795_529_100;
 
-fn clock() -> Arc<shared::clock::FixedClock> {
-    Arc::new(shared::clock::FixedClock(ASKED_AT))
+fn clock() -> Arc<shared::rules::clock::FixedClock> {
+    Arc::new(shared::rules::clock::FixedClock(ASKED_AT))
 }
 
 async fn store_intake(s: &Setup, chat: &str, fields: Value) {

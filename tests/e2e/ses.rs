@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use e2e::{closed_port_url, counting_resetting_server, sdk, sdk_at};
 use serde_json::{Value, json};
-use shared::mail::{Mail, Mailbox, header_address};
-use shared::ses::{Envelope, Mailer};
-use shared::upstream::UpstreamError;
+use shared::adapters::ses::{Envelope, Mailer};
+use shared::rules::mail::{Mail, Mailbox, header_address};
+use shared::rules::upstream::UpstreamError;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

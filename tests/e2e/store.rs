@@ -1,11 +1,11 @@
 //! The DynamoDB store against DynamoDB Local.
 
 use e2e::{fresh_table, items, sdk};
-use shared::once::{Claim, ClaimTerms};
-use shared::store::{HeldClaim, OnceStep, Store};
-use shared::validate::ChatId;
-use shared::wire::IntakeField::{Email, Language, Name};
-use shared::wire::IntakeRecord;
+use shared::adapters::store::{HeldClaim, OnceStep, Store};
+use shared::contract::IntakeField::{Email, Language, Name};
+use shared::contract::IntakeRecord;
+use shared::contract::validate::ChatId;
+use shared::rules::once::{Claim, ClaimTerms};
 
 const NOW: u64 = 1_795_590_000;
 
@@ -19,7 +19,7 @@ fn chat(id: &str) -> ChatId {
     ChatId::parse(id).expect("valid chat id")
 }
 
-fn record(pairs: &[(shared::wire::IntakeField, &str)]) -> IntakeRecord {
+fn record(pairs: &[(shared::contract::IntakeField, &str)]) -> IntakeRecord {
     pairs.iter().map(|(f, v)| (*f, (*v).to_owned())).collect()
 }
 
@@ -309,9 +309,9 @@ fn the_templates_table_is_the_one_the_store_expects() {
     assert_eq!(
         e2e::table_definition(),
         e2e::TableDefinition {
-            attributes: vec![(shared::store::KEY_ATTRIBUTE.into(), "S".into())],
-            keys: vec![(shared::store::KEY_ATTRIBUTE.into(), "HASH".into())],
-            ttl_attribute: Some(shared::store::EXPIRY_ATTRIBUTE.into()),
+            attributes: vec![(shared::adapters::store::KEY_ATTRIBUTE.into(), "S".into())],
+            keys: vec![(shared::adapters::store::KEY_ATTRIBUTE.into(), "HASH".into())],
+            ttl_attribute: Some(shared::adapters::store::EXPIRY_ATTRIBUTE.into()),
         }
     );
 }
@@ -553,7 +553,7 @@ async fn a_handover_whose_lease_lapsed_is_taken_over_however_often() {
 
 #[tokio::test]
 async fn a_chats_intake_and_route_are_read_together_and_a_later_route_replaces_an_earlier() {
-    use shared::store::Route;
+    use shared::adapters::store::Route;
     let (store, _) = store().await;
     let c = chat("route-1");
     let read = |now| {

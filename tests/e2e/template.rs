@@ -91,20 +91,20 @@ fn availability_reads_its_secrets_and_nothing_else() {
     );
     let variables = &availability["Environment"]["Variables"];
     for var in [
-        shared::config::CM_PRODUCT_TOKEN,
-        shared::config::CM_PRODUCT_TOKEN_PARAM,
+        shared::setup::config::CM_PRODUCT_TOKEN,
+        shared::setup::config::CM_PRODUCT_TOKEN_PARAM,
     ] {
         assert!(variables.get(var).is_none(), "availability gets {var}");
     }
     // the presence-check tokens and the JSON source's token only when they are configured
     for (var, condition, parameter) in [
         (
-            shared::config::PRESENCE_CHECK_TOKEN_PARAM,
+            shared::setup::config::PRESENCE_CHECK_TOKEN_PARAM,
             "HasPresenceCheckTokens",
             "PresenceCheckTokensParameter",
         ),
         (
-            shared::config::AVAILABILITY_TOKEN_PARAM,
+            shared::setup::config::AVAILABILITY_TOKEN_PARAM,
             "HasAvailabilityToken",
             "AvailabilityTokenParameter",
         ),
@@ -132,7 +132,7 @@ fn availability_reads_its_secrets_and_nothing_else() {
         let variables = &template["Resources"][function]["Properties"]["Environment"]["Variables"];
         assert!(
             variables
-                .get(shared::config::PRESENCE_CHECK_TOKEN_PARAM)
+                .get(shared::setup::config::PRESENCE_CHECK_TOKEN_PARAM)
                 .is_none()
         );
         assert!(
@@ -280,7 +280,7 @@ fn every_function_may_read_the_chat_log_key_when_one_is_configured() {
         format!(
             "{:?}",
             template["Globals"]["Function"]["Environment"]["Variables"]
-                [shared::config::CHAT_LOG_KEY_PARAM]
+                [shared::setup::config::CHAT_LOG_KEY_PARAM]
         ),
         format!(
             "{:?}",
@@ -306,7 +306,7 @@ fn availability_may_read_the_msc_api_key_only_when_one_is_configured() {
     let variables =
         &template["Resources"]["AvailabilityFunction"]["Properties"]["Environment"]["Variables"];
     assert_eq!(
-        format!("{:?}", variables[shared::config::MSC_API_KEY_PARAM]),
+        format!("{:?}", variables[shared::setup::config::MSC_API_KEY_PARAM]),
         format!(
             "{:?}",
             serde_norway::from_str::<Value>(
@@ -335,16 +335,16 @@ fn availability_may_read_the_msc_api_key_only_when_one_is_configured() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert_eq!(offered, shared::channel::MSC_PRESENCE_CHANNELS);
+    assert_eq!(offered, shared::setup::channel::MSC_PRESENCE_CHANNELS);
     assert_eq!(
         template["Parameters"]["MscPresenceUrl"]["Default"].as_str(),
-        Some(shared::cm::presence::DEFAULT_MSC_PRESENCE_URL)
+        Some(shared::adapters::cm::presence::DEFAULT_MSC_PRESENCE_URL)
     );
 }
 
 #[test]
 fn the_functions_read_only_configuration_the_code_knows() {
-    use shared::config::*;
+    use shared::setup::config::*;
     let known = set(&[
         TABLE_NAME,
         CALLOUT_TOKENS,
@@ -454,11 +454,11 @@ fn the_failed_handover_alarm_watches_the_metric_the_handover_writes() {
     let alarm = &template["Resources"]["HandoverFailedAlarm"]["Properties"];
     assert_eq!(
         alarm["Namespace"].as_str(),
-        Some(shared::metrics::DEFAULT_NAMESPACE)
+        Some(shared::setup::metrics::DEFAULT_NAMESPACE)
     );
-    let failed = shared::wire::HandoverResponse {
-        handover_status: shared::wire::HandoverStatus::Failed,
-        reason: Some(shared::wire::HandoverReason::UpstreamTimeout),
+    let failed = shared::contract::HandoverResponse {
+        handover_status: shared::contract::HandoverStatus::Failed,
+        reason: Some(shared::contract::HandoverReason::UpstreamTimeout),
     };
     assert_eq!(alarm["MetricName"].as_str(), Some(failed.metric()));
     let dimensions: Vec<(String, String)> = alarm["Dimensions"]
@@ -643,11 +643,11 @@ fn no_deployment_answers_online_unless_the_person_deploying_chose_none() {
                         .and_then(|v| v.as_str().map(str::to_owned))
                         .filter(|v| !v.is_empty())
                 };
-                let declared = set(shared::config::PRESENCE_SOURCE);
+                let declared = set(shared::setup::config::PRESENCE_SOURCE);
                 let choice = availability::PresenceChoice::decide(
                     declared.as_deref(),
-                    set(shared::config::MSC_API_KEY_PARAM).is_some(),
-                    set(shared::config::AVAILABILITY_URL).is_some(),
+                    set(shared::setup::config::MSC_API_KEY_PARAM).is_some(),
+                    set(shared::setup::config::AVAILABILITY_URL).is_some(),
                 )
                 .unwrap_or_else(|e| panic!("{parameters:?}: the function would not start: {e}"));
                 assert_eq!(choice.name(), source, "{parameters:?}");
@@ -745,7 +745,7 @@ fn access_logs_hold_no_path_query_source_ip_or_personal_data() {
 /// variant of the wire types, listed so that a new one does not compile until it is here), the
 /// refusals, the erasure and the latencies.
 fn emitted_metrics() -> BTreeSet<(String, String)> {
-    use shared::wire::*;
+    use shared::contract::*;
     let mut emitted = BTreeSet::new();
     let mut add = |function: &str, metric: &str| {
         emitted.insert((function.to_owned(), metric.to_owned()));
@@ -776,8 +776,8 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
             AvailabilityResponse::new(AgentStatus::Offline, reason).metric(),
         );
     }
-    add("availability", shared::metrics::PRESENCE_LATENCY);
-    add("availability", shared::metrics::OVERFLOWED);
+    add("availability", shared::setup::metrics::PRESENCE_LATENCY);
+    add("availability", shared::setup::metrics::OVERFLOWED);
     for (stored, invalid, reason) in [
         (true, vec![], None),
         (false, vec![IntakeField::Email], None),
@@ -814,7 +814,7 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
             );
         }
     }
-    add("handover", shared::metrics::ROUTING_LATENCY);
+    add("handover", shared::setup::metrics::ROUTING_LATENCY);
     let reasons = [
         None,
         Some(MessageReason::AlreadySent),
@@ -845,14 +845,14 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
             );
         }
     }
-    add("message", shared::metrics::MAIL_LATENCY);
-    add("message", shared::metrics::MESSAGE_LIMIT_REACHED);
+    add("message", shared::setup::metrics::MAIL_LATENCY);
+    add("message", shared::setup::metrics::MESSAGE_LIMIT_REACHED);
     for function in ["availability", "intake", "handover", "message"] {
-        for refusal in shared::metrics::REFUSALS {
+        for refusal in shared::setup::metrics::REFUSALS {
             add(function, refusal);
         }
         // every body is read by http::json_body, which counts unfilled placeholders by field
-        add(function, shared::metrics::UNFILLED_PLACEHOLDER);
+        add(function, shared::setup::metrics::UNFILLED_PLACEHOLDER);
         // the Function dimension is the name each composition root gives the metrics
         let main = std::fs::read_to_string(
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -860,7 +860,9 @@ fn emitted_metrics() -> BTreeSet<(String, String)> {
         )
         .expect("main.rs");
         assert!(
-            main.contains(&format!("shared::metrics::init(&env, \"{function}\")")),
+            main.contains(&format!(
+                "shared::setup::metrics::init(&env, \"{function}\")"
+            )),
             "{function}'s metrics carry Function={function}"
         );
     }
@@ -878,7 +880,7 @@ fn check_named(
 ) {
     let (namespace, name, dimensions) = metric;
     match namespace.as_str() {
-        shared::metrics::DEFAULT_NAMESPACE => {
+        shared::setup::metrics::DEFAULT_NAMESPACE => {
             let (dimensions, labels) = dimensions.split_at(dimensions.len().min(2));
             let [(service, stack), (function_key, function)] = dimensions else {
                 panic!("{metric:?}: our metrics have the dimensions Service and Function");
@@ -887,10 +889,10 @@ fn check_named(
             match labels {
                 [] => {}
                 [(key, value)] => {
-                    use shared::store::LimitReached;
+                    use shared::adapters::store::LimitReached;
                     assert_eq!(
                         (name.as_str(), key.as_str()),
-                        (shared::metrics::MESSAGE_LIMIT_REACHED, "Limit"),
+                        (shared::setup::metrics::MESSAGE_LIMIT_REACHED, "Limit"),
                         "{metric:?}"
                     );
                     assert!(
@@ -989,23 +991,23 @@ fn the_dashboard_and_the_alarms_name_only_metrics_the_functions_emit() {
                 // a search over metrics with an extra dimension: UnfilledPlaceholder by Field (of
                 // every function of this stack), Overflowed by Webstore, and a function's
                 // answers by Channel (each also on the dashboard without it)
-                let namespace = shared::metrics::DEFAULT_NAMESPACE;
+                let namespace = shared::setup::metrics::DEFAULT_NAMESPACE;
                 let by = |dimension: &str, metric: &str| {
                     format!(
                         "SEARCH('{{{namespace},Service,Function,{dimension}}} MetricName=\"{metric}\" Service=\"STACK\"', 'Sum', 300)"
                     )
                 };
-                if expression == by("Field", shared::metrics::UNFILLED_PLACEHOLDER) {
+                if expression == by("Field", shared::setup::metrics::UNFILLED_PLACEHOLDER) {
                     for function in ["availability", "intake", "handover", "message"] {
                         seen.insert((
                             function.to_owned(),
-                            shared::metrics::UNFILLED_PLACEHOLDER.to_owned(),
+                            shared::setup::metrics::UNFILLED_PLACEHOLDER.to_owned(),
                         ));
                     }
-                } else if expression == by("Webstore", shared::metrics::OVERFLOWED) {
+                } else if expression == by("Webstore", shared::setup::metrics::OVERFLOWED) {
                     seen.insert((
                         "availability".to_owned(),
-                        shared::metrics::OVERFLOWED.to_owned(),
+                        shared::setup::metrics::OVERFLOWED.to_owned(),
                     ));
                 } else {
                     let per_channel = ["availability", "handover", "message"].map(|function| {
@@ -1311,7 +1313,7 @@ fn each_language_reaches_the_functions_that_write_in_it() {
             .unwrap_or_default();
         let mut expected = vec![String::new()];
         expected.extend(
-            shared::language::Language::ALL
+            shared::rules::language::Language::ALL
                 .iter()
                 .map(|l| l.code().to_owned()),
         );

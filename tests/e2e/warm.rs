@@ -8,14 +8,14 @@ use e2e::{
     closed_port_url, conforming, counting_relay, event, fresh_table, items, request, sdk, sdk_at,
 };
 use serde_json::json;
-use shared::cm::http_client;
-use shared::cm::json_presence::JsonPresence;
-use shared::cm::routing::RoutingControl;
-use shared::config::outbound_url;
-use shared::refreshing::Refreshing;
-use shared::secret::Secret;
-use shared::store::Store;
-use shared::warm::warm_up;
+use shared::adapters::cm::http_client;
+use shared::adapters::cm::json_presence::JsonPresence;
+use shared::adapters::cm::routing::RoutingControl;
+use shared::adapters::store::Store;
+use shared::rules::secret::Secret;
+use shared::setup::config::outbound_url;
+use shared::setup::refreshing::Refreshing;
+use shared::setup::warm::warm_up;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

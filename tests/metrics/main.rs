@@ -54,7 +54,7 @@ fn declared(document: &Value) -> Vec<(String, Option<String>)> {
 
 #[tokio::test]
 async fn every_answer_is_counted_in_one_document_per_invocation() {
-    shared::metrics::init_with_sink(
+    shared::setup::metrics::init_with_sink(
         &env(&[
             ("METRICS_NAMESPACE", "HandoverTest"),
             ("METRICS_SERVICE", "shop-prod"),
@@ -162,7 +162,7 @@ async fn every_answer_is_counted_in_one_document_per_invocation() {
             (&document["Function"], &document["Field"]),
             (&json!("availability"), &json!(field))
         );
-        assert_eq!(document[shared::metrics::UNFILLED_PLACEHOLDER], 1);
+        assert_eq!(document[shared::setup::metrics::UNFILLED_PLACEHOLDER], 1);
         assert!(!document.to_string().contains("{{"), "{document}");
     }
 }

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use aws_config::SdkConfig;
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
-use shared::clock::Clock;
-use shared::config::Env;
+use shared::rules::clock::Clock;
+use shared::setup::config::Env;
 
 pub mod recorded;
 
@@ -31,7 +31,7 @@ pub async fn sdk() -> SdkConfig {
         "AWS_ENDPOINT_URL_DYNAMODB is not set: these tests need DynamoDB Local; run them with `make test`"
     );
     recorded::recording(
-        shared::aws::sdk_loader()
+        shared::setup::aws::sdk_loader()
             .expect("the functions' TLS set-up")
             .load()
             .await,
@@ -42,7 +42,7 @@ pub async fn sdk() -> SdkConfig {
 /// or nothing at all).
 pub async fn sdk_at(url: &str) -> SdkConfig {
     recorded::recording(
-        shared::aws::sdk_loader()
+        shared::setup::aws::sdk_loader()
             .expect("the functions' TLS set-up")
             .endpoint_url(url)
             .region(aws_config::Region::new("eu-west-1"))
@@ -490,7 +490,7 @@ impl CapturedLogs {
         let captured = Self::default();
         let writer = captured.clone();
         let subscriber = tracing_subscriber::fmt()
-            .with_env_filter(shared::telemetry::filter(
+            .with_env_filter(shared::setup::telemetry::filter(
                 tracing_subscriber::filter::LevelFilter::TRACE,
             ))
             .with_writer(move || writer.clone())
@@ -531,7 +531,7 @@ pub async fn ses_emails() -> Vec<Value> {
     let url = std::env::var("SES_LOCAL_URL").expect(
         "SES_LOCAL_URL is not set: these tests need the local SES server; run them with `make test`",
     );
-    let store: Value = shared::tls::http_client(std::time::Duration::from_secs(5))
+    let store: Value = shared::setup::tls::http_client(std::time::Duration::from_secs(5))
         .expect("the functions' HTTP client")
         .get(format!("{url}/store"))
         .send()

@@ -5,7 +5,7 @@
 //!
 //! Where `E2E_AWS_REQUESTS` names a folder, each test process appends one JSON line per request
 //! to `<pid>.jsonl` in it: the function that sent it (its user agent's `app/<function>`,
-//! `shared::aws::for_function`; none for a test's own set-up), the operation (`X-Amz-Target`, or
+//! `shared::setup::aws::for_function`; none for a test's own set-up), the operation (`X-Amz-Target`, or
 //! the method and path of SES's REST API) and the JSON body. Nothing is recorded otherwise.
 
 use std::fs::File;

@@ -1,4 +1,4 @@
-//! The cost of reading a pasted body (`shared::callout::read_pasted`), for `make bench`: the
+//! The cost of reading a pasted body (`shared::contract::callout::read_pasted`), for `make bench`: the
 //! worst 8 KiB body a caller can send (the most keys: 1,018 two-letter pairs) next to a normal
 //! 8 KiB one (a long message, as a customer pastes it). Counted in instructions by
 //! `scripts/pasted_bench.py` under callgrind: runs of 0 and of `reads` reads, so that the
@@ -6,7 +6,7 @@
 //!
 //! `pasted <worst|normal> <reads>`.
 
-use shared::callout::read_pasted;
+use shared::contract::callout::read_pasted;
 
 /// At most the body size the functions read (8 KiB).
 const BODY_BYTES: usize = 8 * 1024;

@@ -16,12 +16,12 @@ use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, si
 use aws_sigv4::sign::v4;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::{Value, json};
-use shared::cm::presence::{self, MscPresence};
-use shared::cm::routing::{self, RoutingControl};
-use shared::config::{self, Env};
-use shared::refreshing::Refreshing;
-use shared::validate::ChatId;
-use shared::wire::{RoutingMutation, RoutingMutationRequest};
+use shared::adapters::cm::presence::{self, MscPresence};
+use shared::adapters::cm::routing::{self, RoutingControl};
+use shared::contract::validate::ChatId;
+use shared::contract::{RoutingMutation, RoutingMutationRequest};
+use shared::setup::config::{self, Env};
+use shared::setup::refreshing::Refreshing;
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
@@ -63,7 +63,7 @@ impl Dynamo {
             "environment",
         );
         Ok(Self {
-            client: shared::tls::http_client(Duration::from_millis(500))?,
+            client: shared::setup::tls::http_client(Duration::from_millis(500))?,
             url: format!("{}/", url.trim_end_matches('/')),
             region,
             credentials,
@@ -127,9 +127,9 @@ impl Round {
         let env = Env::from_process();
         Ok(match function {
             "availability" => Self::Availability(MscPresence::new(
-                shared::cm::http_client()?,
+                shared::adapters::cm::http_client()?,
                 presence::msc_presence_url(&env)?,
-                Arc::new(Refreshing::fixed(shared::secret::Secret::new(
+                Arc::new(Refreshing::fixed(shared::rules::secret::Secret::new(
                     env.required(config::MSC_API_KEY)?.to_owned(),
                 ))),
             )),
@@ -137,16 +137,16 @@ impl Round {
             "handover" => Self::Handover {
                 dynamo: Dynamo::from_env(&env)?,
                 routing: RoutingControl::new(
-                    shared::cm::http_client()?,
+                    shared::adapters::cm::http_client()?,
                     routing::cm_api_base_url(&env)?,
                     routing::technical_link_id(&env)?,
-                    Arc::new(Refreshing::fixed(shared::secret::Secret::new(
+                    Arc::new(Refreshing::fixed(shared::rules::secret::Secret::new(
                         env.get(config::CM_PRODUCT_TOKEN)
                             .unwrap_or_default()
                             .to_owned(),
                     ))),
                 ),
-                mutations: shared::cm::mutations::routing_mutations(&env)?,
+                mutations: shared::adapters::cm::mutations::routing_mutations(&env)?,
                 rounds: AtomicU64::new(0),
             },
             other => return Err(format!("unknown function `{other}`").into()),
@@ -156,7 +156,7 @@ impl Round {
     /// The requests `raw` makes through the store, with the store's JSON.
     async fn once(&self) -> Result<(), Failure> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        let now = shared::clock::Clock::now(&shared::clock::SystemClock);
+        let now = shared::rules::clock::Clock::now(&shared::rules::clock::SystemClock);
         match self {
             Self::Availability(presence) => {
                 presence

@@ -16,14 +16,14 @@ use std::time::{Duration, Instant};
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
-use shared::cm::presence::{self, MscPresence};
-use shared::cm::routing::{self, RoutingControl};
-use shared::config::{self, Env};
-use shared::once::ClaimTerms;
-use shared::refreshing::Refreshing;
-use shared::store::{HeldClaim, OnceStep, Store};
-use shared::validate::ChatId;
-use shared::wire::{IntakeField, RoutingMutation, RoutingMutationRequest};
+use shared::adapters::cm::presence::{self, MscPresence};
+use shared::adapters::cm::routing::{self, RoutingControl};
+use shared::adapters::store::{HeldClaim, OnceStep, Store};
+use shared::contract::validate::ChatId;
+use shared::contract::{IntakeField, RoutingMutation, RoutingMutationRequest};
+use shared::rules::once::ClaimTerms;
+use shared::setup::config::{self, Env};
+use shared::setup::refreshing::Refreshing;
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
@@ -77,7 +77,7 @@ enum Round {
 impl Round {
     async fn new(function: &str) -> Result<Self, Failure> {
         let env = Env::from_process();
-        let sdk = shared::aws::sdk_config().await?;
+        let sdk = shared::setup::aws::sdk_config().await?;
         let store = || {
             Store::new(
                 aws_sdk_dynamodb::Client::new(&sdk),
@@ -85,16 +85,16 @@ impl Round {
                     .unwrap_or("cm-handover-local"),
             )
         };
-        let token = Arc::new(Refreshing::fixed(shared::secret::Secret::new(
+        let token = Arc::new(Refreshing::fixed(shared::rules::secret::Secret::new(
             env.get(config::CM_PRODUCT_TOKEN)
                 .unwrap_or_default()
                 .to_owned(),
         )));
         Ok(match function {
             "availability" => Self::Availability(MscPresence::new(
-                shared::cm::http_client()?,
+                shared::adapters::cm::http_client()?,
                 presence::msc_presence_url(&env)?,
-                Arc::new(Refreshing::fixed(shared::secret::Secret::new(
+                Arc::new(Refreshing::fixed(shared::rules::secret::Secret::new(
                     env.required(config::MSC_API_KEY)?.to_owned(),
                 ))),
             )),
@@ -102,12 +102,12 @@ impl Round {
             "handover" => Self::Handover {
                 store: store(),
                 routing: RoutingControl::new(
-                    shared::cm::http_client()?,
+                    shared::adapters::cm::http_client()?,
                     routing::cm_api_base_url(&env)?,
                     routing::technical_link_id(&env)?,
                     token,
                 ),
-                mutations: shared::cm::mutations::routing_mutations(&env)?,
+                mutations: shared::adapters::cm::mutations::routing_mutations(&env)?,
                 rounds: AtomicU64::new(0),
             },
             other => return Err(format!("unknown function `{other}`").into()),
@@ -184,5 +184,5 @@ fn answer() -> Value {
 }
 
 fn now() -> u64 {
-    shared::clock::Clock::now(&shared::clock::SystemClock)
+    shared::rules::clock::Clock::now(&shared::rules::clock::SystemClock)
 }

@@ -20,7 +20,7 @@
 //! - A webstore entry replaces the top level's `timezone`, `weekly` or `closed` for requests
 //!   with that webstore; what it leaves out comes from the top level.
 //! - A webstore entry's `language` and `agentLanguage` say which language its customers and its
-//!   team are written to in (see [`shared::language`]).
+//!   team are written to in (see [`shared::rules::language`]).
 //! - A webstore entry's `overflow` names, in order, the web stores that take its chats when it
 //!   cannot (closed, or no agent online): at most [`MAX_OVERFLOW`], not itself, none twice. Each
 //!   is judged under its own entry's hours (the top level's when it has none). Overflow is one
@@ -36,7 +36,7 @@ use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
-use shared::language::WebstoreLanguages;
+use shared::rules::language::WebstoreLanguages;
 
 /// Each search for the next opening looks this far ahead at a time.
 const WINDOW: SignedDuration = SignedDuration::from_hours(24);
@@ -387,7 +387,7 @@ struct RawWebstore {
     weekly: Option<BTreeMap<String, Vec<(String, String)>>>,
     closed: Option<Vec<RawClosed>>,
     overflow: Option<Vec<String>>,
-    // the languages (shared::language::WebstoreLanguages; handover and message read them too)
+    // the languages (shared::rules::language::WebstoreLanguages; handover and message read them too)
     language: Option<String>,
     #[serde(rename = "agentLanguage")]
     agent_language: Option<String>,
@@ -401,7 +401,7 @@ fn overflow_list(own: &str, names: &[String], at: &str) -> Result<Vec<String>, S
     }
     let mut list: Vec<String> = Vec::with_capacity(names.len());
     for raw in names {
-        let name = shared::validate::webstore(raw)
+        let name = shared::contract::validate::webstore(raw)
             .map_err(|e| format!("{at}.overflow: `{raw}` is not a web store name: it {e}"))?;
         if name == own {
             return Err(format!(

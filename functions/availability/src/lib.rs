@@ -10,7 +10,7 @@
 //! With `BUSINESS_HOURS` set, a request outside the opening hours is answered offline with the
 //! next opening, and the presence source is not asked (see [`hours`]).
 //! The chat's `channel` picks the presence channel asked about (`MSC_CHANNELS`, see
-//! [`shared::channel`]); a channel without agents is answered offline without asking.
+//! [`shared::setup::channel`]); a channel without agents is answered offline without asking.
 //! A web store whose opening-hours entry names `overflow` web stores hands a chat it cannot take
 //! to the first of them that can: availability answers online with that `webstore`, and, given
 //! the chat's id, records the decision on the chat, which the handover follows (see [`route`]).
@@ -23,21 +23,24 @@ use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 use shared::ApiError;
-use shared::channel::{Channels, ChatChannel};
-use shared::clock::{Clock, SystemClock};
-use shared::cm::json_presence::{self, JsonPresence};
-use shared::cm::presence::{self, MscPresence};
-use shared::config::{self, ConfigError, Env};
-use shared::language::{self, Language, Spoken};
-use shared::refreshing::Refreshing;
-use shared::store::{ROUTE_TTL_SECONDS, Route, Store};
-use shared::telemetry::ChatTagger;
-use shared::upstream::UpstreamError;
-use shared::validate::{self, ChatId};
-use shared::warm;
-use shared::wire::{AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse};
-use shared::words;
-use shared::{auth::CalloutTokens, http};
+use shared::adapters::cm::json_presence::{self, JsonPresence};
+use shared::adapters::cm::presence::{self, MscPresence};
+use shared::adapters::store::{ROUTE_TTL_SECONDS, Route, Store};
+use shared::contract::validate::{self, ChatId};
+use shared::contract::{
+    AgentStatus, AvailabilityReason, AvailabilityRequest, AvailabilityResponse,
+};
+use shared::http;
+use shared::rules::clock::{Clock, SystemClock};
+use shared::rules::language::{self, Language, Spoken};
+use shared::rules::upstream::UpstreamError;
+use shared::rules::words;
+use shared::setup::auth::CalloutTokens;
+use shared::setup::channel::{Channels, ChatChannel};
+use shared::setup::config::{self, ConfigError, Env};
+use shared::setup::refreshing::Refreshing;
+use shared::setup::telemetry::ChatTagger;
+use shared::setup::warm;
 
 /// The query parameter that may carry a presence-check token, where the caller cannot send
 /// headers (CAIC's presence-check webhook; see [`admit`]).
@@ -153,9 +156,9 @@ impl Presence {
 
 impl App {
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
-        let sdk = &shared::aws::for_function(sdk, "availability");
-        let tokens = shared::auth::callout_tokens(env, sdk).await?;
-        let presence_check_tokens = shared::auth::presence_check_tokens(env, sdk).await?;
+        let sdk = &shared::setup::aws::for_function(sdk, "availability");
+        let tokens = shared::setup::auth::callout_tokens(env, sdk).await?;
+        let presence_check_tokens = shared::setup::auth::presence_check_tokens(env, sdk).await?;
         if presence_check_tokens.is_none() {
             tracing::info!(
                 "no presence-check tokens ({} or {}): a token in the URL, as CAIC's presence-check webhook sends it, answers 401",
@@ -211,7 +214,7 @@ impl App {
             presence,
             budget,
             clock: Arc::new(SystemClock),
-            chats: shared::telemetry::chat_tagger(env, sdk).await?,
+            chats: shared::setup::telemetry::chat_tagger(env, sdk).await?,
             warm_up: warm::limit(env)?,
             channels: Channels::from_env(env)?,
             store,
@@ -227,7 +230,7 @@ impl App {
         Self { clock, ..self }
     }
 
-    /// Opens the presence source's connection before the first request (see [`shared::warm`]).
+    /// Opens the presence source's connection before the first request (see [`shared::setup::warm`]).
     pub async fn warm_up(&self) {
         if let Some(presence) = &self.presence {
             warm::warm_up("presence", self.warm_up, presence.source.warm_up()).await;
@@ -291,7 +294,7 @@ impl App {
         match (recorded, &decision.overflowed_to) {
             (Ok(Ok(())), Some(to)) => {
                 tracing::info!(overflow_from = requested, webstore = %to, "the chat overflows");
-                shared::metrics::overflowed(requested);
+                shared::setup::metrics::overflowed(requested);
                 decision.answer
             }
             (Ok(Ok(())), None) => decision.answer,
@@ -366,7 +369,7 @@ impl App {
             if let Verdict::Closed {
                 reason,
                 next_opening,
-            } = schedule.verdict(shared::clock::timestamp(self.clock.now()))
+            } = schedule.verdict(shared::rules::clock::timestamp(self.clock.now()))
             {
                 let reason = match reason {
                     ClosedReason::OutsideHours => AvailabilityReason::OutsideBusinessHours,
@@ -458,7 +461,10 @@ async fn ask(
                 .source
                 .agents_online(channel, referrer, deadline)
                 .await;
-            shared::metrics::latency(shared::metrics::PRESENCE_LATENCY, started.elapsed());
+            shared::setup::metrics::latency(
+                shared::setup::metrics::PRESENCE_LATENCY,
+                started.elapsed(),
+            );
             match asked {
                 Ok(online) => {
                     presence.remember(|m| m.succeeded(key, online, Instant::now()));
@@ -594,7 +600,7 @@ async fn presence_source(
             let url = presence::msc_presence_url(env)?;
             let key = Arc::new(presence::msc_api_key(env, sdk).await?);
             Ok(Some(Source::Msc(MscPresence::new(
-                shared::cm::http_client()?,
+                shared::adapters::cm::http_client()?,
                 url,
                 key,
             ))))
@@ -605,7 +611,7 @@ async fn presence_source(
                 .map(Arc::new);
             Ok(Some(Source::Json {
                 source: JsonPresence::new(
-                    shared::cm::http_client()?,
+                    shared::adapters::cm::http_client()?,
                     config::AVAILABILITY_URL,
                     url,
                     token,
@@ -793,14 +799,14 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
                 let language = app
                     .customer_language(chat.as_ref(), &subject, hours, deadline)
                     .await;
-                let now = shared::clock::timestamp(app.clock.now())
+                let now = shared::rules::clock::timestamp(app.clock.now())
                     .to_zoned_datetime(opens.time_zone().clone());
                 answer.next_opening_text = Some(words::next_opening_text(language, opens, &now));
             }
             answer
         }
     };
-    shared::metrics::count_on_channel(answer.metric(), channel.dimension());
+    shared::setup::metrics::count_on_channel(answer.metric(), channel.dimension());
     Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
 }
 

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use jiff::ZonedDateTime;
-use shared::wire::AvailabilityResponse;
+use shared::contract::AvailabilityResponse;
 
 /// The answer for one web store.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,7 +112,7 @@ pub async fn until_first_online(mut judging: Vec<Judging<'_>>) -> Vec<Option<Jud
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::wire::{AgentStatus, AvailabilityReason};
+    use shared::contract::{AgentStatus, AvailabilityReason};
     use std::time::Duration;
 
     fn online() -> Judgement {

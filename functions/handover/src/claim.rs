@@ -1,6 +1,6 @@
 //! The handover, at most once per chat: claim it, read the chat's intake and route meanwhile, send the one
 //! routing mutation request, settle the claim by its outcome (the protocol is
-//! [`shared::once`]), erase the intake once CM.com has it, and answer in the dialog's terms.
+//! [`shared::rules::once`]), erase the intake once CM.com has it, and answer in the dialog's terms.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,17 +9,17 @@ use jiff::tz::TimeZone;
 use tokio::time::Instant;
 
 use crate::context::{HandoverOrder, destination, handover_context};
-use shared::channel::ChatChannel;
-use shared::clock::Clock;
-use shared::cm::mutations::RoutingMutations;
-use shared::cm::routing::RoutingControl;
-use shared::once::{Claim, ClaimTerms, Settle};
-use shared::store::{HeldClaim, OnceStep, Store};
-use shared::summary::asked_at;
-use shared::team_language::TeamLanguage;
-use shared::upstream::UpstreamError;
-use shared::wire::{HandoverReason, HandoverResponse, HandoverStatus, RoutingMutationRequest};
-use shared::words;
+use shared::adapters::cm::mutations::RoutingMutations;
+use shared::adapters::cm::routing::RoutingControl;
+use shared::adapters::store::{HeldClaim, OnceStep, Store};
+use shared::contract::{HandoverReason, HandoverResponse, HandoverStatus, RoutingMutationRequest};
+use shared::rules::clock::Clock;
+use shared::rules::once::{Claim, ClaimTerms, Settle};
+use shared::rules::summary::asked_at;
+use shared::rules::upstream::UpstreamError;
+use shared::rules::words;
+use shared::setup::channel::ChatChannel;
+use shared::setup::team_language::TeamLanguage;
 
 /// Kept back from the budget for recording the outcome after the upstream call.
 const FINISH_RESERVE: Duration = Duration::from_millis(300);
@@ -110,7 +110,7 @@ impl Handover {
             .routing
             .request_mutations(&order.chat, &body, deadline)
             .await;
-        shared::metrics::latency(shared::metrics::ROUTING_LATENCY, calling.elapsed());
+        shared::setup::metrics::latency(shared::setup::metrics::ROUTING_LATENCY, calling.elapsed());
 
         let now = self.clock.now();
         let settled = self

@@ -1,19 +1,19 @@
 //! What a handover request may ask for and what CM.com receives for it: the request's checks
 //! ([`HandoverOrder::parse`]) and the Context the agent reads ([`handover_context`]), with the
-//! one-line summary ([`shared::summary`]). One module, because the keys a request may set and the keys the Context
+//! one-line summary ([`shared::rules::summary`]). One module, because the keys a request may set and the keys the Context
 //! fills change together.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use shared::ApiError;
-use shared::store::Route;
-use shared::summary::{About, summary};
-use shared::validate::{self, ChatId};
-use shared::wire::{HandoverRequest, IntakeField, IntakeRecord};
-use shared::words::Words;
+use shared::adapters::store::Route;
+use shared::contract::validate::{self, ChatId};
+use shared::contract::{HandoverRequest, IntakeField, IntakeRecord};
+use shared::rules::summary::{About, summary};
+use shared::rules::words::Words;
 
 pub const CONTEXT_MAX_PAIRS: usize = 20;
-pub use shared::validate::CONTEXT_KEY_MAX_LEN;
+pub use shared::contract::validate::CONTEXT_KEY_MAX_LEN;
 pub const CONTEXT_VALUE_MAX_LEN: usize = 500;
 /// Context keys that our own values fill; a request may not set them, in any case.
 pub const RESERVED_CONTEXT_KEYS: [&str; 13] = [
@@ -60,8 +60,10 @@ pub struct ContextKeys(Option<BTreeSet<String>>);
 
 impl ContextKeys {
     /// The list from `HANDOVER_CONTEXT_KEYS` (comma-separated); unset or empty: any key.
-    pub fn from_env(env: &shared::config::Env) -> Result<Self, shared::config::ConfigError> {
-        const VAR: &str = shared::config::HANDOVER_CONTEXT_KEYS;
+    pub fn from_env(
+        env: &shared::setup::config::Env,
+    ) -> Result<Self, shared::setup::config::ConfigError> {
+        const VAR: &str = shared::setup::config::HANDOVER_CONTEXT_KEYS;
         let Some(raw) = env.get(VAR).filter(|v| !v.trim().is_empty()) else {
             return Ok(Self(None));
         };
@@ -71,7 +73,7 @@ impl ContextKeys {
                 .iter()
                 .any(|r| r.eq_ignore_ascii_case(key));
             if !validate::is_context_key(key) || reserved {
-                return Err(shared::config::ConfigError::Invalid {
+                return Err(shared::setup::config::ConfigError::Invalid {
                     var: VAR,
                     problem: format!(
                         "`{key}` is not a context key a dialog may send (1-{CONTEXT_KEY_MAX_LEN} letters, digits, _ - or ., and none of the reserved keys)"
@@ -257,7 +259,7 @@ mod tests {
     use super::*;
 
     fn english() -> &'static Words {
-        shared::words::of(shared::language::Language::En)
+        shared::rules::words::of(shared::rules::language::Language::En)
     }
     use serde_json::json;
 
@@ -286,8 +288,8 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let env = |value: &str| {
-            shared::config::Env::from_pairs([(
-                shared::config::HANDOVER_CONTEXT_KEYS.to_owned(),
+            shared::setup::config::Env::from_pairs([(
+                shared::setup::config::HANDOVER_CONTEXT_KEYS.to_owned(),
                 value.to_owned(),
             )])
         };

@@ -16,19 +16,19 @@ use std::time::Duration;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use shared::ApiError;
-use shared::auth::CalloutTokens;
-use shared::channel::Channels;
-use shared::clock::{Clock, SystemClock};
-use shared::cm::mutations::RoutingMutations;
-use shared::cm::routing::{self, RoutingControl};
-use shared::config::{self, ConfigError, Env};
+use shared::adapters::cm::mutations::RoutingMutations;
+use shared::adapters::cm::routing::{self, RoutingControl};
+use shared::adapters::store::Store;
+use shared::contract::HandoverReason;
 use shared::http;
-use shared::refreshing::Refreshing;
-use shared::store::Store;
-use shared::team_language::TeamLanguage;
-use shared::telemetry::ChatTagger;
-use shared::warm;
-use shared::wire::HandoverReason;
+use shared::rules::clock::{Clock, SystemClock};
+use shared::setup::auth::CalloutTokens;
+use shared::setup::channel::Channels;
+use shared::setup::config::{self, ConfigError, Env};
+use shared::setup::refreshing::Refreshing;
+use shared::setup::team_language::TeamLanguage;
+use shared::setup::telemetry::ChatTagger;
+use shared::setup::warm;
 
 pub mod claim;
 pub mod context;
@@ -57,20 +57,20 @@ pub struct App {
 
 impl App {
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
-        let sdk = &shared::aws::for_function(sdk, "handover");
-        let tokens = shared::auth::callout_tokens(env, sdk).await?;
+        let sdk = &shared::setup::aws::for_function(sdk, "handover");
+        let tokens = shared::setup::auth::callout_tokens(env, sdk).await?;
         let table = env.required(config::TABLE_NAME)?;
         let base_url = routing::cm_api_base_url(env)?;
         let technical_link_id = routing::technical_link_id(env)?;
         let channels = Channels::from_env(env)?;
         let mutations = RoutingMutations::from_env(env, &channels)?;
-        let product_token = Arc::new(shared::cm::product_token(env, sdk).await?);
+        let product_token = Arc::new(shared::adapters::cm::product_token(env, sdk).await?);
         Ok(Self {
             tokens,
             handover: Handover {
                 store: Store::new(aws_sdk_dynamodb::Client::new(sdk), table),
                 routing: RoutingControl::new(
-                    shared::cm::http_client()?,
+                    shared::adapters::cm::http_client()?,
                     base_url,
                     technical_link_id,
                     product_token,
@@ -86,7 +86,7 @@ impl App {
                 clock: Arc::new(SystemClock),
             },
             budget: env.duration_ms(config::HANDOVER_BUDGET_MS, DEFAULT_BUDGET_MS)?,
-            chats: shared::telemetry::chat_tagger(env, sdk).await?,
+            chats: shared::setup::telemetry::chat_tagger(env, sdk).await?,
             channels,
             warm_up: warm::limit(env)?,
             context_keys: ContextKeys::from_env(env)?,
@@ -100,7 +100,7 @@ impl App {
     }
 
     /// Opens the connections the first handover uses before it arrives, side by side (see
-    /// [`shared::warm`]): two to DynamoDB, as a handover claims the chat and reads its intake
+    /// [`shared::setup::warm`]): two to DynamoDB, as a handover claims the chat and reads its intake
     /// and route at the same time, each on a connection of its own, and one to Routing Control.
     pub async fn warm_up(&self) {
         let Handover { store, routing, .. } = &self.handover;
@@ -141,6 +141,6 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         reason = answer.reason.map(HandoverReason::as_str),
         "handover answered"
     );
-    shared::metrics::count_on_channel(answer.metric(), channel.dimension());
+    shared::setup::metrics::count_on_channel(answer.metric(), channel.dimension());
     Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
 }

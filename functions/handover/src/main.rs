@@ -3,15 +3,15 @@
 //! before the first request.
 
 use lambda_http::{Error, run, service_fn};
-use shared::config::{Env, or_exit};
+use shared::setup::config::{Env, or_exit};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    shared::config::drop_sequential_concurrency();
-    shared::telemetry::init();
+    shared::setup::config::drop_sequential_concurrency();
+    shared::setup::telemetry::init();
     let env = Env::from_process();
-    shared::metrics::init(&env, "handover");
-    let sdk = or_exit(shared::aws::sdk_config().await);
+    shared::setup::metrics::init(&env, "handover");
+    let sdk = or_exit(shared::setup::aws::sdk_config().await);
     let app = or_exit(handover::App::from_env(&env, &sdk).await);
     app.warm_up().await;
     run(service_fn(|req| handover::handle(&app, req))).await

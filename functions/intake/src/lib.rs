@@ -11,16 +11,16 @@ use std::time::Duration;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use shared::ApiError;
-use shared::auth::CalloutTokens;
-use shared::clock::{Clock, SystemClock};
-use shared::config::{self, ConfigError, Env};
+use shared::adapters::store::Store;
+use shared::contract::validate::{self, ChatId, FieldError};
+use shared::contract::{IntakeField, IntakeReason, IntakeRecord, IntakeRequest, IntakeResponse};
 use shared::http;
-use shared::refreshing::Refreshing;
-use shared::store::Store;
-use shared::telemetry::ChatTagger;
-use shared::validate::{self, ChatId, FieldError};
-use shared::warm;
-use shared::wire::{IntakeField, IntakeReason, IntakeRecord, IntakeRequest, IntakeResponse};
+use shared::rules::clock::{Clock, SystemClock};
+use shared::setup::auth::CalloutTokens;
+use shared::setup::config::{self, ConfigError, Env};
+use shared::setup::refreshing::Refreshing;
+use shared::setup::telemetry::ChatTagger;
+use shared::setup::warm;
 
 /// How long an intake record lives after its last write, by default: one hour. CAIC forgets a
 /// session after 15 minutes without a message (knowledgecenter.cm.com/kc/sessions), so the
@@ -47,8 +47,8 @@ pub struct App {
 
 impl App {
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
-        let sdk = &shared::aws::for_function(sdk, "intake");
-        let tokens = shared::auth::callout_tokens(env, sdk).await?;
+        let sdk = &shared::setup::aws::for_function(sdk, "intake");
+        let tokens = shared::setup::auth::callout_tokens(env, sdk).await?;
         let table = env.required(config::TABLE_NAME)?;
         Ok(Self {
             tokens,
@@ -60,7 +60,7 @@ impl App {
                 MAX_TTL_SECONDS,
             )?,
             clock: Arc::new(SystemClock),
-            chats: shared::telemetry::chat_tagger(env, sdk).await?,
+            chats: shared::setup::telemetry::chat_tagger(env, sdk).await?,
             warm_up: warm::limit(env)?,
         })
     }
@@ -70,7 +70,7 @@ impl App {
         Self { clock, ..self }
     }
 
-    /// Opens the DynamoDB connection before the first request (see [`shared::warm`]).
+    /// Opens the DynamoDB connection before the first request (see [`shared::setup::warm`]).
     pub async fn warm_up(&self) {
         warm::warm_up("dynamodb", self.warm_up, self.store.warm_up()).await;
     }
@@ -221,7 +221,7 @@ async fn erase(app: &App, raw_chat_id: &str) -> Result<Response<Body>, ApiError>
         ApiError::StoreUnavailable
     })?;
     Ok(http::with_outcome(
-        shared::wire::INTAKE_ERASED,
+        shared::contract::INTAKE_ERASED,
         http::no_content(),
     ))
 }

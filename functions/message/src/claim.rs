@@ -1,9 +1,9 @@
 //! The message, at most once per chat: claim it, read the chat's intake meanwhile, send the one
-//! e-mail, settle the claim by its outcome (the protocol is [`shared::once`]), erase the intake
+//! e-mail, settle the claim by its outcome (the protocol is [`shared::rules::once`]), erase the intake
 //! once the mailbox holds it, and answer in the dialog's terms.
 
-use shared::team_language::TeamLanguage;
-use shared::words;
+use shared::rules::words;
+use shared::setup::team_language::TeamLanguage;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,15 +12,15 @@ use jiff::tz::TimeZone;
 use tokio::time::Instant;
 
 use crate::letter::{MessageOrder, contents};
-use shared::clock::Clock;
-use shared::mail::{Letter, Mailbox, compose};
-use shared::once::{Claim, ClaimTerms, Settle};
-use shared::refreshing::Refreshing;
-use shared::ses::{Envelope, Mailer};
-use shared::store::{HeldClaim, MessageLimits, OnceStep, Store};
-use shared::summary::{asked_at, message_summary};
-use shared::upstream::UpstreamError;
-use shared::wire::{MessageReason, MessageResponse, MessageStatus};
+use shared::adapters::ses::{Envelope, Mailer};
+use shared::adapters::store::{HeldClaim, MessageLimits, OnceStep, Store};
+use shared::contract::{MessageReason, MessageResponse, MessageStatus};
+use shared::rules::clock::Clock;
+use shared::rules::mail::{Letter, Mailbox, compose};
+use shared::rules::once::{Claim, ClaimTerms, Settle};
+use shared::rules::summary::{asked_at, message_summary};
+use shared::rules::upstream::UpstreamError;
+use shared::setup::refreshing::Refreshing;
 
 /// Kept back from the budget for recording the outcome after the mail service's answer.
 const FINISH_RESERVE: Duration = Duration::from_millis(300);
@@ -161,7 +161,7 @@ impl Messenger {
                     limit = limit.as_str(),
                     "a limit on e-mails was reached; claim released, nothing sent"
                 );
-                shared::metrics::message_limit_reached(limit.as_str());
+                shared::setup::metrics::message_limit_reached(limit.as_str());
                 self.store.give_up(&held).await;
                 return MessageResponse {
                     limit: Some(limit.as_str()),
@@ -198,7 +198,7 @@ impl Messenger {
             .saturating_sub(started.elapsed());
         let calling = Instant::now();
         let outcome = self.mailer.send(&envelope, &mail, within).await;
-        shared::metrics::latency(shared::metrics::MAIL_LATENCY, calling.elapsed());
+        shared::setup::metrics::latency(shared::setup::metrics::MAIL_LATENCY, calling.elapsed());
 
         if let Ok(id) = &outcome {
             tracing::info!(ses_message_id = %id, "e-mail accepted by the mail service");

@@ -3,9 +3,9 @@
 //! ([`contents`]), a plain function of the request and the stored intake.
 
 use shared::ApiError;
-use shared::mail::header_address;
-use shared::validate::{self, ChatId};
-use shared::wire::{IntakeField, IntakeRecord, MessageReason, MessageRequest};
+use shared::contract::validate::{self, ChatId};
+use shared::contract::{IntakeField, IntakeRecord, MessageReason, MessageRequest};
+use shared::rules::mail::header_address;
 
 /// The longest message, in characters (line breaks included).
 pub const MESSAGE_MAX_LEN: usize = 2000;

@@ -15,7 +15,7 @@
 //! This file is the wiring and the HTTP edge; [`letter`] holds what a request may ask and what
 //! the mailbox receives, [`claim`] the message's at-most-once sequence.
 
-use shared::team_language::TeamLanguage;
+use shared::setup::team_language::TeamLanguage;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,18 +23,18 @@ use std::time::Duration;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use shared::ApiError;
-use shared::auth::CalloutTokens;
-use shared::channel::Channels;
-use shared::clock::{Clock, SystemClock};
-use shared::config::{self, ConfigError, Env};
+use shared::adapters::ses::Mailer;
+use shared::adapters::store::{MessageLimits, Store};
+use shared::contract::MessageReason;
 use shared::http;
-use shared::mail::{Mailbox, mailboxes_by_webstore};
-use shared::refreshing::Refreshing;
-use shared::ses::Mailer;
-use shared::store::{MessageLimits, Store};
-use shared::telemetry::ChatTagger;
-use shared::warm;
-use shared::wire::MessageReason;
+use shared::rules::clock::{Clock, SystemClock};
+use shared::rules::mail::{Mailbox, mailboxes_by_webstore};
+use shared::setup::auth::CalloutTokens;
+use shared::setup::channel::Channels;
+use shared::setup::config::{self, ConfigError, Env};
+use shared::setup::refreshing::Refreshing;
+use shared::setup::telemetry::ChatTagger;
+use shared::setup::warm;
 
 pub mod claim;
 pub mod letter;
@@ -67,8 +67,8 @@ pub struct App {
 
 impl App {
     pub async fn from_env(env: &Env, sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
-        let sdk = &shared::aws::for_function(sdk, "message");
-        let tokens = shared::auth::callout_tokens(env, sdk).await?;
+        let sdk = &shared::setup::aws::for_function(sdk, "message");
+        let tokens = shared::setup::auth::callout_tokens(env, sdk).await?;
         let table = env.required(config::TABLE_NAME)?;
         let mailbox = |var: &'static str| -> Result<Mailbox, ConfigError> {
             Mailbox::parse(env.required(var)?).map_err(|e| ConfigError::invalid(var, e.to_string()))
@@ -120,7 +120,7 @@ impl App {
                 clock: Arc::new(SystemClock),
             },
             budget: env.duration_ms(config::MESSAGE_BUDGET_MS, DEFAULT_BUDGET_MS)?,
-            chats: shared::telemetry::chat_tagger(env, sdk).await?,
+            chats: shared::setup::telemetry::chat_tagger(env, sdk).await?,
             channels: Channels::from_env(env)?,
             warm_up: warm::limit(env)?,
         })
@@ -177,6 +177,6 @@ async fn respond(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         "message answered"
     );
     let channel = app.channels.resolve(order.channel.as_deref());
-    shared::metrics::count_on_channel(answer.metric(), channel.dimension());
+    shared::setup::metrics::count_on_channel(answer.metric(), channel.dimension());
     Ok(http::with_outcome(answer.metric(), http::ok_json(&answer)))
 }

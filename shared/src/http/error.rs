@@ -9,8 +9,8 @@ use lambda_http::{Body, Response};
 use serde::Serialize;
 
 use super::response::json_response;
-use crate::metrics;
-use crate::validate::FieldError;
+use crate::contract::validate::FieldError;
+use crate::setup::metrics;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ApiError {

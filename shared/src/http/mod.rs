@@ -1,4 +1,5 @@
-//! The inbound HTTP edge every endpoint shares: the gate, in the order the contract applies it
+//! **Layer 5: the inbound HTTP edge** every endpoint shares, the only layer that knows HTTP; it
+//! may import from every layer above. The gate, in the order the contract applies it
 //! (token first, before any I/O, then route: method + raw path, then media type, size and strict
 //! JSON), the request's time budget, and [`answer`], which wraps one invocation. The responses
 //! are in [`response`], the one error type and its wire form in [`error`].
@@ -15,8 +16,8 @@ use lambda_http::http::{HeaderValue, Method, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use percent_encoding::percent_decode_str;
 
-use crate::auth::{CALLOUT_TOKEN_HEADER, CalloutTokens};
-use crate::callout::{self, CalloutBody};
+use crate::contract::callout::{self, CalloutBody};
+use crate::setup::auth::{CALLOUT_TOKEN_HEADER, CalloutTokens};
 
 pub mod error;
 pub mod response;
@@ -146,7 +147,7 @@ pub fn budget(req: &Request, configured: Duration) -> Duration {
     budget
 }
 
-/// A claim id unique to this invocation (see [`crate::once`]): the Lambda request id where there
+/// A claim id unique to this invocation (see [`crate::rules::once`]): the Lambda request id where there
 /// is one, plus random bytes, so that two runs outside Lambda never share one.
 pub fn claim_id(req: &Request) -> String {
     let mut random = [0u8; 8];
@@ -169,11 +170,11 @@ pub fn require_method(req: &Request, allowed: Method, allow: &'static str) -> Re
 }
 
 /// The body as a request of type `T`, read as a CAIC API Callout sends it (see
-/// [`crate::callout`]): strict JSON, or, when it is not valid JSON, the flat object of strings
+/// [`crate::contract::callout`]): strict JSON, or, when it is not valid JSON, the flat object of strings
 /// CAIC builds by pasting variables into a Raw body. Either way an unknown field (a typo) and a
 /// repeated one are refused, and every unset optional value (empty, or an unfilled
 /// `{{placeholder}}`) is made not given; each placeholder is counted
-/// ([`crate::metrics::UNFILLED_PLACEHOLDER`], by field) and logged at WARN by field name, never
+/// ([`crate::setup::metrics::UNFILLED_PLACEHOLDER`], by field) and logged at WARN by field name, never
 /// by value. An empty body is `empty` when given (for endpoints whose fields are all optional),
 /// else 400. Without a Content-Type the body is read as JSON; a declared type other than JSON
 /// is 415.
@@ -215,13 +216,13 @@ pub fn json_body<T: CalloutBody>(req: &Request, empty: Option<T>) -> Result<T, A
         let key = unfilled
             .key
             .as_deref()
-            .filter(|k| crate::validate::is_context_key(k));
+            .filter(|k| crate::contract::validate::is_context_key(k));
         tracing::warn!(
             field = unfilled.field,
             key,
             "an unfilled placeholder was sent: the dialog's variable is not set (treated as not given)"
         );
-        crate::metrics::unfilled_placeholder(unfilled.field);
+        crate::setup::metrics::unfilled_placeholder(unfilled.field);
     }
     Ok(body)
 }
@@ -339,7 +340,7 @@ fn naming(what: &str, field: Option<&str>) -> String {
 /// invocation's metrics are written. `respond` runs in a `request` span carrying the request id
 /// (so JSON lines have `span.requestId`, as the runtime's own span gives them outside ours);
 /// once the chat id is known, the handler records the chat's tag on it (see
-/// [`crate::telemetry::ChatTagger::record`]), so the lines that follow carry `span.chat`.
+/// [`crate::setup::telemetry::ChatTagger::record`]), so the lines that follow carry `span.chat`.
 pub async fn answer(
     route: &'static str,
     req: &Request,
@@ -356,7 +357,7 @@ pub async fn answer(
         chat = tracing::field::Empty
     );
     let answer = counted(route, respond).instrument(span).await;
-    crate::metrics::flush(request_id);
+    crate::setup::metrics::flush(request_id);
     answer
 }
 
@@ -373,7 +374,7 @@ async fn counted(
         .extensions()
         .get::<Outcome>()
         .map_or("Unknown", |o| o.0);
-    crate::metrics::count(outcome);
+    crate::setup::metrics::count(outcome);
     tracing::info!(
         route,
         outcome,

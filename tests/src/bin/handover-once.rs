@@ -7,7 +7,7 @@
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use shared::config::Env;
+use shared::setup::config::Env;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -15,7 +15,7 @@ async fn main() -> ExitCode {
         eprintln!("usage: handover-once <event.json> (then a line on stdin starts it)");
         return ExitCode::from(2);
     };
-    let sdk = match shared::aws::sdk_config().await {
+    let sdk = match shared::setup::aws::sdk_config().await {
         Ok(sdk) => sdk,
         Err(error) => {
             eprintln!("{error}");

@@ -1,4 +1,4 @@
-//! Writes the ICU4X data that `shared::language` formats dates and times with: the markers it
+//! Writes the ICU4X data that `shared::rules::language` formats dates and times with: the markers it
 //! loads, for the locales of the languages we speak (`LOCALES`), read from ICU4X's own compiled
 //! data (CLDR, as the `icu_*_data` crates ship it) and written as baked data.
 //!
@@ -26,7 +26,7 @@ use icu_provider::prelude::*;
 use icu_provider_export::baked_exporter::{BakedExporter, Options};
 use icu_provider_export::prelude::*;
 
-/// The locales `shared::language::Language` formats in (English as written in Britain), and the
+/// The locales `shared::rules::language::Language` formats in (English as written in Britain), and the
 /// root, which holds what no language has of its own (the digits).
 const LOCALES: [&str; 7] = ["und", "en-GB", "nl", "de", "fr", "es", "it"];
 

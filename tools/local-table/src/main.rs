@@ -13,7 +13,7 @@ async fn main() -> std::process::ExitCode {
     let created = async {
         let definition = table_definition(&template_path())?;
         // the functions' own SDK set-up (its HTTP client and TLS included)
-        let sdk = shared::aws::sdk_config()
+        let sdk = shared::setup::aws::sdk_config()
             .await
             .map_err(|e| TableError::DynamoDb(e.to_string()))?;
         create_table(&sdk, &definition, &name).await
