@@ -330,6 +330,9 @@ impl<'ast> Visit<'ast> for Names {
         syn::visit::visit_path(self, path);
     }
 
+    /// `pub(super)` and `pub(crate)` say who may see an item, not what it uses.
+    fn visit_visibility(&mut self, _: &'ast syn::Visibility) {}
+
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         self.tokens(mac.tokens.clone());
         syn::visit::visit_macro(self, mac);
@@ -375,12 +378,20 @@ fn no_crate_has_an_import_loop() {
 fn the_reader_finds_loops_written_every_way() {
     let dir = std::env::temp_dir().join(format!("layers-probe-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("b")).expect("probe folder");
+    for folder in ["b", "e"] {
+        std::fs::create_dir_all(dir.join(folder)).expect("probe folder");
+    }
     let files = [
-        ("lib.rs", "mod a; mod b; mod c; mod d;"),
+        ("lib.rs", "mod a; mod b; mod c; mod d; mod e;"),
         ("a.rs", "pub fn f() { crate::b::g(); }"),
         ("b/mod.rs", "mod inner; pub use inner::X; pub fn g() {}"),
         ("b/inner.rs", "pub struct X; fn h() { super::g() }"),
+        // a visibility names no module: no loop between e and e::f
+        ("e/mod.rs", "mod f; pub use f::F;"),
+        (
+            "e/f.rs",
+            "pub struct F; pub(super) fn g() {} pub(crate) fn h() {}",
+        ),
         (
             "c.rs",
             "pub fn c() { tracing::info!(x = crate::d::D, \"y\"); }",
@@ -539,7 +550,10 @@ fn an_import_from_a_later_layer_is_found() {
 fn config_imports_nothing_from_its_crate() {
     let graph = CrateGraph::read("shared".into(), &workspace().join("shared/src/lib.rs"));
     let config: ModPath = vec!["setup".into(), "config".into()];
-    assert!(graph.files.contains_key(&config), "shared::setup::config is read");
+    assert!(
+        graph.files.contains_key(&config),
+        "shared::setup::config is read"
+    );
     assert_eq!(
         graph
             .edges
