@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Writes shared/icu-data, the date and time data shared::language formats with: ICU4X's own
+# Writes shared/icu-data, the date and time data shared::rules::language formats with: ICU4X's own
 # compiled data (CLDR) for the languages we speak, and only those (tools/icu-data).
 #   scripts/icu-data.sh          rewrite it (after an ICU4X update, or a language added)
 #   scripts/icu-data.sh --check  fail when it is not what the tool writes (make test)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The instructions one read of a pasted body costs (shared::callout::read_pasted), counted with
+"""The instructions one read of a pasted body costs (shared::contract::callout::read_pasted), counted with
 valgrind's callgrind on bench's `pasted` binary: the worst 8 KiB body a caller can send against
 a normal 8 KiB one. Each is run with 0 and with READS reads, so that the process's start-up
 cancels out. Exits 1 when the worst costs more than LIMIT normal ones (`make bench`;

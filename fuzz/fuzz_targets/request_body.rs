@@ -33,11 +33,11 @@ fuzz_target!(|data: &[u8]| {
     }
     // both ways a deployment reads the context: any key, and only the keys it names
     for keys in [
-        handover::context::ContextKeys::default(),
-        handover::context::ContextKeys::only(&["orderId", "note"]),
+        handover::keys::ContextKeys::default(),
+        handover::keys::ContextKeys::only(&["orderId", "note"]),
     ] {
         if let Ok(order) = json_body::<HandoverRequest>(&req, None) {
-            let _ = handover::context::HandoverOrder::parse(order, &keys);
+            let _ = handover::order::HandoverOrder::parse(order, &keys);
         }
     }
     if let Ok(message) = json_body::<MessageRequest>(&req, None)

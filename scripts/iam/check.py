@@ -49,7 +49,7 @@ TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{TABLE}"
 KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 KEY_ATTRIBUTE = "pk"
 
-# the four functions, by the name their requests carry (`app/<name>`, shared::aws::for_function)
+# the four functions, by the name their requests carry (`app/<name>`, shared::setup::aws::for_function)
 FUNCTIONS = {
     "availability": "AvailabilityFunction",
     "intake": "IntakeFunction",

@@ -13,11 +13,11 @@
 //! [`shared::setup::channel`]); a channel without agents is answered offline without asking.
 //! A web store whose opening-hours entry names `overflow` web stores hands a chat it cannot take
 //! to the first of them that can: availability answers online with that `webstore`, and, given
-//! the chat's id, records the decision on the chat, which the handover follows (see [`route`]).
+//! the chat's id, records the decision on the chat, which the handover follows (see `decision.rs`).
 //!
 //! Here: the app and its start-up, the token check and the handler. The request is read in
-//! [`request`], the answer decided in [`decision`] (the opening hours in [`hours`], the overflow
-//! in [`overflow`]), the presence asked of the [`source`] and remembered in [`memory`].
+//! `request.rs`, the answer decided in `decision.rs` (the opening hours in [`hours`], the
+//! overflow in [`overflow`]), the presence asked of the [`source`] and remembered in [`memory`].
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};

@@ -6,7 +6,7 @@ use shared::contract::AvailabilityRequest;
 use shared::contract::validate::{self, ChatId};
 
 /// The query parameter that may carry a presence-check token, where the caller cannot send
-/// headers (CAIC's presence-check webhook; see [`admit`]).
+/// headers (CAIC's presence-check webhook; see `admit` in lib.rs).
 pub const URL_TOKEN_PARAMETER: &str = "calloutToken";
 
 /// The longest page `url` accepted, in bytes: MSC's referrer carries it percent-encoded (up to

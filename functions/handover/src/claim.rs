@@ -8,7 +8,8 @@ use std::time::Duration;
 use jiff::tz::TimeZone;
 use tokio::time::Instant;
 
-use crate::context::{HandoverOrder, destination, handover_context};
+use crate::context::{destination, handover_context};
+use crate::order::HandoverOrder;
 use shared::adapters::cm::mutations::RoutingMutations;
 use shared::adapters::cm::routing::RoutingControl;
 use shared::adapters::store::{HeldClaim, OnceStep, Store};

@@ -1,160 +1,15 @@
-//! What a handover request may ask for and what CM.com receives for it: the request's checks
-//! ([`HandoverOrder::parse`]) and the Context the agent reads ([`handover_context`]), with the
-//! one-line summary ([`shared::rules::summary`]). One module, because the keys a request may set and the keys the Context
-//! fills change together.
+//! What CM.com receives for a handover: the Context the agent reads ([`handover_context`]), with
+//! the one-line summary ([`shared::rules::summary`]), and where the chat goes ([`destination`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use shared::ApiError;
 use shared::adapters::store::Route;
-use shared::contract::validate::{self, ChatId};
-use shared::contract::{HandoverRequest, IntakeField, IntakeRecord};
+use shared::contract::{IntakeField, IntakeRecord};
 use shared::rules::summary::{About, summary};
 use shared::rules::words::Words;
 
-pub const CONTEXT_MAX_PAIRS: usize = 20;
-pub use shared::contract::validate::CONTEXT_KEY_MAX_LEN;
-pub const CONTEXT_VALUE_MAX_LEN: usize = 500;
-/// Context keys that our own values fill; a request may not set them, in any case.
-pub const RESERVED_CONTEXT_KEYS: [&str; 13] = [
-    "name",
-    "email",
-    "phone",
-    "question",
-    "language",
-    "skill",
-    "webstore",
-    "channel",
-    OVERFLOW_FROM,
-    "summary",
-    ROUTING_KEYWORDS,
-    WEBSTORE_REFERRER,
-    CUSTOMER_INFO,
-];
-/// The web store a chat overflowed from (availability's decision), for the agent.
-pub const OVERFLOW_FROM: &str = "overflowFrom";
-/// MSC's Routing Keywords (skill-based routing): the request's `skill`, `""` when none.
-pub const ROUTING_KEYWORDS: &str = "RoutingKeywords";
-/// MSC's Webstore Referrer: the request's `webstore`; left out when none (MSC then routes on the
-/// customer's URL).
-pub const WEBSTORE_REFERRER: &str = "WebStoreReferrer";
-/// The customer as the agent's profile shows them: a JSON *string* of the stored `name`,
-/// `email` and `phone`; left out when none is stored.
-pub const CUSTOMER_INFO: &str = "CustomerInfo";
-
-/// A handover request that passed every check.
-#[derive(Debug)]
-pub struct HandoverOrder {
-    pub chat: ChatId,
-    pub skill: Option<String>,
-    pub webstore: Option<String>,
-    pub channel: Option<String>,
-    pub context: BTreeMap<String, String>,
-}
-
-/// The Context keys the deployment's dialogs send (`HANDOVER_CONTEXT_KEYS`): with a list, any
-/// other key is refused, so a customer variable pasted into `context` cannot add a key of its
-/// own by typing JSON there. Without one, every key that is not reserved is taken.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ContextKeys(Option<BTreeSet<String>>);
-
-impl ContextKeys {
-    /// The list from `HANDOVER_CONTEXT_KEYS` (comma-separated); unset or empty: any key.
-    pub fn from_env(
-        env: &shared::setup::config::Env,
-    ) -> Result<Self, shared::setup::config::ConfigError> {
-        const VAR: &str = shared::setup::config::HANDOVER_CONTEXT_KEYS;
-        let Some(raw) = env.get(VAR).filter(|v| !v.trim().is_empty()) else {
-            return Ok(Self(None));
-        };
-        let mut keys = BTreeSet::new();
-        for key in raw.split(',').map(str::trim) {
-            let reserved = RESERVED_CONTEXT_KEYS
-                .iter()
-                .any(|r| r.eq_ignore_ascii_case(key));
-            if !validate::is_context_key(key) || reserved {
-                return Err(shared::setup::config::ConfigError::Invalid {
-                    var: VAR,
-                    problem: format!(
-                        "`{key}` is not a context key a dialog may send (1-{CONTEXT_KEY_MAX_LEN} letters, digits, _ - or ., and none of the reserved keys)"
-                    ),
-                });
-            }
-            keys.insert(key.to_owned());
-        }
-        Ok(Self(Some(keys)))
-    }
-
-    /// A list of its own (tests, or a deployment's).
-    pub fn only(keys: &[&str]) -> Self {
-        Self(Some(keys.iter().map(|k| (*k).to_owned()).collect()))
-    }
-
-    fn allows(&self, key: &str) -> bool {
-        self.0.as_ref().is_none_or(|keys| keys.contains(key))
-    }
-}
-
-impl HandoverOrder {
-    pub fn parse(request: HandoverRequest, keys: &ContextKeys) -> Result<Self, ApiError> {
-        let chat =
-            ChatId::parse(&request.chat_id).map_err(|e| ApiError::invalid_field("chatId", e))?;
-        let skill = optional_text("skill", request.skill.as_deref())?;
-        let webstore = request
-            .webstore
-            .as_deref()
-            .map(|v| validate::webstore(v).map_err(|e| ApiError::invalid_field("webstore", e)))
-            .transpose()?;
-        let channel = request
-            .channel
-            .as_deref()
-            .map(|v| validate::channel(v).map_err(|e| ApiError::invalid_field("channel", e)))
-            .transpose()?;
-        let raw_context = request.context.unwrap_or_default();
-        if raw_context.len() > CONTEXT_MAX_PAIRS {
-            return Err(ApiError::bad_request(format!(
-                "context must hold at most {CONTEXT_MAX_PAIRS} pairs"
-            )));
-        }
-        let mut context = BTreeMap::new();
-        for (key, value) in raw_context {
-            if !validate::is_context_key(&key) {
-                return Err(ApiError::bad_request(format!(
-                    "context keys must be 1-{CONTEXT_KEY_MAX_LEN} letters, digits, _ - or ."
-                )));
-            }
-            if RESERVED_CONTEXT_KEYS
-                .iter()
-                .any(|reserved| reserved.eq_ignore_ascii_case(&key))
-            {
-                return Err(ApiError::bad_request(format!(
-                    "context key `{key}` is reserved: it is filled from intake or the request"
-                )));
-            }
-            if !keys.allows(&key) {
-                // the key is not repeated: it may be what a customer typed
-                return Err(ApiError::bad_request(
-                    "a context key is not one of HANDOVER_CONTEXT_KEYS, the keys this deployment's dialogs send",
-                ));
-            }
-            let value = validate::text(&value, CONTEXT_VALUE_MAX_LEN)
-                .map_err(|e| ApiError::invalid_field(&format!("context.{key}"), e))?;
-            context.insert(key, value);
-        }
-        Ok(Self {
-            chat,
-            skill,
-            webstore,
-            channel,
-            context,
-        })
-    }
-}
-
-fn optional_text(field: &str, raw: Option<&str>) -> Result<Option<String>, ApiError> {
-    raw.map(|v| validate::text(v, 128).map_err(|e| ApiError::invalid_field(field, e)))
-        .transpose()
-}
+use crate::keys::{CUSTOMER_INFO, OVERFLOW_FROM, ROUTING_KEYWORDS, WEBSTORE_REFERRER};
+use crate::order::HandoverOrder;
 
 /// The web store whose team takes the chat, and the one it overflowed from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -184,7 +39,7 @@ pub fn destination(asked: Option<&str>, route: Option<&Route>) -> Destination {
 /// `summary` line, the keys MSC routes on and fills the customer profile from as CM.com's own
 /// bot builder sends them ([`ROUTING_KEYWORDS`], [`WEBSTORE_REFERRER`], [`CUSTOMER_INFO`]),
 /// [`OVERFLOW_FROM`] when the chat overflowed, and the request's own pairs (which cannot
-/// overwrite the others: see [`RESERVED_CONTEXT_KEYS`]).
+/// overwrite the others: see [`crate::keys::RESERVED_CONTEXT_KEYS`]).
 pub fn handover_context(
     intake: &IntakeRecord,
     order: &HandoverOrder,
@@ -257,52 +112,11 @@ pub fn customer_info(intake: &IntakeRecord) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::order::tests::order;
+    use serde_json::json;
 
     fn english() -> &'static Words {
         shared::rules::words::of(shared::rules::language::Language::En)
-    }
-    use serde_json::json;
-
-    fn order(body: serde_json::Value) -> Result<HandoverOrder, ApiError> {
-        HandoverOrder::parse(
-            serde_json::from_value(body).unwrap_or_else(|e| panic!("fixture: {e}")),
-            &ContextKeys::default(),
-        )
-    }
-
-    /// With HANDOVER_CONTEXT_KEYS, a key the dialogs do not send is refused without naming it;
-    /// the list itself is checked at start-up.
-    #[test]
-    fn only_the_deployments_context_keys_are_taken_when_it_lists_them() {
-        let keys = ContextKeys::only(&["orderId", "note"]);
-        let parse = |context: serde_json::Value| {
-            HandoverOrder::parse(
-                serde_json::from_value(json!({"chatId": "c1", "context": context}))
-                    .unwrap_or_else(|e| panic!("fixture: {e}")),
-                &keys,
-            )
-        };
-        assert!(parse(json!({"orderId": "A-17", "note": "x"})).is_ok());
-        match parse(json!({"note": "x", "tier": "gold"})) {
-            Err(ApiError::BadRequest(message)) => assert!(!message.contains("tier"), "{message}"),
-            other => panic!("{other:?}"),
-        }
-        let env = |value: &str| {
-            shared::setup::config::Env::from_pairs([(
-                shared::setup::config::HANDOVER_CONTEXT_KEYS.to_owned(),
-                value.to_owned(),
-            )])
-        };
-        assert_eq!(
-            ContextKeys::from_env(&env(" ")).ok(),
-            Some(ContextKeys::default())
-        );
-        assert_eq!(
-            ContextKeys::from_env(&env("orderId, note")).ok(),
-            Some(ContextKeys::only(&["note", "orderId"]))
-        );
-        assert!(ContextKeys::from_env(&env("orderId,summary")).is_err());
-        assert!(ContextKeys::from_env(&env("order id")).is_err());
     }
 
     #[test]
@@ -450,62 +264,6 @@ mod tests {
             Some(
                 json!({"name": "Zoë \"Q\" de Vries", "email": "zoe@example.nl", "phone": "+31 6 1234 5678"})
             )
-        );
-    }
-
-    #[test]
-    fn the_routing_keys_are_reserved_in_any_case() {
-        for key in [
-            "RoutingKeywords",
-            "routingkeywords",
-            "WebStoreReferrer",
-            "WEBSTOREREFERRER",
-            "CustomerInfo",
-            "customerInfo",
-            "Summary",
-            "overflowfrom",
-            "Channel",
-        ] {
-            let parsed = order(json!({"chatId": "c", "context": {key: "x"}}));
-            assert_eq!(
-                parsed.map(|_| ()),
-                Err(ApiError::bad_request(format!(
-                    "context key `{key}` is reserved: it is filled from intake or the request"
-                ))),
-                "{key}"
-            );
-        }
-    }
-
-    #[test]
-    fn context_refuses_reserved_bad_and_too_many_keys() {
-        let reserved = order(json!({"chatId": "c", "context": {"email": "x@example.nl"}}));
-        assert_eq!(
-            reserved.map(|_| ()),
-            Err(ApiError::bad_request(
-                "context key `email` is reserved: it is filled from intake or the request"
-            ))
-        );
-        let bad_key = order(json!({"chatId": "c", "context": {"a b": "x"}}));
-        assert_eq!(
-            bad_key.map(|_| ()),
-            Err(ApiError::bad_request(
-                "context keys must be 1-64 letters, digits, _ - or ."
-            ))
-        );
-        let bad_value = order(json!({"chatId": "c", "context": {"k": "a\u{0}b"}}));
-        assert_eq!(
-            bad_value.map(|_| ()),
-            Err(ApiError::bad_request(
-                "context.k must not contain control, invisible formatting or bidirectional characters"
-            ))
-        );
-        let many: serde_json::Map<String, serde_json::Value> = (0..=CONTEXT_MAX_PAIRS)
-            .map(|i| (format!("k{i}"), json!("v")))
-            .collect();
-        assert_eq!(
-            order(json!({"chatId": "c", "context": many})).map(|_| ()),
-            Err(ApiError::bad_request("context must hold at most 20 pairs"))
         );
     }
 }

@@ -32,9 +32,12 @@ use shared::setup::warm;
 
 pub mod claim;
 pub mod context;
+pub mod keys;
+pub mod order;
 
 use claim::Handover;
-use context::{ContextKeys, HandoverOrder};
+use keys::ContextKeys;
+use order::HandoverOrder;
 
 pub const DEFAULT_BUDGET_MS: u64 = 2500;
 pub const DEFAULT_DEDUP_SECONDS: u64 = 900;

@@ -88,7 +88,7 @@ impl Store {
     }
 
     /// Records that the `held` claim's step succeeded and erases the chat's intake, in one
-    /// transaction: further claims find [`Claim::AlreadyDone`] until `dedup_until`. Only the
+    /// transaction: further claims find [`crate::rules::once::Claim::AlreadyDone`] until `dedup_until`. Only the
     /// claim's holder can do this; a retry of a transaction that took effect does it again to
     /// the same end.
     pub async fn record_done(

@@ -17,11 +17,11 @@ pub trait CalloutBody: DeserializeOwned {
     const DIALOG_FIELDS: &'static [&'static str] = &[];
 
     /// The fields whose value is a flat object of strings that may carry the customer's text (the
-    /// handover's `context`): read pasted as the top level is ([`read_pasted_nested`]), and, as
+    /// handover's `context`): read pasted as the top level is ([`super::read_pasted_nested`]), and, as
     /// the customer's text, after every field of [`Self::DIALOG_FIELDS`].
     const NESTED: &'static [&'static str] = &[];
 
-    /// Sets every optional value that is unset (see [`unset`]) to not given, and says which
+    /// Sets every optional value that is unset (see [`super::unset`]) to not given, and says which
     /// were unfilled placeholders. A required value (`chatId`) is left for its own check.
     fn clear_unset(&mut self) -> Unfilled;
 }
