@@ -796,7 +796,8 @@ async fn the_days_e_mails_are_limited_per_reply_address_and_in_all() {
         assert_eq!(call(&other, json!({"chatId": chat})).await, expected, "{i}");
         assert_eq!(received(&address).await.len(), usize::from(i < 2), "{i}");
     }
-    // the counts hold no address: only a digest
+    // the counts hold no address: only a digest; the day's count is one item, at 4
+    let mut day_counts = Vec::new();
     for item in items(&s.sdk, &s.table).await {
         let key = item
             .get("pk")
@@ -805,10 +806,13 @@ async fn the_days_e_mails_are_limited_per_reply_address_and_in_all() {
             .unwrap_or_default();
         assert!(!key.contains("example.nl"), "{key}");
         if let Some(day) = key.strip_prefix("limit#day#") {
-            assert_eq!(day, (ASKED_AT / 86_400).to_string());
-            assert_eq!(item["sent"].as_n().map(String::as_str), Ok("4"));
+            day_counts.push((day.to_owned(), item["sent"].as_n().ok().cloned()));
         }
     }
+    assert_eq!(
+        day_counts,
+        [((ASKED_AT / 86_400).to_string(), Some("4".to_owned()))]
+    );
 }
 
 /// A reply address in the domain of our sender or of the support mailbox would make staff reply

@@ -125,6 +125,18 @@ mod tests {
         assert!(!accepts("old-token-0123456789,new-token-0123456789"));
     }
 
+    /// The bound is [`MIN_TOKEN_LEN`] characters: a token that long is taken, one shorter refused.
+    #[test]
+    fn a_token_of_the_minimum_length_is_taken_and_a_shorter_one_refused() {
+        let sixteen = "0123456789abcdef";
+        assert_eq!(sixteen.len(), MIN_TOKEN_LEN);
+        assert!(tokens(sixteen).is_ok_and(|t| t.accepts(sixteen.as_bytes())));
+        assert!(matches!(
+            tokens(&sixteen[1..]),
+            Err(TokenListError::TooShort { position: 1 })
+        ));
+    }
+
     #[test]
     fn refuses_empty_and_short_lists() {
         assert!(matches!(tokens(" , "), Err(TokenListError::Empty)));

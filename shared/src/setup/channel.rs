@@ -264,6 +264,33 @@ mod tests {
         );
     }
 
+    /// `MSC_CHANNELS` holds at most 64 names of at most 64 characters each: the bounds themselves
+    /// are taken, one more refused.
+    #[test]
+    fn the_mapping_takes_64_names_of_64_characters_and_no_more() {
+        let mapping = |names: usize, name_len: usize| {
+            let pairs: Vec<String> = (0..names)
+                .map(|i| format!(r#""{i:0>width$}": "WebChat""#, width = name_len))
+                .collect();
+            Channels::from_env(&Env::from_pairs([(
+                MSC_CHANNELS,
+                format!("{{{}}}", pairs.join(",")).as_str(),
+            )]))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        };
+        assert_eq!(mapping(MAX_MAPPED, 2), Ok(()));
+        assert_eq!(
+            mapping(MAX_MAPPED + 1, 2),
+            Err("configuration: MSC_CHANNELS may map at most 64 names".to_owned())
+        );
+        assert_eq!(mapping(1, CHANNEL_MAX_LEN), Ok(()));
+        assert_eq!(
+            mapping(1, CHANNEL_MAX_LEN + 1),
+            Err("configuration: MSC_CHANNELS names must be 1-64 characters, not blank".to_owned())
+        );
+    }
+
     #[test]
     fn the_dimension_is_bounded() {
         assert_eq!(Served("WhatsApp").dimension(), "WhatsApp");

@@ -173,6 +173,60 @@ mod tests {
         assert_eq!(repeated, [Status(429), NotConnected]);
     }
 
+    /// With less than [`MIN_ATTEMPT`] left, no attempt starts; with exactly that much, one does.
+    #[tokio::test(start_paused = true)]
+    async fn no_attempt_starts_with_less_than_the_minimum_left() {
+        for (left, wanted_calls) in [
+            (Duration::ZERO, 0),
+            (MIN_ATTEMPT / 2, 0),
+            (MIN_ATTEMPT - Duration::from_millis(1), 0),
+            (MIN_ATTEMPT, 1),
+            (MIN_ATTEMPT * 2, 1),
+        ] {
+            let mut calls = 0;
+            let result = retrying(
+                Instant::now() + left,
+                Backoff::UPSTREAM,
+                read_may_repeat,
+                |_| {
+                    calls += 1;
+                    async { Ok(()) }
+                },
+            )
+            .await;
+            let wanted = if wanted_calls == 0 {
+                Err(UpstreamError::Timeout)
+            } else {
+                Ok(())
+            };
+            assert_eq!((result, calls), (wanted, wanted_calls), "{left:?} left");
+        }
+    }
+
+    /// A retry starts while its wait and a whole attempt still fit before the deadline, to the
+    /// millisecond; with no wait (a zero backoff) and the clock standing, exactly
+    /// [`MIN_ATTEMPT`] left is enough for every attempt.
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_starts_while_its_wait_and_an_attempt_fit() {
+        let no_wait = Backoff {
+            base: Duration::ZERO,
+            cap: Duration::ZERO,
+            max_attempts: 3,
+        };
+        let mut calls = 0;
+        let result: Result<(), _> = retrying(
+            Instant::now() + MIN_ATTEMPT,
+            no_wait,
+            read_may_repeat,
+            |_| {
+                calls += 1;
+                async { Err(UpstreamError::NotConnected) }
+            },
+        )
+        .await;
+        assert_eq!((result, calls), (Err(UpstreamError::NotConnected), 3));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn retries_stop_at_the_attempt_limit_and_at_the_deadline() {
         let deadline = Instant::now() + Duration::from_secs(10);

@@ -221,6 +221,25 @@ fn json_string(text: &str) -> Option<(String, &str)> {
 mod tests {
     use super::*;
 
+    /// A value with spaces is a well-formed string like any other (only a control character makes
+    /// one malformed): it does not swallow the fields after it.
+    #[test]
+    fn a_value_with_spaces_keeps_the_fields_after_it() {
+        assert_eq!(
+            pasted(
+                r#"{"chatId":"c1","channel":"Apple Business Chat","message":"my "order" is late"}"#,
+                &["message"]
+            ),
+            pairs(&[
+                ("chatId", "c1"),
+                ("channel", "Apple Business Chat"),
+                ("message", r#"my "order" is late"#)
+            ])
+        );
+        assert_eq!(json_string(r#""a b" x"#), Some(("a b".to_owned(), " x")));
+        assert_eq!(json_string("\"a\u{1f}b\""), None);
+    }
+
     fn pasted(body: &str, customer_text: &[&str]) -> Result<Vec<(String, String)>, PastedError> {
         read_pasted(body, customer_text)
     }

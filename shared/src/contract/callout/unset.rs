@@ -86,15 +86,28 @@ impl Unfilled {
     pub fn fields(&self) -> &[UnfilledField] {
         &self.0
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A required value sent as its placeholder is noted (counted and logged by field) and kept
+    /// for its own check; a real or an empty one is not noted.
+    #[test]
+    fn a_required_placeholder_is_noted_and_kept() {
+        let mut unfilled = Unfilled::default();
+        unfilled.note_required("chatId", " {{chatId}} ");
+        unfilled.note_required("chatId", "c-1");
+        unfilled.note_required("chatId", "");
+        assert_eq!(
+            unfilled.fields(),
+            [UnfilledField {
+                field: "chatId",
+                key: None
+            }]
+        );
+    }
 
     #[test]
     fn unset_values_are_empty_or_one_placeholder() {
