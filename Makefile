@@ -1,4 +1,4 @@
-.PHONY: run test fuzz bench sam-local smoke
+.PHONY: run test check mutants fuzz bench sam-local smoke
 # The local stack: DynamoDB Local, a CM.com stand-in, a local SES server, the four functions under cargo lambda watch.
 run:
 	scripts/run.sh
@@ -6,6 +6,14 @@ run:
 # Every test: lints, unit tests, end-to-end tests against DynamoDB Local and a local CM.com.
 test:
 	scripts/test.sh
+
+# The inner loop: fmt, clippy, the unit and end-to-end tests against DynamoDB Local (a warm tree: about 1.5 minutes).
+check:
+	scripts/check.sh
+
+# Mutation testing of the plain rules (cargo-mutants; about an hour): prints each missed mutant and the score.
+mutants:
+	scripts/mutants.sh
 
 # Fuzz the request parsers and validators (cargo-fuzz, nightly): 60 s per target, or FUZZ_SECONDS=n.
 fuzz:

@@ -13,7 +13,7 @@ CARGO_FUZZ_VERSION="0.13.2"
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 if [ ! -x "$LOCAL/cargo/bin/cargo-fuzz" ]; then
   log "installing cargo-fuzz $CARGO_FUZZ_VERSION into .local/cargo"
-  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --root "$LOCAL/cargo"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --debug --root "$LOCAL/cargo"
 fi
 export PATH="$LOCAL/cargo/bin:$PATH"
 
@@ -33,12 +33,15 @@ PY
 
 # the targets' build first, with cargo's own progress on the terminal: cold, on nightly with
 # AddressSanitizer, it takes about 10 minutes, which the fuzzing runs below would spend silently
-log "building the fuzz targets (nightly, AddressSanitizer; cold: about 10 minutes)"
-cargo +nightly fuzz build
+# FUZZ_CODEGEN_UNITS (default 1, cargo-fuzz's own): `make test` builds with 16, which halves a
+# cold build on 2 cores for somewhat fewer runs a second in its 30 s per target
+codegen_units="${FUZZ_CODEGEN_UNITS:-1}"
+log "building the fuzz targets (nightly, AddressSanitizer, $codegen_units codegen units; cold: several minutes)"
+cargo +nightly fuzz build --codegen-units "$codegen_units"
 
 for target in request_body field_values paragraphs; do
   log "fuzzing $target for ${seconds}s"
-  if ! cargo +nightly fuzz run "$target" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if ! cargo +nightly fuzz run --codegen-units "$codegen_units" "$target" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       >"$LOCAL/fuzz-$target.log" 2>&1; then
     tail -n 40 "$LOCAL/fuzz-$target.log" >&2
     die "fuzzing $target failed (a crash leaves its input in fuzz/artifacts/$target/)"

@@ -162,13 +162,23 @@ ensure_cargo_lambda() { ensure_venv_tool cargo-lambda "cargo-lambda==$CARGO_LAMB
 ensure_zig() {
   "$LOCAL/venv/bin/python3" -c 'import ziglang' 2>/dev/null || ensure_venv_tool no-such-tool "ziglang==$ZIGLANG_VERSION"
 }
-# cargo-deny, for the dependency graph's licenses and bans (deny.toml), built from crates.io into
-# .local/cargo once (about 5 minutes on 2 cores)
+# Cargo tools (cargo-deny for the dependency graph's licenses and bans, deny.toml; cargo-mutants
+# for `make mutants`) from crates.io into .local/cargo, pinned, built with the dev profile (`--debug`):
+# their release profiles (fat LTO, one codegen unit) take minutes longer to build than the tools
+# ever save at run time on our small graph.
 CARGO_DENY_VERSION="0.20.2"
+CARGO_MUTANTS_VERSION="27.1.0"
+ensure_cargo_mutants() {
+  # (run as a cargo subcommand, it says its version with no line break)
+  if ! "$LOCAL/cargo/bin/cargo-mutants" mutants --version 2>/dev/null | grep -qx "cargo-mutants $CARGO_MUTANTS_VERSION"; then
+    log "installing cargo-mutants $CARGO_MUTANTS_VERSION into .local/cargo (once; about 2 minutes on 2 cores)"
+    cargo install cargo-mutants --version "$CARGO_MUTANTS_VERSION" --locked --debug --root "$LOCAL/cargo"
+  fi
+}
 ensure_cargo_deny() {
   if ! "$LOCAL/cargo/bin/cargo-deny" --version 2>/dev/null | grep -qx "cargo-deny $CARGO_DENY_VERSION"; then
-    log "installing cargo-deny $CARGO_DENY_VERSION into .local/cargo (once; about 5 minutes on 2 cores)"
-    cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked --root "$LOCAL/cargo"
+    log "installing cargo-deny $CARGO_DENY_VERSION into .local/cargo (once; about 2 minutes on 2 cores)"
+    cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked --debug --root "$LOCAL/cargo"
   fi
 }
 ensure_schemathesis() { ensure_venv_tool schemathesis "schemathesis==$SCHEMATHESIS_VERSION"; }

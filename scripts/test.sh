@@ -11,42 +11,64 @@ cd "$ROOT"
 # each stage's line says how long the run has taken so far, so that a slow or stuck stage shows
 # in the last lines of any log (a CI run that ran out of time printed only its tail)
 log() { printf '\033[1m==> [%dm%02ds] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
+# Each stage's time, for the table at the end (and .local/test-stages.txt): where a run's time
+# goes, installs included (a cold run installs inside the stage that first needs the tool).
+STAGES=()
+stage_name="" stage_started=0
+stage_end() {
+  [ -n "$stage_name" ] && STAGES+=("$stage_name|$((SECONDS - stage_started))")
+  stage_name=""
+}
+stage() { # short name, the line to log
+  stage_end
+  stage_name=$1 stage_started=$SECONDS
+  log "$2"
+}
+stage_table() {
+  local entry name seconds
+  printf '%-32s %8s\n' "stage" "time"
+  for entry in "${STAGES[@]}"; do
+    name=${entry%|*} seconds=${entry##*|}
+    printf '%-32s %5dm%02ds\n' "$name" $((seconds / 60)) $((seconds % 60))
+  done
+  printf '%-32s %5dm%02ds\n' "in all" $((SECONDS / 60)) $((SECONDS % 60))
+}
 
 ensure_dynamodb_local
 port=$(free_port)
-log "starting DynamoDB Local on 127.0.0.1:$port"
+stage "DynamoDB Local" "starting DynamoDB Local on 127.0.0.1:$port"
 start_dynamodb_local "$port"
 trap 'stop_stack' EXIT
 export_local_aws "$port"
 ensure_ses_local
 ses_port=$(free_port)
-log "starting the local SES server on 127.0.0.1:$ses_port"
+stage "local SES server" "starting the local SES server on 127.0.0.1:$ses_port"
 start_ses_local "$ses_port"
 
-log "template.yaml: cfn-lint (with AWS's serverless rules) and sam validate --lint"
+stage "cfn-lint, sam validate" "template.yaml: cfn-lint (with AWS's serverless rules) and sam validate --lint"
 ensure_template_tools
 cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
 sam validate --lint --region eu-west-1 --template template.yaml
-log "template.yaml: checkov's CloudFormation checks (each suppression in the template says why)"
+stage "checkov" "template.yaml: checkov's CloudFormation checks (each suppression in the template says why)"
 ensure_checkov
 "$LOCAL/checkov-venv/bin/checkov" --file template.yaml --framework cloudformation --compact \
   --quiet --skip-download
 
-log "the Python scripts compile (the stand-in, the dialog, the benchmark, the IAM check)"
+stage "Python scripts compile" "the Python scripts compile (the stand-in, the dialog, the benchmark, the IAM check)"
 python3 -m py_compile scripts/*.py scripts/iam/*.py
 
-log "cargo fmt --check"
+stage "cargo fmt" "cargo fmt --check"
 cargo fmt --all --check
-log "cargo clippy (warnings are errors)"
+stage "clippy" "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-log "shared/icu-data: ICU4X's data for our languages, as tools/icu-data writes it"
+stage "ICU data check" "shared/icu-data: ICU4X's data for our languages, as tools/icu-data writes it"
 scripts/icu-data.sh --check
-log "cargo-deny: every license one we allow, one version of each crate (or a written reason), crates.io only"
+stage "cargo-deny" "cargo-deny: every license one we allow, one version of each crate (or a written reason), crates.io only"
 ensure_cargo_deny
 "$LOCAL/cargo/bin/cargo-deny" --locked check licenses bans sources
-log "third-party licenses: THIRD-PARTY-LICENSES.md lists what the four functions build"
+stage "third-party licenses" "third-party licenses: THIRD-PARTY-LICENSES.md lists what the four functions build"
 python3 scripts/licenses.py --check
-log "unit and end-to-end tests (each AWS request the functions send is written down for the IAM check)"
+stage "unit and end-to-end tests" "unit and end-to-end tests (each AWS request the functions send is written down for the IAM check)"
 rm -rf "$LOCAL/aws-requests"
 export E2E_AWS_REQUESTS="$LOCAL/aws-requests"
 if cargo nextest --version >/dev/null 2>&1; then
@@ -60,13 +82,13 @@ fi
 
 unset E2E_AWS_REQUESTS
 
-log "permissions, as IAM evaluates them: each recorded request under its function's role, and nothing more (scripts/iam/check.py)"
+stage "IAM check" "permissions, as IAM evaluates them: each recorded request under its function's role, and nothing more (scripts/iam/check.py)"
 ensure_iam_simulate
 "$LOCAL/venv/bin/python3" scripts/iam/check.py "$LOCAL/aws-requests" | tee "$LOCAL/iam.log"
 iam_checks=$(sed -n 's/^iam: .* \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/iam.log")
 [ -n "$iam_checks" ] || die "the IAM check failed (see above)"
 
-log "the end-to-end tests again, with the clock a year ahead (libfaketime): no test may depend on today's date"
+stage "end-to-end, clock a year ahead" "the end-to-end tests again, with the clock a year ahead (libfaketime): no test may depend on today's date"
 ensure_faketime
 # Each test binary runs under faketime (cargo's target runner: the compiler and cargo itself do
 # not, and nothing is rebuilt), so every clock the tests and the processes they start read is a
@@ -86,7 +108,7 @@ else
   ahead_tests=$(sed -n 's/^test result: ok\. \([0-9][0-9]*\) passed.*/\1/p' "$LOCAL/tests-ahead.log" | awk '{ total += $1 } END { print total + 0 }')
 fi
 
-log "end to end: the four binaries under cargo lambda watch, DynamoDB Local, the CM.com stand-in, the local SES server"
+stage "functions and the dialog" "end to end: the four binaries under cargo lambda watch, DynamoDB Local, the CM.com stand-in, the local SES server"
 ensure_cargo_lambda
 # the checked dialog expects agents to be offered: no opening hours from the caller's shell
 unset BUSINESS_HOURS BUSINESS_HOURS_PARAM
@@ -98,13 +120,13 @@ start_functions "$port" "$cm_port" "$lambda_port"
 check_loopback_only "${STACK_PIDS[@]}" "$DYNAMODB_PID" "$SES_PID"
 play_dialog --check | tee "$LOCAL/dialog.log"
 dialog_checks=$(sed -n 's/^dialog: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/dialog.log")
-log "the smoke test of a deployment (scripts/smoke.sh) against the running functions"
+stage "smoke test" "the smoke test of a deployment (scripts/smoke.sh) against the running functions"
 smoke_checks "$FUNCTIONS_URL/availability/availability" "$FUNCTIONS_URL/intake/intake" \
   "$FUNCTIONS_URL/handover/handover" "$FUNCTIONS_URL/message/message" \
   || die "the smoke test did not behave as documented"
 smoke_passed=$SMOKE_PASSED
 
-log "schemathesis: requests generated from openapi.yaml against the running functions"
+stage "schemathesis" "schemathesis: requests generated from openapi.yaml against the running functions"
 ensure_schemathesis
 : >"$LOCAL/schemathesis.log"
 for function in availability intake handover message; do
@@ -122,15 +144,15 @@ generated_cases=$(sed -n 's/.* generated, \([0-9][0-9]*\) passed.*/\1/p' "$LOCAL
 stop_stack
 trap - EXIT
 
-log "make run, stopped every way (SIGTERM to its group or to make, Ctrl-C, twice in a row) at every phase, and with opening hours of one's own: nothing may be left, no false failure"
+stage "stop test" "make run, stopped every way (SIGTERM to its group or to make, Ctrl-C, twice in a row) at every phase, and with opening hours of one's own: nothing may be left, no false failure"
 python3 scripts/stop_test.py --deadline 900 | tee "$LOCAL/stop-test.log"
 stop_checks=$(sed -n 's/^stop test: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/stop-test.log")
 [ -n "$stop_checks" ] || die "make run did not stop cleanly every time (see above)"
 
-log "release build: the four arm64 bootstrap zips, as SAM and cargo-lambda deploy them"
+stage "release build" "release build: the four arm64 bootstrap zips, as SAM and cargo-lambda deploy them"
 scripts/build-release.sh
 
-log "sam local: the template's functions from sam build, in AWS's Runtime Interface Emulator"
+stage "sam local" "sam local: the template's functions from sam build, in AWS's Runtime Interface Emulator"
 scripts/sam-local.sh | tee "$LOCAL/sam-local.log"
 sam_local_checks=$(sed -n 's/^sam local: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/sam-local.log")
 sam_local_note=""
@@ -140,9 +162,11 @@ if [ -z "$sam_local_checks" ]; then
   sam_local_note=" (sam local skipped: SAM_LOCAL=skip)"
 fi
 
-log "fuzzing: the request parsers and validators, 30 s per target (make fuzz runs longer)"
-scripts/fuzz.sh 30
+stage "fuzzing" "fuzzing: the request parsers and validators, 30 s per target (make fuzz runs longer)"
+FUZZ_CODEGEN_UNITS=16 scripts/fuzz.sh 30
 
+stage_end
 echo
 log "done"
+stage_table | tee "$LOCAL/test-stages.txt"
 echo "make test: $((rust_tests + ahead_tests + iam_checks + dialog_checks + smoke_passed + generated_cases + stop_checks + ${sam_local_checks:-0})) passed, 0 failed$sam_local_note"
