@@ -33,15 +33,12 @@ PY
 
 # the targets' build first, with cargo's own progress on the terminal: cold, on nightly with
 # AddressSanitizer, it takes about 10 minutes, which the fuzzing runs below would spend silently
-# FUZZ_CODEGEN_UNITS (default 1, cargo-fuzz's own): `make test` builds with 16, which halves a
-# cold build on 2 cores for somewhat fewer runs a second in its 30 s per target
-codegen_units="${FUZZ_CODEGEN_UNITS:-1}"
-log "building the fuzz targets (nightly, AddressSanitizer, $codegen_units codegen units; cold: several minutes)"
-cargo +nightly fuzz build --codegen-units "$codegen_units"
+log "building the fuzz targets (nightly, AddressSanitizer; cold: about 10 minutes)"
+cargo +nightly fuzz build
 
 for target in request_body field_values paragraphs; do
   log "fuzzing $target for ${seconds}s"
-  if ! cargo +nightly fuzz run --codegen-units "$codegen_units" "$target" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if ! cargo +nightly fuzz run "$target" -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       >"$LOCAL/fuzz-$target.log" 2>&1; then
     tail -n 40 "$LOCAL/fuzz-$target.log" >&2
     die "fuzzing $target failed (a crash leaves its input in fuzz/artifacts/$target/)"

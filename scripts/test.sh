@@ -34,22 +34,49 @@ stage_table() {
   printf '%-32s %5dm%02ds\n' "in all" $((SECONDS / 60)) $((SECONDS % 60))
 }
 
-ensure_dynamodb_local
+# the installs started in the background below (name -> pid), stopped with the stack if the run ends
+declare -A INSTALLS=()
 port=$(free_port)
 stage "DynamoDB Local" "starting DynamoDB Local on 127.0.0.1:$port"
+ensure_dynamodb_local
 start_dynamodb_local "$port"
-trap 'stop_stack' EXIT
+trap 'kill "${INSTALLS[@]}" 2>/dev/null; stop_stack' EXIT
 export_local_aws "$port"
-ensure_ses_local
 ses_port=$(free_port)
 stage "local SES server" "starting the local SES server on 127.0.0.1:$ses_port"
+ensure_ses_local
 start_ses_local "$ses_port"
 
+# What installs over the network runs beside the first builds, which wait on the CPU: the Python
+# tools (one pip at a time in each venv) and the IAM evaluator. A stage that needs one waits for
+# it; an install that failed fails that stage, with its log.
+background_install() { # name, the ensure_* functions to run in order
+  local name=$1
+  shift
+  (for ensure in "$@"; do "$ensure"; done) >"$LOCAL/install-$name.log" 2>&1 &
+  INSTALLS[$name]=$!
+}
+await_install() { # name
+  if ! wait "${INSTALLS[$1]}"; then
+    cat "$LOCAL/install-$1.log" >&2
+    die "installing $1 failed (its log is above, and in .local/install-$1.log)"
+  fi
+}
+background_install venv ensure_template_tools ensure_cargo_lambda ensure_zig ensure_schemathesis
+background_install checkov ensure_checkov
+background_install iam ensure_iam_simulate
+
+stage "cargo fmt" "cargo fmt --check"
+cargo fmt --all --check
+stage "clippy" "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "cfn-lint, sam validate" "template.yaml: cfn-lint (with AWS's serverless rules) and sam validate --lint"
+await_install venv
 ensure_template_tools
 cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
 sam validate --lint --region eu-west-1 --template template.yaml
 stage "checkov" "template.yaml: checkov's CloudFormation checks (each suppression in the template says why)"
+await_install checkov
 ensure_checkov
 "$LOCAL/checkov-venv/bin/checkov" --file template.yaml --framework cloudformation --compact \
   --quiet --skip-download
@@ -57,10 +84,6 @@ ensure_checkov
 stage "Python scripts compile" "the Python scripts compile (the stand-in, the dialog, the benchmark, the IAM check)"
 python3 -m py_compile scripts/*.py scripts/iam/*.py
 
-stage "cargo fmt" "cargo fmt --check"
-cargo fmt --all --check
-stage "clippy" "cargo clippy (warnings are errors)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "ICU data check" "shared/icu-data: ICU4X's data for our languages, as tools/icu-data writes it"
 scripts/icu-data.sh --check
 stage "cargo-deny" "cargo-deny: every license one we allow, one version of each crate (or a written reason), crates.io only"
@@ -83,6 +106,7 @@ fi
 unset E2E_AWS_REQUESTS
 
 stage "IAM check" "permissions, as IAM evaluates them: each recorded request under its function's role, and nothing more (scripts/iam/check.py)"
+await_install iam
 ensure_iam_simulate
 "$LOCAL/venv/bin/python3" scripts/iam/check.py "$LOCAL/aws-requests" | tee "$LOCAL/iam.log"
 iam_checks=$(sed -n 's/^iam: .* \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$LOCAL/iam.log")
@@ -163,7 +187,7 @@ if [ -z "$sam_local_checks" ]; then
 fi
 
 stage "fuzzing" "fuzzing: the request parsers and validators, 30 s per target (make fuzz runs longer)"
-FUZZ_CODEGEN_UNITS=16 scripts/fuzz.sh 30
+scripts/fuzz.sh 30
 
 stage_end
 echo
