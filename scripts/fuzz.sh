@@ -32,8 +32,9 @@ for path in glob.glob("events/*.json"):
 PY
 
 # the targets' build first, with cargo's own progress on the terminal: cold, on nightly with
-# AddressSanitizer, it takes about 10 minutes, which the fuzzing runs below would spend silently
-log "building the fuzz targets (nightly, AddressSanitizer; cold: about 10 minutes)"
+# AddressSanitizer, it takes about 15 minutes on 2 cores, which the fuzzing runs below would
+# spend silently
+log "building the fuzz targets (nightly, AddressSanitizer; cold: about 15 minutes)"
 cargo +nightly fuzz build
 
 for target in request_body field_values paragraphs; do

@@ -16,6 +16,8 @@
 //!   personal data; it expires after [`ROUTE_TTL_SECONDS`].
 //!
 //! Every method takes `now` (epoch seconds) from the caller, so expiry is tested with any clock.
+//! One file per kind of item: `intake.rs`, `claims.rs` (taking one) and `settle.rs` (after the
+//! call), `limits.rs`, `routes.rs`; the table handle and the attribute readers in `table.rs`.
 
 mod claims;
 mod intake;
