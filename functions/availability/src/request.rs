@@ -44,14 +44,11 @@ pub(crate) fn chat_and_subject(
                 .transpose()
         };
     optional_text("skill", request.skill.as_deref(), 128)?;
-    let channel = request
-        .channel
-        .as_deref()
-        .map(|v| validate::channel(v).map_err(|e| ApiError::invalid_field("channel", e)))
-        .transpose()?
-        // CAIC's presence check always says WebChat: MSC_CHANNEL decides there, as it always did
-        // (a deployment whose MSC counts web chat agents under `Chat` keeps working)
-        .filter(|_| !presence_check);
+    let channel =
+        ApiError::check_optional("channel", request.channel.as_deref(), validate::channel)?
+            // CAIC's presence check always says WebChat: MSC_CHANNEL decides there, as it always did
+            // (a deployment whose MSC counts web chat agents under `Chat` keeps working)
+            .filter(|_| !presence_check);
     // a hint, never an error: a value that is no language tag (`Nederlands`, `nl nl`) passes to
     // the next language of the chain, as an unset one does (docs/configuration.md, languages)
     let language = request.language.as_deref().and_then(|v| {
@@ -72,14 +69,10 @@ pub(crate) fn chat_and_subject(
             "url must be at most {PAGE_URL_MAX_BYTES} bytes"
         )));
     }
-    let webstore_field = |name: &str, value: Option<&str>| {
-        value
-            .map(|v| validate::webstore(v).map_err(|e| ApiError::invalid_field(name, e)))
-            .transpose()
-    };
-    let webstore = webstore_field("webstore", request.webstore.as_deref())?;
+    let webstore =
+        ApiError::check_optional("webstore", request.webstore.as_deref(), validate::webstore)?;
     let context = request.data.and_then(|d| d.context);
-    let context = webstore_field("data.context", context.as_deref())?;
+    let context = ApiError::check_optional("data.context", context.as_deref(), validate::webstore)?;
     Ok((
         chat,
         Subject {

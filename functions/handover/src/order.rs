@@ -30,16 +30,10 @@ impl HandoverOrder {
         let chat =
             ChatId::parse(&request.chat_id).map_err(|e| ApiError::invalid_field("chatId", e))?;
         let skill = optional_text("skill", request.skill.as_deref())?;
-        let webstore = request
-            .webstore
-            .as_deref()
-            .map(|v| validate::webstore(v).map_err(|e| ApiError::invalid_field("webstore", e)))
-            .transpose()?;
-        let channel = request
-            .channel
-            .as_deref()
-            .map(|v| validate::channel(v).map_err(|e| ApiError::invalid_field("channel", e)))
-            .transpose()?;
+        let webstore =
+            ApiError::check_optional("webstore", request.webstore.as_deref(), validate::webstore)?;
+        let channel =
+            ApiError::check_optional("channel", request.channel.as_deref(), validate::channel)?;
         let raw_context = request.context.unwrap_or_default();
         if raw_context.len() > CONTEXT_MAX_PAIRS {
             return Err(ApiError::bad_request(format!(

@@ -23,16 +23,10 @@ impl MessageOrder {
     pub fn parse(request: MessageRequest) -> Result<Self, ApiError> {
         let chat =
             ChatId::parse(&request.chat_id).map_err(|e| ApiError::invalid_field("chatId", e))?;
-        let webstore = request
-            .webstore
-            .as_deref()
-            .map(|v| validate::webstore(v).map_err(|e| ApiError::invalid_field("webstore", e)))
-            .transpose()?;
-        let channel = request
-            .channel
-            .as_deref()
-            .map(|v| validate::channel(v).map_err(|e| ApiError::invalid_field("channel", e)))
-            .transpose()?;
+        let webstore =
+            ApiError::check_optional("webstore", request.webstore.as_deref(), validate::webstore)?;
+        let channel =
+            ApiError::check_optional("channel", request.channel.as_deref(), validate::channel)?;
         let message = request
             .message
             .as_deref()

@@ -50,6 +50,18 @@ impl ApiError {
         Self::BadRequest(format!("{field} {error}"))
     }
 
+    /// An optional field checked by `rule`: absent stays absent, a value that breaks the rule is
+    /// [`Self::invalid_field`].
+    pub fn check_optional(
+        field: &str,
+        value: Option<&str>,
+        rule: fn(&str) -> Result<String, FieldError>,
+    ) -> Result<Option<String>, Self> {
+        value
+            .map(|v| rule(v).map_err(|e| Self::invalid_field(field, e)))
+            .transpose()
+    }
+
     /// The metric that counts this answer.
     pub fn metric(&self) -> &'static str {
         match self {
